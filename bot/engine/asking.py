@@ -1,0 +1,201 @@
+"""Questions: show them, validate what comes back, record the answer.
+
+An ask node, as a coordinator writes it::
+
+    age:
+      type: ask
+      kind: number          # choice | multi | number | text | date | language | hub
+      text: How old is the person (in years)?
+      min: 0
+      max: 120
+      retries: 2            # wrong answers tolerated before the 'invalid' path is taken
+      invalid: no_answer
+      next: is_child
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from babel import Locale
+
+from bot.engine.context import Ctx
+from bot.engine.events import AnswerRecorded, Button, Hint
+from bot.engine.inputs import DONE, Choice, Choices, Input, Text
+from bot.engine.session import Session
+from bot.flows import conditions
+from bot.flows.model import AskNode
+from bot.i18n.texts import N_
+
+#: A step result: the session, and the edge to follow (None: wait for the next input).
+Result = tuple[Session, str | None]
+
+_DATE_FORMATS = (
+    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"),
+    re.compile(r"^(?P<d>\d{1,2})[./](?P<m>\d{1,2})[./](?P<y>\d{4})$"),
+)
+
+
+def language_name(code: str) -> str:
+    try:
+        return str(Locale.parse(code).get_display_name(code) or code)
+    except (ValueError, TypeError):
+        return code
+
+
+def buttons(ctx: Ctx, session: Session, node: AskNode) -> list[Button]:
+    if node.kind == "language":
+        return [Button(code, language_name(code)) for code in ctx.flow.flow.languages]
+    if node.kind == "hub":
+        return [Button(hub.id, hub.name(session.referrer_lang)) for hub in ctx.hubs]
+    selected = session.node_state.get("selected", [])
+    result = [Button(o.id, ctx.t(session, o.label, node.audience), o.id in selected)
+              for o in node.options]
+    if node.kind == "multi":
+        result.append(Button(DONE, ctx.ui(session, N_("Done")), False))
+    return result
+
+
+def enter(ctx: Ctx, session: Session, node: AskNode) -> Result:
+    if node.relevant is not None and not conditions.evaluate(node.relevant, session.answers):
+        return session, ctx.branch(node.next, session.answers)
+    ctx.prompt(session, ctx.t(session, node.text, node.audience), node.kind,
+               buttons(ctx, session, node), node.audience, node.sensitive)
+    return session, None
+
+
+def _retry(ctx: Ctx, session: Session, node: AskNode, hint: str) -> Result:
+    """Count a wrong answer; past the limit take the 'invalid' path, else ask again."""
+    retries = session.retries + 1
+    if retries > node.retries and node.invalid:
+        ctx.hint(session, N_("No valid answer was given; moving on."))
+        return session.with_(retries=0, node_state={}), "invalid"
+    ctx.events.append(Hint(hint, session.referrer_lang))
+    session = session.with_(retries=retries)
+    enter(ctx, session, node)
+    return session, None
+
+
+def _record(ctx: Ctx, session: Session, node: AskNode, value: object) -> Result:
+    answers = {**session.answers, node.id: value}
+    changes: dict[str, object] = {"answers": answers, "retries": 0, "node_state": {}}
+    if node.kind == "language":
+        changes["person_lang"] = value
+    session = session.with_(**changes)
+    ctx.events.append(AnswerRecorded(node.id, node.sensitive))
+    return session, ctx.branch(node.next, answers)
+
+
+def _choice_ids(ctx: Ctx, node: AskNode) -> list[str]:
+    if node.kind == "language":
+        return list(ctx.flow.flow.languages)
+    if node.kind == "hub":
+        return [hub.id for hub in ctx.hubs]
+    return [o.id for o in node.options]
+
+
+def answer(ctx: Ctx, session: Session, node: AskNode, given: Input) -> Result:
+    if node.kind == "multi":
+        return _multi(ctx, session, node, given)
+    if node.kind in ("choice", "language", "hub"):
+        if isinstance(given, Choice) and given.value in _choice_ids(ctx, node):
+            return _record(ctx, session, node, given.value)
+        if isinstance(given, Choice):
+            return _retry(ctx, session, node, ctx.ui(session, N_("That option is not available here.")))
+        return _retry(ctx, session, node, ctx.ui(session, N_("Please choose one of the buttons.")))
+    if not isinstance(given, Text):
+        return _retry(ctx, session, node, ctx.ui(session, N_("Please type your answer.")))
+    text = unicodedata.normalize("NFKC", given.text).strip()
+    if node.kind == "number":
+        return _number(ctx, session, node, text)
+    if node.kind == "date":
+        return _date(ctx, session, node, text)
+    if not text:
+        return _retry(ctx, session, node, ctx.ui(session, N_("Please type your answer.")))
+    if len(text) > node.max_length:
+        return _retry(ctx, session, node, ctx.ui(session, N_("Please keep it under %(num)s characters."),
+                      num=node.max_length))
+    return _record(ctx, session, node, text)
+
+
+def _number(ctx: Ctx, session: Session, node: AskNode, text: str) -> Result:
+    try:
+        value: float = float(text.replace(",", "."))
+    except ValueError:
+        return _retry(ctx, session, node, ctx.ui(session, N_("Please type a number, for example 12.")))
+    if value != value or value in (float("inf"), float("-inf")):
+        return _retry(ctx, session, node, ctx.ui(session, N_("Please type a number, for example 12.")))
+    low = node.minimum if node.minimum is not None else float("-inf")
+    high = node.maximum if node.maximum is not None else float("inf")
+    if not low <= value <= high:
+        hint = ctx.ui(session, N_("Please type a number from %(low)s to %(high)s."),
+                      low=_plain(low), high=_plain(high))
+        return _retry(ctx, session, node, hint)
+    return _record(ctx, session, node, int(value) if value.is_integer() else value)
+
+
+def _plain(value: float) -> str:
+    return str(int(value)) if value.is_integer() else str(value)
+
+
+def _date(ctx: Ctx, session: Session, node: AskNode, text: str) -> Result:
+    for pattern in _DATE_FORMATS:
+        match = pattern.match(text)
+        if match:
+            try:
+                value = date(int(match["y"]), int(match["m"]), int(match["d"]))
+            except ValueError:
+                break
+            if node.not_future and value > ctx.today:
+                return _retry(ctx, session, node, ctx.ui(session, N_("That date is in the future.")))
+            return _record(ctx, session, node, value.isoformat())
+    return _retry(ctx, session, node, ctx.ui(session, N_("Please type a date as day/month/year, "
+                                         "for example 23/11/2026.")))
+
+
+def _multi(ctx: Ctx, session: Session, node: AskNode, given: Input) -> Result:
+    ids = [o.id for o in node.options]
+    exclusive = {o.id for o in node.options if o.exclusive}
+    if isinstance(given, Choices):
+        chosen = list(dict.fromkeys(given.values))
+        if any(value not in ids for value in chosen):
+            return _retry(ctx, session, node, ctx.ui(session, N_("That option is not available here.")))
+        return _submit(ctx, session, node, chosen, exclusive)
+    if not isinstance(given, Choice):
+        return _retry(ctx, session, node, ctx.ui(session, N_("Please choose with the buttons, then press Done.")))
+    selected = list(session.node_state.get("selected", []))
+    if given.value == DONE:
+        return _submit(ctx, session, node, selected, exclusive)
+    if given.value not in ids:
+        return _retry(ctx, session, node, ctx.ui(session, N_("That option is not available here.")))
+    if given.value in selected:
+        selected.remove(given.value)
+    elif given.value in exclusive:
+        selected = [given.value]
+    else:
+        selected = [s for s in selected if s not in exclusive] + [given.value]
+    session = session.with_(node_state={"selected": selected})
+    enter(ctx, session, node)
+    return session, None
+
+
+def _submit(ctx: Ctx, session: Session, node: AskNode, chosen: list[str],
+            exclusive: set[str]) -> Result:
+    if len(chosen) > 1 and exclusive & set(chosen):
+        return _retry(ctx, session, node, ctx.ui(session, N_("“None” cannot be combined with other options.")))
+    if len(chosen) < node.min_selected:
+        return _retry(ctx, session, node, _plural(
+            ctx, session, N_("Select at least %(num)s option."),
+            N_("Select at least %(num)s options."), node.min_selected))
+    if node.max_selected is not None and len(chosen) > node.max_selected:
+        return _retry(ctx, session, node, _plural(
+            ctx, session, N_("Select at most %(num)s option."),
+            N_("Select at most %(num)s options."), node.max_selected))
+    ordered = [i for i in (o.id for o in node.options) if i in chosen]
+    return _record(ctx, session, node, ordered)
+
+
+def _plural(ctx: Ctx, session: Session, singular: str, plural: str, num: int) -> str:
+    return ctx.texts.ngettext(session.referrer_lang, singular, plural, num)

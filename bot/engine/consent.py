@@ -1,0 +1,152 @@
+"""Informed consent as a gate: who gives it, how, and a yes or no for each scope.
+
+The script is shown in the person's language; so are the scope questions, which the person
+answers. A consent node, as written in a flow::
+
+    consent:
+      type: consent
+      script: I work with the health team. With your agreement I can ask a specialist ...
+      scopes: [refer, share, statistics]   # asked in this order
+      required: [refer, share]             # refusing one of these takes 'refused'
+      given_by: [person, caregiver, child_assent]
+      methods: [in_person, remote]
+      next: questions
+      refused: info_only
+      override:                            # child flows only: refer in the child's best interest
+        reasons: {immediate_danger: The child is in immediate danger}
+        next: urgent_refer
+"""
+
+from __future__ import annotations
+
+from bot.engine.context import Ctx
+from bot.engine.events import Button, ConsentRecorded, Say
+from bot.engine.inputs import NO_OVERRIDE, Choice, Input
+from bot.engine.session import Session
+from bot.flows.model import ConsentNode
+from bot.i18n.texts import N_
+
+Result = tuple[Session, str | None]
+
+GIVER_LABELS = {
+    "person": N_("The person themself"),
+    "child_assent": N_("The child (assent)"),
+    "caregiver": N_("The caregiver"),
+}
+METHOD_LABELS = {"in_person": N_("In person"), "remote": N_("Remotely (phone or video)")}
+SCOPE_QUESTIONS = {
+    "refer": N_("Do you agree to be referred to an organisation that can help you?"),
+    "share": N_("Do you agree that only the information needed for this referral is shared "
+                "with that organisation?"),
+    "statistics": N_("Do you agree that anonymous figures, with no names or details, are "
+                     "used to improve services?"),
+}
+
+
+def _steps(node: ConsentNode) -> list[str]:
+    steps = []
+    if len(node.given_by) > 1:
+        steps.append("given_by")
+    if len(node.methods) > 1:
+        steps.append("method")
+    return steps + [f"scope:{scope}" for scope in node.scopes]
+
+
+def covered(session: Session, node: ConsentNode) -> bool:
+    consent = session.consent or {}
+    return set(node.required) <= set(consent.get("granted", ()))
+
+
+def enter(ctx: Ctx, session: Session, node: ConsentNode) -> Result:
+    if covered(session, node):
+        return session, "next"
+    ctx.events.append(Say(ctx.t(session, node.script, "person"), session.person_lang, "person"))
+    session = session.with_(node_state={"step": 0, "granted": [], "refused": []})
+    show(ctx, session, node)
+    return session, None
+
+
+def show(ctx: Ctx, session: Session, node: ConsentNode) -> None:
+    state = session.node_state
+    if state.get("override"):
+        text = ctx.ui(session, N_("Consent was not given. Only if the child faces an immediate "
+                                  "safety risk may you refer in the child's best interest. "
+                                  "Choose the reason, or do not refer."))
+        buttons = [Button(r.id, ctx.t(session, r.label)) for r in node.override.reasons] \
+            if node.override else []
+        buttons.append(Button(NO_OVERRIDE, ctx.ui(session, N_("Do not refer"))))
+        ctx.prompt(session, text, "choice", buttons)
+        return
+    step = _steps(node)[state["step"]]
+    if step == "given_by":
+        ctx.prompt(session, ctx.ui(session, N_("Who gives consent?")), "choice",
+                   [Button(g, ctx.ui(session, GIVER_LABELS[g])) for g in node.given_by])
+    elif step == "method":
+        ctx.prompt(session, ctx.ui(session, N_("How is consent given?")), "choice",
+                   [Button(m, ctx.ui(session, METHOD_LABELS[m])) for m in node.methods])
+    else:
+        lang = session.person_lang
+        scope = step.split(":", 1)[1]
+        ctx.prompt(session, ctx.texts.gettext(lang, SCOPE_QUESTIONS[scope]), "choice",
+                   [Button("yes", ctx.texts.gettext(lang, N_("Yes"))),
+                    Button("no", ctx.texts.gettext(lang, N_("No")))], audience="person")
+
+
+def answer(ctx: Ctx, session: Session, node: ConsentNode, given: Input) -> Result:
+    state = dict(session.node_state)
+    if state.get("override"):
+        return _override(ctx, session, node, given)
+    step = _steps(node)[state["step"]]
+    allowed = (node.given_by if step == "given_by" else node.methods if step == "method"
+               else ("yes", "no"))
+    if not isinstance(given, Choice) or given.value not in allowed:
+        ctx.hint(session, N_("Please choose one of the buttons."))
+        show(ctx, session, node)
+        return session, None
+    if step in ("given_by", "method"):
+        state[step] = given.value
+    else:
+        scope = step.split(":", 1)[1]
+        key = "granted" if given.value == "yes" else "refused"
+        state[key] = [*state[key], scope]
+        if key == "refused" and scope in node.required:
+            return _refused(ctx, session.with_(node_state=state), node)
+    state["step"] += 1
+    session = session.with_(node_state=state)
+    if state["step"] < len(_steps(node)):
+        show(ctx, session, node)
+        return session, None
+    return _record(ctx, session, node, None), "next"
+
+
+def _record(ctx: Ctx, session: Session, node: ConsentNode, reason: str | None) -> Session:
+    state = session.node_state
+    record = {
+        "granted": list(state["granted"]),
+        "refused": list(state["refused"]),
+        "given_by": state.get("given_by", node.given_by[0]),
+        "method": state.get("method", node.methods[0]),
+        "override_reason": reason,
+    }
+    ctx.events.append(ConsentRecorded(tuple(record["granted"]), tuple(record["refused"]),
+                                      record["given_by"], record["method"], reason))
+    return session.with_(consent=record, node_state={})
+
+
+def _refused(ctx: Ctx, session: Session, node: ConsentNode) -> Result:
+    if node.override is None:
+        return _record(ctx, session, node, None), "refused"
+    session = session.with_(node_state={**session.node_state, "override": True})
+    show(ctx, session, node)
+    return session, None
+
+
+def _override(ctx: Ctx, session: Session, node: ConsentNode, given: Input) -> Result:
+    reasons = [r.id for r in node.override.reasons] if node.override else []
+    if isinstance(given, Choice) and given.value == NO_OVERRIDE:
+        return _record(ctx, session, node, None), "refused"
+    if isinstance(given, Choice) and given.value in reasons:
+        return _record(ctx, session, node, given.value), "override"
+    ctx.hint(session, N_("Please choose one of the buttons."))
+    show(ctx, session, node)
+    return session, None

@@ -1,0 +1,189 @@
+"""The engine: drives a session through its compiled flow, one input at a time.
+
+``step(session, input)`` returns a new session and the events the host must act on; the
+input session is never modified. Nodes that only act (say, urgent, refer, end) run at once;
+the session always rests on a node that waits for input (ask, consent, risk) or has ended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot.engine import asking, consent, rating, referral
+from bot.engine.context import Ctx, HubChoice
+from bot.engine.events import Event, LanguageChanged, Say
+from bot.engine.inputs import Command, Input, Timeout
+from bot.engine.session import Session
+from bot.flows.compiled import URGENT, CompiledFlow
+from bot.flows.graph import EXIT
+from bot.flows.library import FlowLibrary
+from bot.flows.model import AskNode, ConsentNode, EndNode, ReferNode, RiskNode, SayNode, UrgentNode
+from bot.i18n.texts import N_, Texts
+
+#: More automatic moves than this without waiting for input means the flow loops.
+MAX_AUTOMATIC_MOVES = 10_000
+
+
+class EngineError(RuntimeError):
+    """A flow misbehaved at run time in a way the checker could not foresee."""
+
+
+@dataclass(frozen=True)
+class Step:
+    session: Session
+    events: list[Event]
+
+
+class Engine:
+    def __init__(self, library: FlowLibrary, texts: Texts,
+                 hubs: Sequence[HubChoice] = ()) -> None:
+        self.library = library
+        self.texts = texts
+        self.hubs = tuple(hubs)
+
+    def _ctx(self, flow: CompiledFlow, today: date | None) -> Ctx:
+        return Ctx(flow, self.texts, self.hubs, today or date.today())
+
+    def start(self, flow_id: str, referrer_lang: str, person_lang: str | None = None,
+              today: date | None = None) -> Step:
+        """Open a conversation on the current revision of a flow."""
+        flow = self.library.current(flow_id)
+        ctx = self._ctx(flow, today)
+        session = Session(flow.flow.id, flow.flow.revision, flow.graph.start, referrer_lang,
+                          person_lang or referrer_lang)
+        session = self._arrive(ctx, session)
+        return Step(session, ctx.events)
+
+    def step(self, session: Session, given: Input, today: date | None = None) -> Step:
+        flow = self.library.revision(session.flow_id, session.revision)
+        ctx = self._ctx(flow, today)
+        if session.ended:
+            ctx.hint(session, N_("This conversation has ended. Send /new to start another."))
+            return Step(session, ctx.events)
+        if isinstance(given, Timeout):
+            ctx.events.append(Say(ctx.ui(session, N_("This conversation was closed after a "
+                                                     "period without activity. Nothing was "
+                                                     "kept.")), session.referrer_lang,
+                                  "referrer"))
+            return Step(referral.finish(ctx, session, "cancelled", "timeout"), ctx.events)
+        if isinstance(given, Command):
+            return Step(self._command(ctx, session, given), ctx.events)
+        node = flow.node(session.state)
+        before = session.state
+        if isinstance(node, AskNode):
+            session, label = asking.answer(ctx, session, node, given)
+        elif isinstance(node, ConsentNode):
+            session, label = consent.answer(ctx, session, node, given)
+        elif isinstance(node, RiskNode):
+            session, label = rating.answer(ctx, session, node, given)
+        else:  # pragma: no cover - sessions only rest on waiting nodes
+            raise EngineError(f"session rests on a {type(node).__name__}")
+        if label is not None:
+            session = session.with_(history=(*session.history, before))
+            session = self._move(ctx, session, label)
+        return Step(session, ctx.events)
+
+    # -- moving --------------------------------------------------------------------------
+    def _move(self, ctx: Ctx, session: Session, label: str) -> Session:
+        for _ in range(MAX_AUTOMATIC_MOVES):
+            dest = ctx.flow.move(session.state, label)
+            if dest == EXIT:
+                return referral.finish(ctx, session, "info_only")
+            session = session.with_(state=dest, node_state={}, retries=0)
+            session, next_label = self._enter(ctx, session)
+            if next_label is None:
+                return session
+            label = next_label
+        raise EngineError(f"flow {session.flow_id} moved {MAX_AUTOMATIC_MOVES} times "
+                          "without waiting for input")
+
+    def _arrive(self, ctx: Ctx, session: Session) -> Session:
+        session, label = self._enter(ctx, session)
+        return self._move(ctx, session, label) if label is not None else session
+
+    def _enter(self, ctx: Ctx, session: Session) -> tuple[Session, str | None]:
+        node = ctx.flow.node(session.state)
+        if isinstance(node, SayNode):
+            ctx.events.append(Say(ctx.t(session, node.text, node.audience),
+                                  ctx.lang(session, node.audience), node.audience))
+            return session, ctx.branch(node.next, session.answers)
+        if isinstance(node, AskNode):
+            return asking.enter(ctx, session, node)
+        if isinstance(node, ConsentNode):
+            return consent.enter(ctx, session, node)
+        if isinstance(node, RiskNode):
+            return rating.enter(ctx, session, node)
+        if isinstance(node, UrgentNode):
+            return referral.urgent(ctx, session, node)
+        if isinstance(node, ReferNode):
+            return referral.refer(ctx, session, node)
+        if isinstance(node, EndNode):
+            return referral.end(ctx, session, node), None
+        raise EngineError(f"cannot enter a {type(node).__name__}")  # pragma: no cover
+
+    def _show(self, ctx: Ctx, session: Session) -> None:
+        """Show the waiting question again, without any side effect."""
+        node = ctx.flow.node(session.state)
+        if isinstance(node, AskNode):
+            asking.enter(ctx, session, node)
+        elif isinstance(node, ConsentNode):
+            consent.show(ctx, session, node)
+        elif isinstance(node, RiskNode):
+            rating.show(ctx, session, node)
+
+    # -- commands ------------------------------------------------------------------------
+    def _command(self, ctx: Ctx, session: Session, command: Command) -> Session:
+        if command.name == "cancel":
+            ctx.events.append(Say(ctx.ui(session, N_("Cancelled. Nothing was kept.")),
+                                  session.referrer_lang, "referrer"))
+            return referral.finish(ctx, session, "cancelled", "cancel")
+        if command.name == "restart":
+            referral.finish(ctx, session, "cancelled", "restart")
+            fresh = Session(session.flow_id, session.revision, ctx.flow.graph.start,
+                            session.referrer_lang, session.person_lang)
+            return self._arrive(ctx, fresh)
+        if command.name == "back":
+            return self._back(ctx, session)
+        if command.name == "language":
+            return self._language(ctx, session, command.arg)
+        return self._urgent(ctx, session)
+
+    def _back(self, ctx: Ctx, session: Session) -> Session:
+        if not session.history:
+            ctx.hint(session, N_("This is the first question; there is nothing to go back to."))
+            self._show(ctx, session)
+            return session
+        previous = session.history[-1]
+        node = ctx.flow.node(previous)
+        answers = dict(session.answers)
+        answers.pop(node.id, None)
+        changes: dict[str, object] = {}
+        if isinstance(node, ConsentNode):
+            changes["consent"] = None
+        if isinstance(node, RiskNode):
+            changes["risk"] = None
+        session = session.with_(state=previous, history=session.history[:-1], answers=answers,
+                                node_state={}, retries=0, **changes)
+        return self._arrive(ctx, session)
+
+    def _language(self, ctx: Ctx, session: Session, lang: str | None) -> Session:
+        languages = ctx.flow.flow.languages
+        if lang not in languages:
+            ctx.hint(session, N_("Available languages: %(codes)s"), codes=", ".join(languages))
+            self._show(ctx, session)
+            return session
+        session = session.with_(referrer_lang=lang)
+        ctx.events.append(LanguageChanged(lang))
+        self._show(ctx, session)
+        return session
+
+    def _urgent(self, ctx: Ctx, session: Session) -> Session:
+        if session.state not in ctx.flow.graph.urgent:
+            ctx.hint(session, N_("This flow has no urgent screen; call your hub's emergency "
+                                 "contacts directly."))
+            self._show(ctx, session)
+            return session
+        session = session.with_(history=(*session.history, session.state))
+        return self._move(ctx, session, URGENT)

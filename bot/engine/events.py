@@ -1,0 +1,118 @@
+"""What the engine tells its host. Events carry ids, levels and codes, never answer values,
+except where the host needs them to act (a referral's envelope and contact details), and
+those are marked so hosts can encrypt and never log them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, TypeAlias
+
+Audience = Literal["referrer", "person"]
+
+
+@dataclass(frozen=True)
+class Button:
+    id: str
+    label: str
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A question waiting for input; hosts show ``buttons`` as a keyboard when present."""
+
+    node: str
+    text: str
+    lang: str
+    audience: Audience
+    kind: str
+    buttons: tuple[Button, ...] = ()
+    sensitive: bool = False
+    can_back: bool = False
+
+
+@dataclass(frozen=True)
+class Say:
+    text: str
+    lang: str
+    audience: Audience
+
+
+@dataclass(frozen=True)
+class Hint:
+    """Why the last input was not accepted; the question follows again."""
+
+    text: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class AnswerRecorded:
+    question: str
+    sensitive: bool
+
+
+@dataclass(frozen=True)
+class ConsentRecorded:
+    granted: tuple[str, ...]
+    refused: tuple[str, ...]
+    given_by: str
+    method: str
+    override_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class RiskRated:
+    computed: str
+    level: str
+    reason: str | None
+    due_hours: int | None
+
+
+@dataclass(frozen=True)
+class UrgentAction:
+    categories: tuple[str, ...]
+    hub: str | None
+
+
+@dataclass(frozen=True)
+class ReferralRequested:
+    flow_id: str
+    revision: int
+    case_type: str
+    hub: str | None
+    risk: str | None
+    due_hours: int | None
+    urgent: bool
+    consent: tuple[str, ...]
+    override_reason: str | None
+    services: tuple[str, ...]
+    envelope: dict[str, Any] = field(default_factory=dict)
+    contact: dict[str, Any] = field(default_factory=dict)  # sensitive: encrypt, never log
+
+
+@dataclass(frozen=True)
+class LanguageChanged:
+    referrer_lang: str
+
+
+@dataclass(frozen=True)
+class SessionEnded:
+    outcome: str
+    kept: bool
+    reason: str = ""
+
+
+Event: TypeAlias = (
+    Prompt | Say | Hint | AnswerRecorded | ConsentRecorded | RiskRated | UrgentAction
+    | ReferralRequested | LanguageChanged | SessionEnded
+)
+
+
+def describe(event: Event) -> dict[str, Any]:
+    """A loggable summary: the event's name and fields, minus texts and personal data."""
+    data = asdict(event)
+    for secret in ("text", "buttons", "envelope", "contact"):
+        data.pop(secret, None)
+    return {"event": type(event).__name__, **data}

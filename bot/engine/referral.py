@@ -1,0 +1,76 @@
+"""Nodes that act rather than ask: urgent action, referral request and the end.
+
+A refer node takes the case type and the hub from the answers and the urgency from the
+rating; it shares nothing itself, it asks the host to route::
+
+    send:
+      type: refer
+      case_type:
+        - {when: {answer: needs, includes: medical}, value: medical}
+        - {value: protection}
+      hub: hub
+      envelope: [age_band, sex]      # goes to the receiving agency with the card
+      contact: [phone]               # sensitive; released only after acceptance
+      services: services_needed
+      next: done
+"""
+
+from __future__ import annotations
+
+from bot.engine.context import Ctx
+from bot.engine.events import ReferralRequested, Say, SessionEnded, UrgentAction
+from bot.engine.session import Session
+from bot.flows import conditions
+from bot.flows.model import REFERRAL_OUTCOMES, EndNode, ReferNode, UrgentNode
+
+Result = tuple[Session, str | None]
+
+
+def urgent(ctx: Ctx, session: Session, node: UrgentNode) -> Result:
+    categories = list(node.categories)
+    if node.categories_from:
+        chosen = session.answers.get(node.categories_from) or []
+        for option in chosen if isinstance(chosen, list) else [chosen]:
+            category = node.category_map.get(option)
+            if category and category not in categories:
+                categories.append(category)
+    hub = session.answers.get("hub")
+    ctx.events.append(UrgentAction(tuple(categories), hub if isinstance(hub, str) else None))
+    ctx.events.append(Say(ctx.t(session, node.text), session.referrer_lang, "referrer"))
+    return session, "next"
+
+
+def refer(ctx: Ctx, session: Session, node: ReferNode) -> Result:
+    answers = session.answers
+    case_type = next(rule.value for rule in node.case_type
+                     if rule.when is None or conditions.evaluate(rule.when, answers))
+    risk = session.risk or {}
+    consent = session.consent or {}
+    services = answers.get(node.services) if node.services else None
+    hub = answers.get(node.hub_answer)
+    ctx.events.append(ReferralRequested(
+        flow_id=ctx.flow.flow.id, revision=ctx.flow.flow.revision, case_type=case_type,
+        hub=hub if isinstance(hub, str) else None,
+        risk=risk.get("level"), due_hours=risk.get("due_hours"), urgent=node.urgent,
+        consent=tuple(consent.get("granted", ())),
+        override_reason=consent.get("override_reason"),
+        services=tuple(services) if isinstance(services, list) else (),
+        envelope={k: answers[k] for k in node.envelope if k in answers},
+        contact={k: answers[k] for k in node.contact if k in answers},
+    ))
+    return session, "next"
+
+
+def end(ctx: Ctx, session: Session, node: EndNode) -> Session:
+    ctx.events.append(Say(ctx.t(session, node.text), session.referrer_lang, "referrer"))
+    return finish(ctx, session, node.outcome)
+
+
+def finish(ctx: Ctx, session: Session, outcome: str, reason: str = "") -> Session:
+    """End the conversation; anything that led to no referral is forgotten at once."""
+    kept = outcome in REFERRAL_OUTCOMES
+    ctx.events.append(SessionEnded(outcome, kept, reason))
+    if kept:
+        return session.with_(outcome=outcome, node_state={}, retries=0)
+    return session.with_(outcome=outcome, answers={}, consent=None, risk=None, node_state={},
+                         history=(), retries=0)

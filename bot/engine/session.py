@@ -1,0 +1,41 @@
+"""The state of one conversation, serialisable to JSON and pinned to a flow revision."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Session:
+    flow_id: str
+    revision: int
+    state: str
+    referrer_lang: str
+    person_lang: str
+    answers: dict[str, Any] = field(default_factory=dict)
+    #: Prompting states visited before the current one, for /back.
+    history: tuple[str, ...] = ()
+    #: Progress inside a compound node (consent steps, risk override, multi selection).
+    node_state: dict[str, Any] = field(default_factory=dict)
+    retries: int = 0
+    consent: dict[str, Any] | None = None
+    risk: dict[str, Any] | None = None
+    outcome: str | None = None
+
+    @property
+    def ended(self) -> bool:
+        return self.outcome is not None
+
+    def with_(self, **changes: Any) -> Session:
+        return replace(self, **changes)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Session:
+        data = json.loads(text)
+        data["history"] = tuple(data.get("history", ()))
+        return cls(**data)

@@ -1,0 +1,4 @@
+"""Flows: coordinator-written YAML, loaded with line numbers, checked, compiled.
+
+Nothing here imports ``telegram`` or ``sqlalchemy``: flows are pure data and logic.
+"""

@@ -1,0 +1,314 @@
+"""The flow checker: proves a set of flows safe before any conversation may use them.
+
+Per file it checks references (targets, includes, answers, options); over each flow with its
+includes resolved it checks paths: every node reachable, every path able to end, no referral
+and no sensitive question before consent, no referral outcome without a referral.
+Every problem names file, line, node and field.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping
+
+from bot.flows import conditions
+from bot.flows.graph import EXIT, Graph, flatten
+from bot.flows.model import (
+    REFERRAL_OUTCOMES, AnyNode, AskNode, Condition, ConsentNode, EndNode, Flow, IncludeNode,
+    ReferNode, ReturnNode, RiskNode, UrgentNode,
+)
+from bot.flows.problems import Problem
+from bot.flows.risktable import gaps_and_overlaps
+
+REFER_SCOPES = frozenset({"refer", "share"})
+
+
+def _asks(flow: Flow) -> dict[str, AskNode]:
+    return {n.id: n for n in flow.nodes.values() if isinstance(n, AskNode)}
+
+
+def known_answers(flow: Flow, flows: Mapping[str, Flow], seen: frozenset[str] = frozenset(),
+                  ) -> dict[str, AskNode | None]:
+    """Answers a flow may refer to: its own questions, its inputs, its includes' questions."""
+    known: dict[str, AskNode | None] = {name: None for name in flow.inputs}
+    for node in flow.nodes.values():
+        if isinstance(node, IncludeNode) and node.flow in flows and node.flow not in seen:
+            known.update(known_answers(flows[node.flow], flows, seen | {flow.id}))
+    known.update(_asks(flow))
+    known.update({n.id: None for n in flow.nodes.values() if isinstance(n, RiskNode)})
+    return known
+
+
+class _FileChecks:
+    def __init__(self, flow: Flow, flows: Mapping[str, Flow]) -> None:
+        self.flow = flow
+        self.flows = flows
+        self.problems: list[Problem] = []
+        self.answers = known_answers(flow, flows)
+
+    def fail(self, line: int, node: str, field: str, message: str) -> None:
+        self.problems.append(Problem(self.flow.file, line, node, field, message))
+
+    def run(self) -> list[Problem]:
+        flow = self.flow
+        if flow.start not in flow.nodes:
+            self.fail(flow.line, "", "start", f"unknown node '{flow.start}'")
+        if flow.urgent and not self._path_exists(flow, flow.urgent):
+            self.fail(flow.line, "", "urgent", f"unknown node '{flow.urgent}'")
+        for node in flow.nodes.values():
+            self.node(node)
+        if not self.problems:
+            self.reachability()
+        return self.problems
+
+    def _path_exists(self, flow: Flow, path: str) -> bool:
+        head, _, rest = path.partition("/")
+        node = flow.nodes.get(head)
+        if node is None:
+            return False
+        if not rest:
+            return True
+        return (isinstance(node, IncludeNode) and node.flow in self.flows
+                and self._path_exists(self.flows[node.flow], rest))
+
+    def node(self, node: AnyNode) -> None:
+        line = node.where.line
+        for label, dest in node.edges():
+            if dest not in self.flow.nodes:
+                self.fail(line, node.id, label, f"unknown node '{dest}'")
+        if isinstance(node, ReturnNode) and self.flow.kind != "subflow":
+            self.fail(line, node.id, "type", "only a subflow may return")
+        if isinstance(node, IncludeNode):
+            self.include(node)
+        if isinstance(node, AskNode):
+            if node.relevant is not None:
+                self.condition(node.relevant, node.id, "relevant")
+            if node.kind == "multi" and node.max_selected is not None \
+                    and node.max_selected < node.min_selected:
+                self.fail(line, node.id, "max_selected", "is smaller than min_selected")
+        for index, arm in enumerate(getattr(node, "next", ()) or ()):
+            if not isinstance(arm, str) and arm.when is not None:
+                self.condition(arm.when, node.id, f"next[{index}].when")
+        if isinstance(node, RiskNode):
+            self.risk(node)
+        if isinstance(node, UrgentNode) and node.categories_from:
+            self.options_of(node.categories_from, node.category_map, node.id,
+                            "categories_from", line, kinds=("choice", "multi"))
+        if isinstance(node, ReferNode):
+            self.refer(node)
+
+    def include(self, node: IncludeNode) -> None:
+        line = node.where.line
+        sub = self.flows.get(node.flow)
+        if sub is None:
+            self.fail(line, node.id, "flow", f"unknown flow '{node.flow}'")
+            return
+        if self._includes(sub, self.flow.id, set()):
+            self.fail(line, node.id, "flow", f"include cycle: '{node.flow}' includes "
+                      f"'{self.flow.id}' again")
+            return
+        returns = any(isinstance(n, ReturnNode) for n in sub.nodes.values())
+        if returns and not node.next:
+            self.fail(line, node.id, "next",
+                      f"flow '{node.flow}' can return here, so 'next' is required")
+        own = known_answers(self.flow, {k: v for k, v in self.flows.items() if k != node.flow})
+        for name in sub.inputs:
+            if name not in own:
+                self.fail(line, node.id, "flow", f"flow '{node.flow}' needs the answer "
+                          f"'{name}', which '{self.flow.id}' never asks")
+
+    def _includes(self, flow: Flow, target: str, seen: set[str]) -> bool:
+        for node in flow.nodes.values():
+            if isinstance(node, IncludeNode) and node.flow not in seen:
+                if node.flow == target:
+                    return True
+                seen.add(node.flow)
+                sub = self.flows.get(node.flow)
+                if sub is not None and self._includes(sub, target, seen):
+                    return True
+        return False
+
+    def condition(self, condition: Condition, node: str, field: str) -> None:
+        for test in conditions.tests(condition):
+            if test.answer not in self.answers:
+                self.fail(test.line, node, field, f"refers to unknown answer '{test.answer}'")
+                continue
+            ask = self.answers[test.answer]
+            if ask is None:
+                continue
+            if test.op in ("includes", "includes_any") and ask.kind != "multi":
+                self.fail(test.line, node, field,
+                          f"'{test.op}' needs a multi question, '{ask.id}' is {ask.kind}")
+            elif test.op in conditions.COMPARISONS and ask.kind != "number":
+                self.fail(test.line, node, field,
+                          f"'{test.op}' needs a number question, '{ask.id}' is {ask.kind}")
+            elif ask.kind in ("choice", "multi") and test.op not in ("answered",):
+                values = test.value if isinstance(test.value, tuple) else (test.value,)
+                ids = {o.id for o in ask.options}
+                for value in values:
+                    if str(value) not in ids:
+                        self.fail(test.line, node, field,
+                                  f"'{ask.id}' has no option '{value}'")
+
+    def options_of(self, answer: str, options: Iterable[str], node: str, field: str, line: int,
+                   kinds: tuple[str, ...]) -> None:
+        if answer not in self.answers:
+            self.fail(line, node, field, f"refers to unknown answer '{answer}'")
+            return
+        ask = self.answers[answer]
+        if ask is None:
+            return
+        if ask.kind not in kinds:
+            self.fail(line, node, field, f"'{answer}' must be a {' or '.join(kinds)} question")
+            return
+        ids = {o.id for o in ask.options}
+        for option in options:
+            if option not in ids:
+                self.fail(line, node, field, f"'{answer}' has no option '{option}'")
+
+    def risk(self, node: RiskNode) -> None:
+        for counter in node.counters:
+            self.options_of(counter.answer, counter.options, node.id, f"counts.{counter.name}",
+                            counter.line, kinds=("multi",))
+        for field, message in gaps_and_overlaps(node):
+            self.fail(node.where.line, node.id, field, message)
+        for rule in node.rules:
+            if rule.level not in node.levels:
+                self.fail(rule.line, node.id, "levels",
+                          f"a rule gives '{rule.level}' but levels has no entry for it")
+
+    def refer(self, node: ReferNode) -> None:
+        line = node.where.line
+        for field, names in (("hub", [node.hub_answer]), ("envelope", node.envelope),
+                             ("contact", node.contact),
+                             ("services", [node.services] if node.services else [])):
+            for name in names:
+                if name not in self.answers:
+                    self.fail(line, node.id, field, f"refers to unknown answer '{name}'")
+        for index, rule in enumerate(node.case_type):
+            if rule.when is not None:
+                self.condition(rule.when, node.id, f"case_type[{index}].when")
+        for name in node.envelope:
+            ask = self.answers.get(name)
+            if ask is not None and ask.sensitive:
+                self.fail(line, node.id, "envelope", f"'{name}' is sensitive: put it under "
+                          "'contact', which only the accepting agency sees")
+
+    def reachability(self) -> None:
+        roots = [self.flow.start]
+        if self.flow.urgent:
+            roots.append(self.flow.urgent.partition("/")[0])
+        seen = set(roots)
+        queue = deque(roots)
+        while queue:
+            for _, dest in self.flow.nodes[queue.popleft()].edges():
+                if dest not in seen:
+                    seen.add(dest)
+                    queue.append(dest)
+        for node_id, node in self.flow.nodes.items():
+            if node_id not in seen:
+                self.fail(node.where.line, node_id, "", "unreachable: no path leads here")
+
+
+def _report(graph: Graph, qid: str, field: str, message: str) -> Problem:
+    node = graph.nodes[qid]
+    return Problem(graph.origin[qid].file, node.where.line, node.id, field, message)
+
+
+def _successors(graph: Graph, qid: str, cut: frozenset[str] | None) -> Iterable[str]:
+    node = graph.nodes[qid]
+    for label, dest in graph.edges[qid]:
+        if cut is not None and isinstance(node, ConsentNode):
+            if label == "override":
+                continue
+            if label == "next" and cut <= set(node.required):
+                continue
+        if dest != EXIT:
+            yield dest
+    if qid in graph.urgent:
+        yield graph.urgent[qid]
+
+
+def _walk(graph: Graph, cut: frozenset[str] | None) -> dict[str, str | None]:
+    parents: dict[str, str | None] = {graph.start: None}
+    queue = deque([graph.start])
+    while queue:
+        qid = queue.popleft()
+        for dest in _successors(graph, qid, cut):
+            if dest not in parents:
+                parents[dest] = qid
+                queue.append(dest)
+    return parents
+
+
+def _witness(parents: Mapping[str, str | None], qid: str) -> str:
+    path = [qid]
+    while (parent := parents[path[-1]]) is not None:
+        path.append(parent)
+    return " → ".join(reversed(path))
+
+
+def check_paths(graph: Graph) -> list[Problem]:
+    """Path properties of one flattened flow."""
+    problems = []
+    can_end = {q for q, n in graph.nodes.items() if isinstance(n, EndNode)}
+    can_end |= {q for q, edges in graph.edges.items() if any(d == EXIT for _, d in edges)}
+    changed = True
+    while changed:
+        changed = False
+        for qid, edges in graph.edges.items():
+            if qid not in can_end and any(d in can_end for _, d in edges):
+                can_end.add(qid)
+                changed = True
+    for qid in graph.nodes:
+        if qid not in can_end:
+            problems.append(_report(graph, qid, "", "no way out: every path from here loops "
+                                    "without reaching an end"))
+    before_refer_consent = _walk(graph, REFER_SCOPES)
+    before_any_consent = _walk(graph, frozenset())
+    for qid, node in graph.nodes.items():
+        if isinstance(node, ReferNode) and qid in before_refer_consent:
+            problems.append(_report(graph, qid, "", "a path reaches this referral without "
+                                    "consent to refer and share (or the child-safety override): "
+                                    + _witness(before_refer_consent, qid)))
+        if isinstance(node, AskNode) and node.sensitive and qid in before_any_consent:
+            problems.append(_report(graph, qid, "sensitive", "a sensitive question is asked "
+                                    "before consent: " + _witness(before_any_consent, qid)))
+    problems.extend(_referral_outcomes(graph))
+    return problems
+
+
+def _referral_outcomes(graph: Graph) -> list[Problem]:
+    """An end that says 'referred' must be reachable only through a refer node."""
+    parents: dict[str, str | None] = {graph.start: None}
+    queue = deque([graph.start])
+    while queue:
+        qid = queue.popleft()
+        if isinstance(graph.nodes[qid], ReferNode):
+            continue
+        for dest in _successors(graph, qid, None):
+            if dest not in parents:
+                parents[dest] = qid
+                queue.append(dest)
+    return [
+        _report(graph, qid, "outcome", f"ends as '{node.outcome}' but a path reaches it "
+                "without a refer node: " + _witness(parents, qid))
+        for qid, node in graph.nodes.items()
+        if isinstance(node, EndNode) and node.outcome in REFERRAL_OUTCOMES and qid in parents
+    ]
+
+
+def check_flows(flows: Mapping[str, Flow]) -> list[Problem]:
+    """All per-file and path checks over a set of parsed flows."""
+    problems: list[Problem] = []
+    clean = []
+    for flow in flows.values():
+        found = _FileChecks(flow, flows).run()
+        problems.extend(found)
+        if not found:
+            clean.append(flow)
+    if problems:
+        return problems
+    for flow in clean:
+        problems.extend(check_paths(flatten(flow, flows)))
+    return problems

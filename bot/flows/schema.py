@@ -1,0 +1,479 @@
+"""Validate a flow's YAML and build the typed model, collecting every problem at once.
+
+The coordinator sees all the mistakes of a file in one run, each with its line; the caller
+gets either a complete :class:`~bot.flows.model.Flow` or a :class:`FlowError`, never half.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from bot.flows import conditions
+from bot.flows.migrations import CURRENT_SPEC, migrate
+from bot.flows.model import (
+    ASK_KINDS, CONSENT_GIVERS, CONSENT_METHODS, CONSENT_SCOPES, OUTCOMES, RISK_LEVELS,
+    URGENT_CATEGORIES, AnyNode, AskNode, Branch, CaseTypeRule, ConsentNode, Counter, EndNode,
+    Flow, IncludeNode, LevelInfo, Option, Override, ReferNode, ReturnNode, RiskNode, RiskRule,
+    SayNode, Text, UrgentNode, Where,
+)
+from bot.flows.problems import FlowError, Problem
+from bot.flows.yamlsource import LocatedDict, LocatedList
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_RANGE = re.compile(r"^(\d+)(?:(\+)|-(\d+))?$")
+
+TOP_FIELDS = {"spec_version", "id", "revision", "title", "kind", "languages", "start",
+              "urgent", "inputs", "nodes"}
+NODE_FIELDS: dict[str, set[str]] = {
+    "say": {"text", "audience", "next"},
+    "ask": {"kind", "text", "audience", "options", "next", "invalid", "retries", "sensitive",
+            "relevant", "min", "max", "max_length", "not_future", "min_selected",
+            "max_selected"},
+    "consent": {"script", "scopes", "required", "given_by", "methods", "next", "refused",
+                "override"},
+    "risk": {"counts", "rules", "levels", "next", "allow_raise", "raise_reasons"},
+    "urgent": {"text", "categories", "categories_from", "next"},
+    "refer": {"case_type", "hub", "urgent", "envelope", "contact", "services", "next"},
+    "include": {"flow", "next"},
+    "return": set(),
+    "end": {"outcome", "text"},
+}
+REQUIRED: dict[str, set[str]] = {
+    "say": {"text", "next"},
+    "ask": {"kind", "text", "next"},
+    "consent": {"script", "scopes", "given_by", "methods", "next", "refused"},
+    "risk": {"counts", "rules", "levels", "next"},
+    "urgent": {"text", "next"},
+    "refer": {"case_type", "hub", "next"},
+    "include": {"flow"},
+    "return": set(),
+    "end": {"outcome", "text"},
+}
+
+
+class _Skip(Exception):
+    """Abandon the current node; its problem is already recorded."""
+
+
+class _Parser:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+        self.flow_id = "?"
+
+    # -- reporting -----------------------------------------------------------------------
+    def fail(self, line: int, node: str, field: str, message: str) -> None:
+        self.problems.append(Problem(self.file, line, node, field, message))
+
+    def need(self, raw: LocatedDict, key: str, node: str, kind: type | tuple[type, ...],
+             what: str, path: str = "") -> Any:
+        field = f"{path}{key}"
+        if key not in raw:
+            self.fail(raw.line, node, field, "is required")
+            raise _Skip
+        value = raw[key]
+        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+            self.fail(raw.line_of(key), node, field, f"must be {what}")
+            raise _Skip
+        if not isinstance(value, kind):
+            self.fail(raw.line_of(key), node, field, f"must be {what}")
+            raise _Skip
+        return value
+
+    def optional(self, raw: LocatedDict, key: str, node: str, kind: type | tuple[type, ...],
+                 what: str, default: Any) -> Any:
+        if key not in raw:
+            return default
+        return self.need(raw, key, node, kind, what)
+
+    # -- pieces --------------------------------------------------------------------------
+    def text(self, raw: LocatedDict, key: str, node: str, context: str) -> Text:
+        value = self.need(raw, key, node, str, "a text")
+        if not value.strip():
+            self.fail(raw.line_of(key), node, key, "must not be empty")
+            raise _Skip
+        return Text(value, context, raw.line_of(key))
+
+    def ident(self, value: Any, line: int, node: str, field: str) -> str:
+        if not isinstance(value, str) or not _ID.match(value):
+            self.fail(line, node, field,
+                      f"'{value}' is not a valid id (lower-case letters, digits, _)")
+            raise _Skip
+        return value
+
+    def choice_list(self, raw: LocatedDict, key: str, node: str, allowed: tuple[str, ...],
+                    required: bool = True) -> tuple[str, ...]:
+        if key not in raw and not required:
+            return ()
+        items = self.need(raw, key, node, list, "a list")
+        if required and not items:
+            self.fail(raw.line_of(key), node, key, "must not be empty")
+            raise _Skip
+        for item in items:
+            if item not in allowed:
+                self.fail(raw.line_of(key), node, key,
+                          f"unknown value '{item}' (expected one of: {', '.join(allowed)})")
+                raise _Skip
+        return tuple(items)
+
+    def options(self, raw: LocatedDict, key: str, node: str, context: str) -> tuple[Option, ...]:
+        table = self.need(raw, key, node, dict, "a mapping of option id to label")
+        if not table:
+            self.fail(raw.line_of(key), node, key, "must list at least one option")
+            raise _Skip
+        result = []
+        for opt_id, spec in table.items():
+            line = table.line_of(opt_id)
+            self.ident(opt_id, line, node, f"{key}.{opt_id}")
+            exclusive = False
+            if isinstance(spec, dict):
+                label = spec.get("label")
+                exclusive = spec.get("exclusive", False) is True
+                extra = set(spec) - {"label", "exclusive"}
+                if extra:
+                    self.fail(line, node, f"{key}.{opt_id}", f"unknown field '{sorted(extra)[0]}'")
+                    raise _Skip
+            else:
+                label = spec
+            if not isinstance(label, str) or not label.strip():
+                self.fail(line, node, f"{key}.{opt_id}", "needs a label text")
+                raise _Skip
+            result.append(Option(opt_id, Text(label, f"{context}.{opt_id}", line), exclusive))
+        return tuple(result)
+
+    def condition(self, raw: Any, line: int, node: str, field: str) -> Any:
+        try:
+            return conditions.parse(raw, line)
+        except conditions.ConditionSyntaxError as exc:
+            self.fail(getattr(raw, "line", line), node, field, str(exc))
+            raise _Skip from None
+
+    def target(self, raw: LocatedDict, key: str, node: str) -> str:
+        value = self.need(raw, key, node, str, "a node id")
+        return value
+
+    def branches(self, raw: LocatedDict, key: str, node: str) -> tuple[Branch, ...]:
+        value = raw.get(key)
+        if isinstance(value, str):
+            return (Branch(value, None, raw.line_of(key)),)
+        if not isinstance(value, LocatedList) or not value:
+            self.fail(raw.line_of(key), node, key,
+                      "must be a node id or a list of {when, goto} branches")
+            raise _Skip
+        result = []
+        for index, arm in enumerate(value):
+            line = value.line_of(index)
+            field = f"{key}[{index}]"
+            if not isinstance(arm, LocatedDict) or "goto" not in arm:
+                self.fail(line, node, field, "a branch needs 'goto'")
+                raise _Skip
+            extra = set(arm) - {"when", "goto"}
+            if extra:
+                self.fail(line, node, field, f"unknown field '{sorted(extra)[0]}'")
+                raise _Skip
+            when = self.condition(arm["when"], line, node, f"{field}.when") if "when" in arm else None
+            if not isinstance(arm["goto"], str):
+                self.fail(line, node, f"{field}.goto", "must be a node id")
+                raise _Skip
+            result.append(Branch(arm["goto"], when, line))
+        for arm in result[:-1]:
+            if arm.when is None:
+                self.fail(arm.line, node, key, "only the last branch may omit 'when'")
+                raise _Skip
+        if result[-1].when is not None:
+            self.fail(result[-1].line, node, key,
+                      "the last branch must have no 'when' (the way on when nothing matches)")
+            raise _Skip
+        return tuple(result)
+
+    # -- nodes ---------------------------------------------------------------------------
+    def node(self, node_id: str, raw: Any, line: int) -> AnyNode | None:
+        try:
+            self.ident(node_id, line, node_id, "id")
+            if not isinstance(raw, LocatedDict):
+                self.fail(line, node_id, "", "a node must be a mapping")
+                return None
+            node_type = raw.get("type")
+            if node_type not in NODE_FIELDS:
+                self.fail(raw.line_of("type"), node_id, "type",
+                          f"unknown node type '{node_type}' (expected one of: "
+                          f"{', '.join(NODE_FIELDS)})")
+                return None
+            for key in raw:
+                if key != "type" and key not in NODE_FIELDS[node_type]:
+                    self.fail(raw.line_of(key), node_id, key,
+                              f"unknown field for a {node_type} node")
+            for key in sorted(REQUIRED[node_type] - set(raw)):
+                self.fail(raw.line, node_id, key, "is required")
+            if REQUIRED[node_type] - set(raw):
+                return None
+            build: Callable[[str, LocatedDict, Where, str], AnyNode] = getattr(
+                self, f"_{node_type}")
+            where = Where(self.file, raw.line, node_id)
+            return build(node_id, raw, where, f"flow:{self.flow_id}:{node_id}")
+        except _Skip:
+            return None
+
+    def _say(self, nid: str, raw: LocatedDict, where: Where, ctx: str) -> SayNode:
+        audience = self.optional(raw, "audience", nid, str, "referrer or person", "referrer")
+        if audience not in ("referrer", "person"):
+            self.fail(raw.line_of("audience"), nid, "audience", "must be referrer or person")
+            raise _Skip
+        return SayNode(nid, where, self.text(raw, "text", nid, f"{ctx}:text"), audience,
+                       self.branches(raw, "next", nid))
+
+    def _ask(self, nid: str, raw: LocatedDict, where: Where, ctx: str) -> AskNode:
+        kind = raw["kind"]
+        if kind not in ASK_KINDS:
+            self.fail(raw.line_of("kind"), nid, "kind",
+                      f"unknown question kind '{kind}' (expected one of: {', '.join(ASK_KINDS)})")
+            raise _Skip
+        options: tuple[Option, ...] = ()
+        if kind in ("choice", "multi"):
+            options = self.options(raw, "options", nid, f"{ctx}:options")
+        elif "options" in raw:
+            self.fail(raw.line_of("options"), nid, "options",
+                      f"a {kind} question takes no options")
+            raise _Skip
+        audience = self.optional(raw, "audience", nid, str, "referrer or person", "referrer")
+        relevant = (self.condition(raw["relevant"], raw.line_of("relevant"), nid, "relevant")
+                    if "relevant" in raw else None)
+        number = (int, float)
+        minimum = self.optional(raw, "min", nid, number, "a number", None)
+        maximum = self.optional(raw, "max", nid, number, "a number", None)
+        if minimum is not None and maximum is not None and minimum > maximum:
+            self.fail(raw.line_of("min"), nid, "min", "is greater than max")
+            raise _Skip
+        retries = self.optional(raw, "retries", nid, int, "a whole number", 2)
+        if retries < 0:
+            self.fail(raw.line_of("retries"), nid, "retries", "must not be negative")
+            raise _Skip
+        invalid = raw.get("invalid")
+        if invalid is not None and not isinstance(invalid, str):
+            self.fail(raw.line_of("invalid"), nid, "invalid", "must be a node id")
+            raise _Skip
+        return AskNode(
+            nid, where, kind, self.text(raw, "text", nid, f"{ctx}:text"), audience, options,
+            self.branches(raw, "next", nid), invalid, retries,
+            self.optional(raw, "sensitive", nid, bool, "true or false", False), relevant,
+            minimum, maximum, self.optional(raw, "max_length", nid, int, "a whole number", 200),
+            self.optional(raw, "not_future", nid, bool, "true or false", False),
+            self.optional(raw, "min_selected", nid, int, "a whole number", 1),
+            self.optional(raw, "max_selected", nid, int, "a whole number", None),
+        )
+
+    def _consent(self, nid: str, raw: LocatedDict, where: Where, ctx: str) -> ConsentNode:
+        scopes = self.choice_list(raw, "scopes", nid, CONSENT_SCOPES)
+        required = self.choice_list(raw, "required", nid, CONSENT_SCOPES, required=False)
+        required = required or tuple(s for s in scopes if s != "statistics")
+        for scope in required:
+            if scope not in scopes:
+                self.fail(raw.line_of("required"), nid, "required",
+                          f"scope '{scope}' is required but not asked in 'scopes'")
+                raise _Skip
+        override = None
+        if "override" in raw:
+            spec = self.need(raw, "override", nid, dict, "a mapping with reasons and next")
+            extra = set(spec) - {"reasons", "next"}
+            if extra:
+                self.fail(spec.line, nid, "override", f"unknown field '{sorted(extra)[0]}'")
+                raise _Skip
+            if "reasons" not in spec or not spec["reasons"]:
+                self.fail(spec.line, nid, "override.reasons",
+                          "the child-safety override needs at least one recorded reason")
+                raise _Skip
+            reasons = self.options(spec, "reasons", nid, f"{ctx}:override.reasons")
+            goto = self.need(spec, "next", nid, str, "a node id", "override.")
+            override = Override(reasons, goto, spec.line)
+        return ConsentNode(
+            nid, where, self.text(raw, "script", nid, f"{ctx}:script"), scopes, required,
+            self.choice_list(raw, "given_by", nid, CONSENT_GIVERS),
+            self.choice_list(raw, "methods", nid, CONSENT_METHODS),
+            self.target(raw, "next", nid), self.target(raw, "refused", nid), override,
+        )
+
+    def _risk(self, nid: str, raw: LocatedDict, where: Where, ctx: str) -> RiskNode:
+        counts = self.need(raw, "counts", nid, dict, "a mapping of counter name to "
+                           "{answer, options}")
+        counters = []
+        for name, spec in counts.items():
+            line = counts.line_of(name)
+            if not isinstance(spec, LocatedDict) or not isinstance(spec.get("answer"), str) \
+                    or not isinstance(spec.get("options"), list) or not spec["options"]:
+                self.fail(line, nid, f"counts.{name}",
+                          "needs 'answer' (a multi question) and a non-empty 'options' list")
+                raise _Skip
+            counters.append(Counter(name, spec["answer"], tuple(map(str, spec["options"])), line))
+        rules_raw = self.need(raw, "rules", nid, list, "a list of rules")
+        rules = []
+        for index, rule in enumerate(rules_raw):
+            line = rules_raw.line_of(index)
+            field = f"rules[{index}]"
+            if not isinstance(rule, LocatedDict) or rule.get("level") not in RISK_LEVELS:
+                self.fail(line, nid, f"{field}.level",
+                          f"needs a level: one of {', '.join(RISK_LEVELS)}")
+                raise _Skip
+            ranges: dict[str, tuple[int, int | None]] = {}
+            for key, value in rule.items():
+                if key == "level":
+                    continue
+                if key not in counts:
+                    self.fail(rule.line_of(key), nid, f"{field}.{key}", "unknown counter")
+                    raise _Skip
+                match = _RANGE.match(str(value))
+                if not match:
+                    self.fail(rule.line_of(key), nid, f"{field}.{key}",
+                              f"'{value}' is not a count (write 0, 2, 1-3 or 4+)")
+                    raise _Skip
+                low = int(match.group(1))
+                high = None if match.group(2) else int(match.group(3) or low)
+                if high is not None and high < low:
+                    self.fail(rule.line_of(key), nid, f"{field}.{key}", f"empty range '{value}'")
+                    raise _Skip
+                ranges[key] = (low, high)
+            rules.append(RiskRule(ranges, rule["level"], line))
+        levels_raw = self.need(raw, "levels", nid, dict, "a mapping of level to "
+                               "{due_hours, timeframe}")
+        levels = {}
+        for level, spec in levels_raw.items():
+            line = levels_raw.line_of(level)
+            if level not in RISK_LEVELS:
+                self.fail(line, nid, f"levels.{level}", "unknown risk level")
+                raise _Skip
+            if not isinstance(spec, LocatedDict):
+                self.fail(line, nid, f"levels.{level}", "needs due_hours and timeframe")
+                raise _Skip
+            due = spec.get("due_hours")
+            if due is not None and (isinstance(due, bool) or not isinstance(due, int) or due <= 0):
+                self.fail(spec.line_of("due_hours"), nid, f"levels.{level}.due_hours",
+                          "must be a positive whole number of hours")
+                raise _Skip
+            levels[level] = LevelInfo(
+                due, self.text(spec, "timeframe", nid, f"{ctx}:levels.{level}"))
+        allow_raise = self.optional(raw, "allow_raise", nid, bool, "true or false", True)
+        reasons: tuple[Option, ...] = ()
+        if allow_raise:
+            if "raise_reasons" not in raw:
+                self.fail(raw.line, nid, "raise_reasons",
+                          "is required when the referrer may rate higher (allow_raise)")
+                raise _Skip
+            reasons = self.options(raw, "raise_reasons", nid, f"{ctx}:raise_reasons")
+        return RiskNode(nid, where, tuple(counters), tuple(rules), levels,
+                        self.branches(raw, "next", nid), allow_raise, reasons)
+
+    def _urgent(self, nid: str, raw: LocatedDict, where: Where, ctx: str) -> UrgentNode:
+        categories = self.choice_list(raw, "categories", nid, URGENT_CATEGORIES, required=False)
+        source = None
+        mapping: dict[str, str] = {}
+        if "categories_from" in raw:
+            spec = self.need(raw, "categories_from", nid, dict, "{answer, map}")
+            if not isinstance(spec.get("answer"), str) or not isinstance(spec.get("map"), dict):
+                self.fail(spec.line, nid, "categories_from", "needs 'answer' and 'map'")
+                raise _Skip
+            source = spec["answer"]
+            for option, category in spec["map"].items():
+                if category not in URGENT_CATEGORIES:
+                    self.fail(spec["map"].line_of(option), nid, f"categories_from.map.{option}",
+                              f"unknown category '{category}' (expected one of: "
+                              f"{', '.join(URGENT_CATEGORIES)})")
+                    raise _Skip
+                mapping[str(option)] = category
+        if not categories and source is None:
+            self.fail(raw.line, nid, "categories",
+                      "an urgent node needs 'categories' or 'categories_from'")
+            raise _Skip
+        return UrgentNode(nid, where, self.text(raw, "text", nid, f"{ctx}:text"), categories,
+                          source, mapping, self.target(raw, "next", nid))
+
+    def _refer(self, nid: str, raw: LocatedDict, where: Where, ctx: str) -> ReferNode:
+        spec = raw["case_type"]
+        rules: list[CaseTypeRule] = []
+        if isinstance(spec, str):
+            rules.append(CaseTypeRule(spec, None, raw.line_of("case_type")))
+        elif isinstance(spec, LocatedList) and spec:
+            for index, arm in enumerate(spec):
+                line = spec.line_of(index)
+                if not isinstance(arm, LocatedDict) or not isinstance(arm.get("value"), str):
+                    self.fail(line, nid, f"case_type[{index}]", "needs a 'value'")
+                    raise _Skip
+                when = (self.condition(arm["when"], line, nid, f"case_type[{index}].when")
+                        if "when" in arm else None)
+                rules.append(CaseTypeRule(arm["value"], when, line))
+            if rules[-1].when is not None:
+                self.fail(rules[-1].line, nid, "case_type",
+                          "the last case type must have no 'when' (the default)")
+                raise _Skip
+        else:
+            self.fail(raw.line_of("case_type"), nid, "case_type",
+                      "must be a case type or a list of {when, value}")
+            raise _Skip
+        names = (list, "a list of question ids")
+        return ReferNode(
+            nid, where, tuple(rules), self.need(raw, "hub", nid, str, "a question id"),
+            self.optional(raw, "urgent", nid, bool, "true or false", False),
+            tuple(self.optional(raw, "envelope", nid, *names, [])),
+            tuple(self.optional(raw, "contact", nid, *names, [])),
+            self.optional(raw, "services", nid, str, "a question id", None),
+            self.target(raw, "next", nid),
+        )
+
+    def _include(self, nid: str, raw: LocatedDict, where: Where, ctx: str) -> IncludeNode:
+        nxt = self.optional(raw, "next", nid, str, "a node id", None)
+        return IncludeNode(nid, where, self.need(raw, "flow", nid, str, "a flow id"), nxt)
+
+    def _return(self, nid: str, raw: LocatedDict, where: Where, ctx: str) -> ReturnNode:
+        return ReturnNode(nid, where)
+
+    def _end(self, nid: str, raw: LocatedDict, where: Where, ctx: str) -> EndNode:
+        outcome = raw["outcome"]
+        if outcome not in OUTCOMES:
+            self.fail(raw.line_of("outcome"), nid, "outcome",
+                      f"unknown outcome '{outcome}' (expected one of: {', '.join(OUTCOMES)})")
+            raise _Skip
+        return EndNode(nid, where, outcome, self.text(raw, "text", nid, f"{ctx}:text"))
+
+    # -- the file ------------------------------------------------------------------------
+    def flow(self, raw: LocatedDict) -> Flow:
+        for key in raw:
+            if key not in TOP_FIELDS:
+                self.fail(raw.line_of(key), "", key, "unknown top-level field")
+        try:
+            flow_id = self.ident(self.need(raw, "id", "", str, "a flow id"), raw.line_of("id"),
+                                 "", "id")
+            self.flow_id = flow_id
+            revision = self.need(raw, "revision", "", int, "a whole number")
+            if revision < 1:
+                self.fail(raw.line_of("revision"), "", "revision", "must be 1 or more")
+            title = self.text(raw, "title", "", f"flow:{flow_id}:title")
+            kind = self.optional(raw, "kind", "", str, "flow or subflow", "flow")
+            if kind not in ("flow", "subflow"):
+                self.fail(raw.line_of("kind"), "", "kind", "must be flow or subflow")
+            languages = self.need(raw, "languages", "", list, "a list of language codes")
+            if not languages or not all(isinstance(x, str) for x in languages):
+                self.fail(raw.line_of("languages"), "", "languages",
+                          "must list at least one language code")
+            start = self.need(raw, "start", "", str, "a node id")
+            urgent = self.optional(raw, "urgent", "", str, "a node id", None)
+            inputs = self.optional(raw, "inputs", "", list, "a list of question ids", [])
+            nodes_raw = self.need(raw, "nodes", "", dict, "a mapping of node id to node")
+        except _Skip:
+            raise FlowError(self.problems) from None
+        nodes = {}
+        for node_id, node_raw in nodes_raw.items():
+            node = self.node(str(node_id), node_raw, nodes_raw.line_of(node_id))
+            if node is not None:
+                nodes[node.id] = node
+        if self.problems:
+            raise FlowError(self.problems)
+        return Flow(flow_id, revision, self.file, title, kind, tuple(languages), start, urgent,
+                    tuple(map(str, inputs)), nodes, raw.line)
+
+
+def parse_flow(raw: LocatedDict, file: str) -> Flow:
+    """Migrate to the current spec, validate and build; raises FlowError with every problem."""
+    migrated = migrate(raw, file)
+    if migrated.get("spec_version") != CURRENT_SPEC:  # pragma: no cover - migrate ensures it
+        raise FlowError([Problem(file, raw.line, "", "spec_version", "unsupported")])
+    return _Parser(file).flow(migrated)

@@ -1,0 +1,1 @@
+"""Translations: catalogs in ``locales/``, flow-string extraction, completeness checks."""
