@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from bot.engine import asking, consent, rating, referral
 from bot.engine.context import Ctx, HubChoice
@@ -47,12 +48,16 @@ class Engine:
         return Ctx(flow, self.texts, self.hubs, today or date.today())
 
     def start(self, flow_id: str, referrer_lang: str, person_lang: str | None = None,
-              today: date | None = None) -> Step:
-        """Open a conversation on the current revision of a flow."""
+              today: date | None = None, answers: dict[str, Any] | None = None) -> Step:
+        """Open a conversation on the current revision of a flow.
+
+        ``answers`` pre-fills what a flow declares as inputs (the hub, when a host already
+        knows it), so a sub-flow can also be run on its own.
+        """
         flow = self.library.current(flow_id)
         ctx = self._ctx(flow, today)
         session = Session(flow.flow.id, flow.flow.revision, flow.graph.start, referrer_lang,
-                          person_lang or referrer_lang)
+                          person_lang or referrer_lang, dict(answers or {}))
         session = self._arrive(ctx, session)
         return Step(session, ctx.events)
 

@@ -1,0 +1,31 @@
+"""Composition root: read settings, build the command line, dispatch. Nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+from bot.cli import chat, flows, i18n
+from bot.settings import Settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="intake",
+        description="Guided protection intake and referral routing for frontline staff.")
+    parser.add_argument("--version", action="version", version=f"intake {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in (chat, flows, i18n):
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args, Settings.from_env()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Command-line tools for coordinators and operators (``intake --help``)."""

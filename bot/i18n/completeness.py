@@ -1,0 +1,104 @@
+"""Is every text translated, not fuzzy, with the right plural forms and placeholders?
+
+``pybabel compile`` happily compiles a half-translated catalog; a referrer would then meet
+English in the middle of an Arabic consent script. These checks read the catalogs
+themselves and fail loudly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from babel import Locale
+from babel.messages.catalog import Catalog, Message
+from babel.messages.pofile import read_po
+
+from bot.flows.model import Flow
+from bot.flows.problems import Problem
+from bot.flows.strings import flow_texts
+from bot.i18n.texts import SOURCE_LANGUAGE, po_path
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def read_catalog(locales: Path, lang: str) -> Catalog | None:
+    path = po_path(locales, lang)
+    if not path.exists():
+        return None
+    with path.open("rb") as handle:
+        return read_po(handle, locale=lang)
+
+
+def language_name(lang: str) -> str:
+    try:
+        return f"{Locale.parse(lang).english_name} ({lang})"
+    except (ValueError, TypeError):
+        return lang
+
+
+def _message_problem(message: Message | None, lang: str, num_plurals: int) -> str | None:
+    if message is None:
+        return "missing"
+    strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    if not all(strings):
+        return "missing"
+    if message.fuzzy:
+        return "fuzzy (the source changed; review it)"
+    if message.pluralizable and len(strings) != num_plurals:
+        return f"has {len(strings)} plural forms, {lang} needs {num_plurals}"
+    ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+    wanted = set(_PLACEHOLDER.findall(ids[-1]))
+    for text in strings:
+        if set(_PLACEHOLDER.findall(text)) != wanted:
+            return "placeholders differ from the source"
+    return None
+
+
+def flow_translation_problems(flows: Mapping[str, Flow], locales: Path) -> list[Problem]:
+    """One problem per flow text that a declared language lacks (or has fuzzy)."""
+    problems = []
+    catalogs: dict[str, Catalog | None] = {}
+    for flow in flows.values():
+        for lang in flow.languages:
+            if lang == SOURCE_LANGUAGE:
+                continue
+            if lang not in catalogs:
+                catalogs[lang] = read_catalog(locales, lang)
+            catalog = catalogs[lang]
+            if catalog is None:
+                problems.append(Problem(flow.file, flow.line, "", "languages",
+                                        f"no catalog for {language_name(lang)}"))
+                continue
+            for node, field, text in flow_texts(flow):
+                issue = _message_problem(catalog.get(text.msgid, context=text.context), lang,
+                                         catalog.num_plurals)
+                if issue:
+                    problems.append(Problem(flow.file, text.line, node, field,
+                                            f"{language_name(lang)} translation is {issue}"
+                                            if issue != "missing" else
+                                            f"{language_name(lang)} translation is missing"))
+    return problems
+
+
+def catalog_problems(template: Catalog, locales: Path, languages: Iterable[str]) -> list[str]:
+    """Problems of whole catalogs against the template, one line each."""
+    problems = []
+    for lang in languages:
+        if lang == SOURCE_LANGUAGE:
+            continue
+        catalog = read_catalog(locales, lang)
+        if catalog is None:
+            problems.append(f"{lang}: no catalog at {po_path(locales, lang)}")
+            continue
+        for message in template:
+            if not message.id:
+                continue
+            issue = _message_problem(catalog.get(message.id, context=message.context), lang,
+                                     catalog.num_plurals)
+            if issue:
+                ident = message.id[0] if isinstance(message.id, tuple | list) else message.id
+                where = f" [{message.context}]" if message.context else ""
+                problems.append(f"{lang}: {issue}: {ident!r}{where}")
+    return problems

@@ -1,0 +1,157 @@
+"""Golden scenarios: YAML a coordinator can read, proving what a flow does.
+
+A scenario file::
+
+    flow: intake
+    lang: en
+    scenarios:
+      - name: three yellow needs give medium risk
+        steps:
+          - choose: pwsn            # a button, by option id
+          - select: [none]          # a whole multiple choice
+          - type: "12"              # typed text
+          - command: back           # back | restart | cancel | language | urgent
+        expect:
+          outcome: referred
+          risk: medium
+          case_type: medical
+          kept: true                # answers kept after the end (only with a referral)
+          events:                   # these events, in this order (others may come between)
+            - UrgentAction: {categories: [health]}
+            - ReferralRequested
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bot.engine import Choice, Choices, Command, Engine, Input, Text, Timeout
+from bot.engine.events import Event, ReferralRequested, RiskRated, SessionEnded
+from bot.flows.yamlsource import LocatedDict, load_file
+
+BUNDLED_SCENARIOS = Path(__file__).resolve().parent / "flows" / "scenarios"
+#: A fixed day, so scenarios with dates never depend on when they run.
+SCENARIO_DAY = date(2026, 11, 23)
+
+
+@dataclass(frozen=True)
+class Result:
+    file: str
+    line: int
+    name: str
+    failures: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def _input(step: Mapping[str, Any]) -> Input:
+    if "choose" in step:
+        return Choice(str(step["choose"]))
+    if "select" in step:
+        return Choices(tuple(str(v) for v in step["select"]))
+    if "type" in step:
+        return Text(str(step["type"]))
+    if "command" in step:
+        name, _, arg = str(step["command"]).partition(" ")
+        return Command(name, arg or None)  # type: ignore[arg-type]
+    if "timeout" in step:
+        return Timeout()
+    raise ValueError(f"unknown step {dict(step)}: use choose, select, type, command or timeout")
+
+
+def _event_matches(event: Event, spec: Any) -> bool:
+    if isinstance(spec, str):
+        return type(event).__name__ == spec
+    if isinstance(spec, Mapping) and len(spec) == 1:
+        name, fields = next(iter(spec.items()))
+        if type(event).__name__ != name:
+            return False
+        data = asdict(event)
+        for key, want in (fields or {}).items():
+            got = data.get(key)
+            if isinstance(got, tuple | list) and isinstance(want, list):
+                if list(got) != want:
+                    return False
+            elif got != want:
+                return False
+        return True
+    return False
+
+
+def _check(expect: Mapping[str, Any], events: Sequence[Event], outcome: str | None,
+           kept_answers: bool) -> list[str]:
+    failures = []
+    ended = [e for e in events if isinstance(e, SessionEnded)]
+    rated = [e for e in events if isinstance(e, RiskRated)]
+    referred = [e for e in events if isinstance(e, ReferralRequested)]
+    if "outcome" in expect and outcome != expect["outcome"]:
+        failures.append(f"outcome: expected {expect['outcome']}, got {outcome}")
+    if "risk" in expect:
+        got = rated[-1].level if rated else None
+        if got != expect["risk"]:
+            failures.append(f"risk: expected {expect['risk']}, got {got}")
+    if "case_type" in expect:
+        got = referred[-1].case_type if referred else None
+        if got != expect["case_type"]:
+            failures.append(f"case_type: expected {expect['case_type']}, got {got}")
+    if "referrals" in expect and len(referred) != expect["referrals"]:
+        failures.append(f"referrals: expected {expect['referrals']}, got {len(referred)}")
+    if "kept" in expect and kept_answers != expect["kept"]:
+        failures.append(f"kept: expected {expect['kept']}, got {kept_answers}")
+    if "events" in expect:
+        position = 0
+        for spec in expect["events"]:
+            while position < len(events) and not _event_matches(events[position], spec):
+                position += 1
+            if position == len(events):
+                failures.append(f"events: {spec} not found in order")
+                break
+            position += 1
+    if ended and "outcome" not in expect:
+        failures.append("the conversation ended but 'outcome' is not expected")
+    return failures
+
+
+def run_file(engine: Engine, path: Path) -> Iterator[Result]:
+    raw = load_file(path)
+    flow = str(raw.get("flow", "intake"))
+    lang = str(raw.get("lang", "en"))
+    for index, scenario in enumerate(raw.get("scenarios", [])):
+        line = raw["scenarios"].line_of(index)
+        name = str(scenario.get("name", f"scenario {index + 1}"))
+        yield _run_one(engine, path.name, line, name, flow, lang, scenario)
+
+
+def _run_one(engine: Engine, file: str, line: int, name: str, flow: str, lang: str,
+             scenario: LocatedDict) -> Result:
+    try:
+        step = engine.start(str(scenario.get("flow", flow)), str(scenario.get("lang", lang)),
+                            scenario.get("person_lang"), SCENARIO_DAY,
+                            answers=dict(scenario.get("answers", {})))
+        events: list[Event] = list(step.events)
+        session = step.session
+        for raw_step in scenario.get("steps", []):
+            if session.ended:
+                return Result(file, line, name, ("the conversation ended before all steps "
+                                                 f"ran (at {dict(raw_step)})",))
+            step = engine.step(session, _input(raw_step), SCENARIO_DAY)
+            events.extend(step.events)
+            session = step.session
+    except (KeyError, ValueError) as exc:
+        return Result(file, line, name, (f"error: {exc}",))
+    failures = _check(scenario.get("expect", {}), events, session.outcome,
+                      bool(session.answers))
+    return Result(file, line, name, tuple(failures))
+
+
+def scenario_files(paths: Sequence[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths or [BUNDLED_SCENARIOS]:
+        files.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
+    return files
