@@ -137,7 +137,7 @@ def _number(ctx: Ctx, session: Session, node: AskNode, text: str) -> Result:
 
 
 def _plain(value: float) -> str:
-    return str(int(value)) if value.is_integer() else str(value)
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _date(ctx: Ctx, session: Session, node: AskNode, text: str) -> Result:

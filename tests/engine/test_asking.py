@@ -1,0 +1,143 @@
+"""Typed questions validate their answers: numbers, dates, free text, relevance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.engine import Choice, Engine, Text
+from bot.engine.events import Hint
+from bot.flows.library import FlowLibrary
+from bot.i18n.texts import Texts
+from tests.engine.helpers import last_prompt, of_type, run
+
+FLOW = """
+spec_version: 2
+id: typed
+revision: 1
+title: Typed questions
+languages: [en]
+start: age
+nodes:
+  age:
+    type: ask
+    kind: number
+    text: Age in years?
+    min: 0
+    max: 120
+    retries: 5
+    invalid: gave_up
+    next:
+      - {when: {answer: age, lt: 18}, goto: school}
+      - goto: seen_on
+  school:
+    type: ask
+    kind: choice
+    text: In school?
+    options: {"yes": "Yes", "no": "No"}
+    invalid: gave_up
+    next: seen_on
+  seen_on:
+    type: ask
+    kind: date
+    not_future: true
+    text: Date of identification?
+    invalid: gave_up
+    next: note
+  note:
+    type: ask
+    kind: text
+    max_length: 10
+    relevant: {answer: age, gte: 60}
+    text: Short note?
+    invalid: gave_up
+    next: done
+  done:
+    type: end
+    outcome: info_only
+    text: Done.
+  gave_up:
+    type: end
+    outcome: cancelled
+    text: Gave up.
+"""
+
+
+@pytest.fixture(scope="module")
+def typed(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    path: Path = tmp_path_factory.mktemp("flows") / "typed.yaml"
+    path.write_text(FLOW, encoding="utf-8")
+    return Engine(FlowLibrary.load([path]), Texts())
+
+
+@pytest.mark.parametrize(("typed_text", "stored"), [
+    ("42", 42), (" 7 ", 7), ("٤٢", 42), ("１２", 12), ("3.5", 3.5), ("3,5", 3.5),
+])
+def test_numbers_are_read_in_any_digits(typed: Engine, typed_text: str, stored: float) -> None:
+    session, _ = run(typed, [Text(typed_text)], flow="typed")
+    assert session.answers["age"] == stored
+
+
+@pytest.mark.parametrize(("typed_text", "hint"), [
+    ("forty", "Please type a number, for example 12."),
+    ("nan", "Please type a number, for example 12."),
+    ("inf", "Please type a number, for example 12."),
+    ("130", "Please type a number from 0 to 120."),
+    ("-1", "Please type a number from 0 to 120."),
+])
+def test_bad_numbers_are_refused_with_a_hint(typed: Engine, typed_text: str, hint: str) -> None:
+    session, events = run(typed, [Text(typed_text)], flow="typed")
+    assert session.state == "age" and of_type(events, Hint)[0].text == hint
+
+
+def test_a_number_condition_branches(typed: Engine) -> None:
+    assert run(typed, [Text("12")], flow="typed")[0].state == "school"
+    assert run(typed, [Text("30")], flow="typed")[0].state == "seen_on"
+
+
+@pytest.mark.parametrize(("typed_text", "stored"), [
+    ("2026-11-20", "2026-11-20"), ("20/11/2026", "2026-11-20"), ("1.2.2025", "2025-02-01"),
+])
+def test_dates_are_read_in_common_formats(typed: Engine, typed_text: str, stored: str) -> None:
+    session, _ = run(typed, [Text("70"), Text(typed_text)], flow="typed")
+    assert session.answers["seen_on"] == stored and session.state == "note"
+
+
+@pytest.mark.parametrize(("typed_text", "hint"), [
+    ("2026-11-24", "That date is in the future."),
+    ("31/02/2026", "Please type a date as day/month/year, for example 23/11/2026."),
+    ("yesterday", "Please type a date as day/month/year, for example 23/11/2026."),
+])
+def test_bad_dates_are_refused_with_a_hint(typed: Engine, typed_text: str, hint: str) -> None:
+    session, events = run(typed, [Text("30"), Text(typed_text)], flow="typed")
+    assert session.state == "seen_on" and of_type(events, Hint)[0].text == hint
+
+
+def test_an_irrelevant_question_is_skipped(typed: Engine) -> None:
+    session, _ = run(typed, [Text("30"), Text("2026-11-20")], flow="typed")
+    assert session.outcome == "info_only" and "note" not in session.answers
+
+
+def test_free_text_is_limited_in_length(typed: Engine) -> None:
+    session, events = run(typed, [Text("70"), Text("2026-11-20"), Text("x" * 11)],
+                          flow="typed")
+    assert session.state == "note"
+    assert of_type(events, Hint)[0].text == "Please keep it under 10 characters."
+
+
+def test_a_button_press_on_a_typed_question_asks_for_typing(typed: Engine) -> None:
+    session, events = run(typed, [Choice("42")], flow="typed")
+    assert session.state == "age" and of_type(events, Hint)[0].text == "Please type your answer."
+
+
+def test_the_retry_limit_comes_from_the_question(typed: Engine) -> None:
+    session, _ = run(typed, [Text("x")] * 5, flow="typed")
+    assert session.state == "age"
+    session, _ = run(typed, [Text("x")] * 6, flow="typed")
+    assert session.outcome == "cancelled"
+
+
+def test_the_prompt_of_a_typed_question_has_no_buttons(typed: Engine) -> None:
+    _, events = run(typed, [], flow="typed")
+    assert last_prompt(events).buttons == () and last_prompt(events).kind == "number"
