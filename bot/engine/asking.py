@@ -78,6 +78,12 @@ def _retry(ctx: Ctx, session: Session, node: AskNode, hint: str) -> Result:
     return session, None
 
 
+def _again(ctx: Ctx, session: Session, node: AskNode, message: str,
+           **params: object) -> Result:
+    """Retry with an interface message in the referrer's language."""
+    return _retry(ctx, session, node, ctx.ui(session, message, **params))
+
+
 def _record(ctx: Ctx, session: Session, node: AskNode, value: object) -> Result:
     answers = {**session.answers, node.id: value}
     changes: dict[str, object] = {"answers": answers, "retries": 0, "node_state": {}}
@@ -103,20 +109,20 @@ def answer(ctx: Ctx, session: Session, node: AskNode, given: Input) -> Result:
         if isinstance(given, Choice) and given.value in _choice_ids(ctx, node):
             return _record(ctx, session, node, given.value)
         if isinstance(given, Choice):
-            return _retry(ctx, session, node, ctx.ui(session, N_("That option is not available here.")))
-        return _retry(ctx, session, node, ctx.ui(session, N_("Please choose one of the buttons.")))
+            return _again(ctx, session, node, N_("That option is not available here."))
+        return _again(ctx, session, node, N_("Please choose one of the buttons."))
     if not isinstance(given, Text):
-        return _retry(ctx, session, node, ctx.ui(session, N_("Please type your answer.")))
+        return _again(ctx, session, node, N_("Please type your answer."))
     text = unicodedata.normalize("NFKC", given.text).strip()
     if node.kind == "number":
         return _number(ctx, session, node, text)
     if node.kind == "date":
         return _date(ctx, session, node, text)
     if not text:
-        return _retry(ctx, session, node, ctx.ui(session, N_("Please type your answer.")))
+        return _again(ctx, session, node, N_("Please type your answer."))
     if len(text) > node.max_length:
-        return _retry(ctx, session, node, ctx.ui(session, N_("Please keep it under %(num)s characters."),
-                      num=node.max_length))
+        return _again(ctx, session, node, N_("Please keep it under %(num)s characters."),
+                      num=node.max_length)
     return _record(ctx, session, node, text)
 
 
@@ -124,9 +130,9 @@ def _number(ctx: Ctx, session: Session, node: AskNode, text: str) -> Result:
     try:
         value: float = float(text.replace(",", "."))
     except ValueError:
-        return _retry(ctx, session, node, ctx.ui(session, N_("Please type a number, for example 12.")))
+        return _again(ctx, session, node, N_("Please type a number, for example 12."))
     if value != value or value in (float("inf"), float("-inf")):
-        return _retry(ctx, session, node, ctx.ui(session, N_("Please type a number, for example 12.")))
+        return _again(ctx, session, node, N_("Please type a number, for example 12."))
     low = node.minimum if node.minimum is not None else float("-inf")
     high = node.maximum if node.maximum is not None else float("inf")
     if not low <= value <= high:
@@ -149,10 +155,10 @@ def _date(ctx: Ctx, session: Session, node: AskNode, text: str) -> Result:
             except ValueError:
                 break
             if node.not_future and value > ctx.today:
-                return _retry(ctx, session, node, ctx.ui(session, N_("That date is in the future.")))
+                return _again(ctx, session, node, N_("That date is in the future."))
             return _record(ctx, session, node, value.isoformat())
-    return _retry(ctx, session, node, ctx.ui(session, N_("Please type a date as day/month/year, "
-                                         "for example 23/11/2026.")))
+    return _again(ctx, session, node, N_("Please type a date as day/month/year, "
+                                         "for example 23/11/2026."))
 
 
 def _multi(ctx: Ctx, session: Session, node: AskNode, given: Input) -> Result:
@@ -161,15 +167,15 @@ def _multi(ctx: Ctx, session: Session, node: AskNode, given: Input) -> Result:
     if isinstance(given, Choices):
         chosen = list(dict.fromkeys(given.values))
         if any(value not in ids for value in chosen):
-            return _retry(ctx, session, node, ctx.ui(session, N_("That option is not available here.")))
+            return _again(ctx, session, node, N_("That option is not available here."))
         return _submit(ctx, session, node, chosen, exclusive)
     if not isinstance(given, Choice):
-        return _retry(ctx, session, node, ctx.ui(session, N_("Please choose with the buttons, then press Done.")))
+        return _again(ctx, session, node, N_("Please choose with the buttons, then press Done."))
     selected = list(session.node_state.get("selected", []))
     if given.value == DONE:
         return _submit(ctx, session, node, selected, exclusive)
     if given.value not in ids:
-        return _retry(ctx, session, node, ctx.ui(session, N_("That option is not available here.")))
+        return _again(ctx, session, node, N_("That option is not available here."))
     if given.value in selected:
         selected.remove(given.value)
     elif given.value in exclusive:
@@ -184,7 +190,7 @@ def _multi(ctx: Ctx, session: Session, node: AskNode, given: Input) -> Result:
 def _submit(ctx: Ctx, session: Session, node: AskNode, chosen: list[str],
             exclusive: set[str]) -> Result:
     if len(chosen) > 1 and exclusive & set(chosen):
-        return _retry(ctx, session, node, ctx.ui(session, N_("“None” cannot be combined with other options.")))
+        return _again(ctx, session, node, N_("“None” cannot be combined with other options."))
     if len(chosen) < node.min_selected:
         return _retry(ctx, session, node, _plural(
             ctx, session, N_("Select at least %(num)s option."),

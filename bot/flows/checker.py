@@ -14,8 +14,20 @@ from collections.abc import Iterable, Mapping
 from bot.flows import conditions
 from bot.flows.graph import EXIT, Graph, flatten
 from bot.flows.model import (
-    REFERRAL_OUTCOMES, AnyNode, AskNode, Condition, ConsentNode, EndNode, Flow, IncludeNode,
-    ReferNode, ReturnNode, RiskNode, UrgentNode,
+    REFERRAL_OUTCOMES,
+    RISK_LEVELS,
+    AnyNode,
+    AskNode,
+    Condition,
+    ConsentNode,
+    EndNode,
+    Flow,
+    IncludeNode,
+    ReferNode,
+    ReturnNode,
+    RiskNode,
+    SayNode,
+    UrgentNode,
 )
 from bot.flows.problems import Problem
 from bot.flows.risktable import gaps_and_overlaps
@@ -52,9 +64,9 @@ class _FileChecks:
     def run(self) -> list[Problem]:
         flow = self.flow
         if flow.start not in flow.nodes:
-            self.fail(flow.line, "", "start", f"unknown node '{flow.start}'")
+            self.fail(flow.line_of("start"), "", "start", f"unknown node '{flow.start}'")
         if flow.urgent and not self._path_exists(flow, flow.urgent):
-            self.fail(flow.line, "", "urgent", f"unknown node '{flow.urgent}'")
+            self.fail(flow.line_of("urgent"), "", "urgent", f"unknown node '{flow.urgent}'")
         for node in flow.nodes.values():
             self.node(node)
         if not self.problems:
@@ -72,12 +84,12 @@ class _FileChecks:
                 and self._path_exists(self.flows[node.flow], rest))
 
     def node(self, node: AnyNode) -> None:
-        line = node.where.line
         for label, dest in node.edges():
             if dest not in self.flow.nodes:
-                self.fail(line, node.id, label, f"unknown node '{dest}'")
+                field, at = _edge_place(node, label)
+                self.fail(at, node.id, field, f"unknown node '{dest}'")
         if isinstance(node, ReturnNode) and self.flow.kind != "subflow":
-            self.fail(line, node.id, "type", "only a subflow may return")
+            self.fail(node.where.line_of("type"), node.id, "type", "only a subflow may return")
         if isinstance(node, IncludeNode):
             self.include(node)
         if isinstance(node, AskNode):
@@ -85,7 +97,8 @@ class _FileChecks:
                 self.condition(node.relevant, node.id, "relevant")
             if node.kind == "multi" and node.max_selected is not None \
                     and node.max_selected < node.min_selected:
-                self.fail(line, node.id, "max_selected", "is smaller than min_selected")
+                self.fail(node.where.line_of("max_selected"), node.id, "max_selected",
+                          "is smaller than min_selected")
         for index, arm in enumerate(getattr(node, "next", ()) or ()):
             if not isinstance(arm, str) and arm.when is not None:
                 self.condition(arm.when, node.id, f"next[{index}].when")
@@ -93,12 +106,13 @@ class _FileChecks:
             self.risk(node)
         if isinstance(node, UrgentNode) and node.categories_from:
             self.options_of(node.categories_from, node.category_map, node.id,
-                            "categories_from", line, kinds=("choice", "multi"))
+                            "categories_from", node.where.line_of("categories_from"),
+                            kinds=("choice", "multi"))
         if isinstance(node, ReferNode):
             self.refer(node)
 
     def include(self, node: IncludeNode) -> None:
-        line = node.where.line
+        line = node.where.line_of("flow")
         sub = self.flows.get(node.flow)
         if sub is None:
             self.fail(line, node.id, "flow", f"unknown flow '{node.flow}'")
@@ -109,8 +123,11 @@ class _FileChecks:
             return
         returns = any(isinstance(n, ReturnNode) for n in sub.nodes.values())
         if returns and not node.next:
-            self.fail(line, node.id, "next",
+            self.fail(node.where.line, node.id, "next",
                       f"flow '{node.flow}' can return here, so 'next' is required")
+        if node.next and not returns:
+            self.fail(node.where.line_of("next"), node.id, "next",
+                      f"flow '{node.flow}' never returns, so 'next' is never followed")
         own = known_answers(self.flow, {k: v for k, v in self.flows.items() if k != node.flow})
         for name in sub.inputs:
             if name not in own:
@@ -134,6 +151,13 @@ class _FileChecks:
                 self.fail(test.line, node, field, f"refers to unknown answer '{test.answer}'")
                 continue
             ask = self.answers[test.answer]
+            rating = self.flow.nodes.get(test.answer)
+            if isinstance(rating, RiskNode) and test.op in ("is", "is_not", "in"):
+                values = test.value if isinstance(test.value, tuple) else (test.value,)
+                for value in values:
+                    if str(value) not in RISK_LEVELS:
+                        self.fail(test.line, node, field, f"'{test.answer}' has no level "
+                                  f"'{value}' (expected one of: {', '.join(RISK_LEVELS)})")
             if ask is None:
                 continue
             if test.op in ("includes", "includes_any") and ask.kind != "multi":
@@ -171,20 +195,23 @@ class _FileChecks:
             self.options_of(counter.answer, counter.options, node.id, f"counts.{counter.name}",
                             counter.line, kinds=("multi",))
         for field, message in gaps_and_overlaps(node):
-            self.fail(node.where.line, node.id, field, message)
-        for rule in node.rules:
+            index = field.partition("[")[2].rstrip("]")
+            line = node.rules[int(index)].line if index else node.where.line_of(field)
+            self.fail(line, node.id, field, message)
+        for index, rule in enumerate(node.rules):
             if rule.level not in node.levels:
-                self.fail(rule.line, node.id, "levels",
-                          f"a rule gives '{rule.level}' but levels has no entry for it")
+                self.fail(rule.line, node.id, f"rules[{index}].level",
+                          f"'{rule.level}' has no entry under 'levels' (due_hours, timeframe)")
 
     def refer(self, node: ReferNode) -> None:
-        line = node.where.line
+        line = node.where.line_of("envelope")
         for field, names in (("hub", [node.hub_answer]), ("envelope", node.envelope),
                              ("contact", node.contact),
                              ("services", [node.services] if node.services else [])):
             for name in names:
                 if name not in self.answers:
-                    self.fail(line, node.id, field, f"refers to unknown answer '{name}'")
+                    self.fail(node.where.line_of(field), node.id, field,
+                              f"refers to unknown answer '{name}'")
         for index, rule in enumerate(node.case_type):
             if rule.when is not None:
                 self.condition(rule.when, node.id, f"case_type[{index}].when")
@@ -210,9 +237,22 @@ class _FileChecks:
                 self.fail(node.where.line, node_id, "", "unreachable: no path leads here")
 
 
+def _edge_place(node: AnyNode, label: str) -> tuple[str, int]:
+    """The field an edge label stands for, and its line: ``next.1`` is ``next[1].goto``."""
+    head, _, index = label.partition(".")
+    if index and isinstance(node, AskNode | SayNode | RiskNode):
+        return f"{head}[{index}].goto", node.next[int(index)].line
+    if label == "next" and isinstance(node, AskNode | SayNode | RiskNode):
+        return label, node.next[0].line
+    if label == "override":
+        return "override.next", node.where.line_of(label)
+    return label, node.where.line_of(label)
+
+
 def _report(graph: Graph, qid: str, field: str, message: str) -> Problem:
     node = graph.nodes[qid]
-    return Problem(graph.origin[qid].file, node.where.line, node.id, field, message)
+    return Problem(graph.origin[qid].file, node.where.line_of(field) if field else
+                   node.where.line, node.id, field, message)
 
 
 def _successors(graph: Graph, qid: str, cut: frozenset[str] | None) -> Iterable[str]:
@@ -248,6 +288,19 @@ def _witness(parents: Mapping[str, str | None], qid: str) -> str:
     return " → ".join(reversed(path))
 
 
+def _scopes_lacking(graph: Graph, parents: Mapping[str, str | None], qid: str) -> str:
+    """Name the consents on the path that do not require every scope a referral needs."""
+    notes = []
+    parent = parents[qid]
+    while parent is not None:
+        node = graph.nodes[parent]
+        if isinstance(node, ConsentNode):
+            lacking = ", ".join(sorted(REFER_SCOPES - set(node.required)))
+            notes.append(f"; consent '{node.id}' does not require {lacking}")
+        parent = parents[parent]
+    return "".join(reversed(notes))
+
+
 def check_paths(graph: Graph) -> list[Problem]:
     """Path properties of one flattened flow."""
     problems = []
@@ -270,7 +323,8 @@ def check_paths(graph: Graph) -> list[Problem]:
         if isinstance(node, ReferNode) and qid in before_refer_consent:
             problems.append(_report(graph, qid, "", "a path reaches this referral without "
                                     "consent to refer and share (or the child-safety override): "
-                                    + _witness(before_refer_consent, qid)))
+                                    + _witness(before_refer_consent, qid)
+                                    + _scopes_lacking(graph, before_refer_consent, qid)))
         if isinstance(node, AskNode) and node.sensitive and qid in before_any_consent:
             problems.append(_report(graph, qid, "sensitive", "a sensitive question is asked "
                                     "before consent: " + _witness(before_any_consent, qid)))

@@ -49,9 +49,9 @@ def parse(raw: Any, line: int) -> Condition:
     if not isinstance(answer, str) or not answer:
         raise ConditionSyntaxError("'answer' must name a question")
     if len(ops) != 1 or ops[0] not in OPERATORS:
+        found = ", ".join(ops) or "none"
         raise ConditionSyntaxError(
-            f"use exactly one operator of: {', '.join(OPERATORS)} (found: {', '.join(ops) or 'none'})"
-        )
+            f"use exactly one operator of: {', '.join(OPERATORS)} (found: {found})")
     op = ops[0]
     value = raw[op]
     if op in COMPARISONS and (isinstance(value, bool) or not isinstance(value, int | float)):

@@ -49,7 +49,7 @@ def parse_files(files: Sequence[Path]) -> dict[str, Flow]:
             problems.extend(exc.problems)
             continue
         if flow.id in flows:
-            problems.append(Problem(path.name, flow.line, "", "id",
+            problems.append(Problem(path.name, flow.line_of("id"), "", "id",
                                     f"flow id '{flow.id}' is also used by {flows[flow.id].file}"))
             continue
         flows[flow.id] = flow

@@ -6,7 +6,13 @@ import re
 
 from bot.flows.graph import EXIT, Graph
 from bot.flows.model import (
-    AskNode, ConsentNode, EndNode, ReferNode, RiskNode, SayNode, UrgentNode,
+    AskNode,
+    ConsentNode,
+    EndNode,
+    ReferNode,
+    RiskNode,
+    SayNode,
+    UrgentNode,
 )
 
 _SAFE = re.compile(r"[^A-Za-z0-9_]")

@@ -55,7 +55,8 @@ def migrate(raw: LocatedDict, file: str) -> LocatedDict:
     version = raw.get("spec_version")
     if isinstance(version, bool) or not isinstance(version, int):
         raise FlowError([Problem(file, raw.line_of("spec_version"), "", "spec_version",
-                                 f"is required and must be a whole number (current: {CURRENT_SPEC})")])
+                                 "is required and must be a whole number "
+                                 f"(current: {CURRENT_SPEC})")])
     if version > CURRENT_SPEC or version < 1:
         raise FlowError([Problem(file, raw.line_of("spec_version"), "", "spec_version",
                                  f"unsupported version {version} (this release reads 1 to "

@@ -37,6 +37,12 @@ class Where:
     file: str
     line: int
     node: str = ""
+    #: Line of each field as written, so a problem can point at the field, not the node.
+    fields: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def line_of(self, name: str) -> int:
+        """The line of a field (``next`` for ``next[1].goto``), or the node's own line."""
+        return self.fields.get(name.split(".")[0].split("[")[0], self.line)
 
 
 @dataclass(frozen=True)
@@ -289,3 +295,8 @@ class Flow:
     inputs: tuple[str, ...]
     nodes: dict[str, AnyNode] = field(default_factory=dict)
     line: int = 1
+    #: Line of each top-level field as written.
+    fields: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def line_of(self, name: str) -> int:
+        return self.fields.get(name, self.line)

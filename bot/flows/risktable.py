@@ -55,7 +55,7 @@ def rate(node: RiskNode, answers: Mapping[str, Any]) -> str:
 
 def _points(node: RiskNode) -> Iterator[dict[str, int]]:
     names = [c.name for c in node.counters]
-    axes = [range(len(c.options) + 1) for c in node.counters]
+    axes: list[list[int]] = [list(range(len(c.options) + 1)) for c in node.counters]
     total = 1
     for axis in axes:
         total *= len(axis)

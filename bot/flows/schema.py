@@ -13,10 +13,33 @@ from typing import Any
 from bot.flows import conditions
 from bot.flows.migrations import CURRENT_SPEC, migrate
 from bot.flows.model import (
-    ASK_KINDS, CONSENT_GIVERS, CONSENT_METHODS, CONSENT_SCOPES, OUTCOMES, RISK_LEVELS,
-    URGENT_CATEGORIES, AnyNode, AskNode, Branch, CaseTypeRule, ConsentNode, Counter, EndNode,
-    Flow, IncludeNode, LevelInfo, Option, Override, ReferNode, ReturnNode, RiskNode, RiskRule,
-    SayNode, Text, UrgentNode, Where,
+    ASK_KINDS,
+    CONSENT_GIVERS,
+    CONSENT_METHODS,
+    CONSENT_SCOPES,
+    OUTCOMES,
+    RISK_LEVELS,
+    URGENT_CATEGORIES,
+    AnyNode,
+    AskNode,
+    Branch,
+    CaseTypeRule,
+    ConsentNode,
+    Counter,
+    EndNode,
+    Flow,
+    IncludeNode,
+    LevelInfo,
+    Option,
+    Override,
+    ReferNode,
+    ReturnNode,
+    RiskNode,
+    RiskRule,
+    SayNode,
+    Text,
+    UrgentNode,
+    Where,
 )
 from bot.flows.problems import FlowError, Problem
 from bot.flows.yamlsource import LocatedDict, LocatedList
@@ -151,7 +174,7 @@ class _Parser:
             raise _Skip from None
 
     def target(self, raw: LocatedDict, key: str, node: str) -> str:
-        value = self.need(raw, key, node, str, "a node id")
+        value: str = self.need(raw, key, node, str, "a node id")
         return value
 
     def branches(self, raw: LocatedDict, key: str, node: str) -> tuple[Branch, ...]:
@@ -173,7 +196,8 @@ class _Parser:
             if extra:
                 self.fail(line, node, field, f"unknown field '{sorted(extra)[0]}'")
                 raise _Skip
-            when = self.condition(arm["when"], line, node, f"{field}.when") if "when" in arm else None
+            when = (self.condition(arm["when"], line, node, f"{field}.when")
+                    if "when" in arm else None)
             if not isinstance(arm["goto"], str):
                 self.fail(line, node, f"{field}.goto", "must be a node id")
                 raise _Skip
@@ -196,6 +220,10 @@ class _Parser:
                 self.fail(line, node_id, "", "a node must be a mapping")
                 return None
             node_type = raw.get("type")
+            if node_type is None:
+                self.fail(raw.line, node_id, "type",
+                          f"is required (one of: {', '.join(NODE_FIELDS)})")
+                return None
             if node_type not in NODE_FIELDS:
                 self.fail(raw.line_of("type"), node_id, "type",
                           f"unknown node type '{node_type}' (expected one of: "
@@ -211,7 +239,7 @@ class _Parser:
                 return None
             build: Callable[[str, LocatedDict, Where, str], AnyNode] = getattr(
                 self, f"_{node_type}")
-            where = Where(self.file, raw.line, node_id)
+            where = Where(self.file, raw.line, node_id, dict(raw.key_lines))
             return build(node_id, raw, where, f"flow:{self.flow_id}:{node_id}")
         except _Skip:
             return None
@@ -278,10 +306,11 @@ class _Parser:
             spec = self.need(raw, "override", nid, dict, "a mapping with reasons and next")
             extra = set(spec) - {"reasons", "next"}
             if extra:
-                self.fail(spec.line, nid, "override", f"unknown field '{sorted(extra)[0]}'")
+                key = sorted(extra)[0]
+                self.fail(spec.line_of(key), nid, "override", f"unknown field '{key}'")
                 raise _Skip
             if "reasons" not in spec or not spec["reasons"]:
-                self.fail(spec.line, nid, "override.reasons",
+                self.fail(raw.line_of("override"), nid, "override.reasons",
                           "the child-safety override needs at least one recorded reason")
                 raise _Skip
             reasons = self.options(spec, "reasons", nid, f"{ctx}:override.reasons")
@@ -468,7 +497,7 @@ class _Parser:
         if self.problems:
             raise FlowError(self.problems)
         return Flow(flow_id, revision, self.file, title, kind, tuple(languages), start, urgent,
-                    tuple(map(str, inputs)), nodes, raw.line)
+                    tuple(map(str, inputs)), nodes, raw.line, dict(raw.key_lines))
 
 
 def parse_flow(raw: LocatedDict, file: str) -> Flow:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bot.flows.model import (
-    AskNode, ConsentNode, EndNode, Flow, RiskNode, SayNode, Text, UrgentNode,
+    AskNode,
+    ConsentNode,
+    EndNode,
+    Flow,
+    RiskNode,
+    SayNode,
+    Text,
+    UrgentNode,
 )
 
 

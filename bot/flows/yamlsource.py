@@ -44,6 +44,17 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     pass
 
 
+# Only true/false are booleans (as in YAML 1.2): an option written ``yes: Yes`` or a test
+# ``is: no`` must stay the word the coordinator wrote, not turn into True or False.
+_BOOL = "tag:yaml.org,2002:bool"
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
+
+
 _STR = "tag:yaml.org,2002:str"
 
 

@@ -49,9 +49,9 @@ def _message_problem(message: Message | None, lang: str, num_plurals: int) -> st
     if message.pluralizable and len(strings) != num_plurals:
         return f"has {len(strings)} plural forms, {lang} needs {num_plurals}"
     ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
-    wanted = set(_PLACEHOLDER.findall(ids[-1]))
+    wanted = set(_PLACEHOLDER.findall(str(ids[-1])))
     for text in strings:
-        if set(_PLACEHOLDER.findall(text)) != wanted:
+        if set(_PLACEHOLDER.findall(text or "")) != wanted:
             return "placeholders differ from the source"
     return None
 
@@ -68,7 +68,7 @@ def flow_translation_problems(flows: Mapping[str, Flow], locales: Path) -> list[
                 catalogs[lang] = read_catalog(locales, lang)
             catalog = catalogs[lang]
             if catalog is None:
-                problems.append(Problem(flow.file, flow.line, "", "languages",
+                problems.append(Problem(flow.file, flow.line_of("languages"), "", "languages",
                                         f"no catalog for {language_name(lang)}"))
                 continue
             for node, field, text in flow_texts(flow):

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from bot.engine import Choice, Choices, Command, Engine, Session, Text, Timeout
 from bot.engine.events import (
-    AnswerRecorded, ConsentRecorded, Hint, LanguageChanged, Prompt, ReferralRequested,
-    RiskRated, Say, SessionEnded, UrgentAction,
+    AnswerRecorded,
+    ConsentRecorded,
+    Hint,
+    LanguageChanged,
+    Prompt,
+    ReferralRequested,
+    RiskRated,
+    Say,
+    SessionEnded,
+    UrgentAction,
 )
 from tests.conftest import TODAY
 from tests.engine.helpers import last_prompt, of_type, run
@@ -126,7 +134,7 @@ def test_refusing_statistics_only_still_allows_the_referral(engine: Engine) -> N
 def test_the_consent_script_is_in_the_persons_language(engine: Engine) -> None:
     _, events = run(engine, [Choice("pwsn"), Choice("gaziantep"), Choice("ar"),
                              Choices(("none",))])
-    script = [e for e in events if isinstance(e, Say) and e.audience == "person"][0]
+    script = next(e for e in events if isinstance(e, Say) and e.audience == "person")
     assert script.lang == "ar"
     assert last_prompt(events).lang == "en"  # "who gives consent" stays with the referrer
 
@@ -196,8 +204,8 @@ def test_input_after_the_end_only_gets_a_hint(engine: Engine) -> None:
 
 def test_sexual_assault_within_120_hours_comes_first_as_urgent_medical_action(
         engine: Engine) -> None:
-    session, events = run(engine, [Choice("gbv"), Choice("mardin"), Choice("ar"),
-                                   Choices(("sexual_assault_120h",))])
+    _, events = run(engine, [Choice("gbv"), Choice("mardin"), Choice("ar"),
+                             Choices(("sexual_assault_120h",))])
     urgent = of_type(events, UrgentAction)[0]
     assert urgent.categories == ("health",)
     assert events.index(urgent) < len(events) - 1 and not of_type(events, ConsentRecorded)
