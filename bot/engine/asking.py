@@ -192,16 +192,12 @@ def _submit(ctx: Ctx, session: Session, node: AskNode, chosen: list[str],
     if len(chosen) > 1 and exclusive & set(chosen):
         return _again(ctx, session, node, N_("“None” cannot be combined with other options."))
     if len(chosen) < node.min_selected:
-        return _retry(ctx, session, node, _plural(
-            ctx, session, N_("Select at least %(num)s option."),
-            N_("Select at least %(num)s options."), node.min_selected))
+        return _retry(ctx, session, node, ctx.texts.ngettext(
+            session.referrer_lang, "Select at least %(num)s option.",
+            "Select at least %(num)s options.", node.min_selected))
     if node.max_selected is not None and len(chosen) > node.max_selected:
-        return _retry(ctx, session, node, _plural(
-            ctx, session, N_("Select at most %(num)s option."),
-            N_("Select at most %(num)s options."), node.max_selected))
+        return _retry(ctx, session, node, ctx.texts.ngettext(
+            session.referrer_lang, "Select at most %(num)s option.",
+            "Select at most %(num)s options.", node.max_selected))
     ordered = [i for i in (o.id for o in node.options) if i in chosen]
     return _record(ctx, session, node, ordered)
-
-
-def _plural(ctx: Ctx, session: Session, singular: str, plural: str, num: int) -> str:
-    return ctx.texts.ngettext(session.referrer_lang, singular, plural, num)

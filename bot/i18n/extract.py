@@ -18,7 +18,8 @@ from bot.flows.schema import parse_flow
 from bot.flows.strings import flow_texts
 from bot.flows.yamlsource import load_text
 
-PYTHON_KEYWORDS = {"N_": None, "ngettext": (1, 2), "_": None, "gettext": None}
+#: ``N_("...")`` marks interface strings; ``texts.ngettext(lang, singular, plural, n)`` plurals.
+PYTHON_KEYWORDS = {"N_": None, "ngettext": (2, 3)}
 PROJECT = Path(__file__).resolve().parents[2]
 
 
