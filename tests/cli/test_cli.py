@@ -15,7 +15,8 @@ from bot.engine import Engine
 from tests.conftest import TODAY
 
 
-def _commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+def _commands(parser: argparse.ArgumentParser,
+              prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found = [prefix]
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
