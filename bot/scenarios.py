@@ -19,6 +19,11 @@ A scenario file::
           events:                   # these events, in this order (others may come between)
             - UrgentAction: {categories: [health]}
             - ReferralRequested
+          key_events:               # exactly these, in this order, nothing between; key
+            - UrgentAction          # events are all but Prompt, Say, Hint, AnswerRecorded
+            - ConsentRecorded
+            - ReferralRequested: {case_type: medical}
+            - SessionEnded
 """
 
 from __future__ import annotations
@@ -31,11 +36,13 @@ from typing import Any
 
 from bot.engine import Choice, Choices, Command, Engine, Input, Text, Timeout
 from bot.engine.events import Event, ReferralRequested, RiskRated, SessionEnded
-from bot.flows.yamlsource import LocatedDict, load_file
+from bot.flows.yamlsource import load_file
 
 BUNDLED_SCENARIOS = Path(__file__).resolve().parent / "flows" / "scenarios"
 #: A fixed day, so scenarios with dates never depend on when they run.
 SCENARIO_DAY = date(2026, 11, 23)
+#: Events of the conversation itself; every other event is a key event (``key_events``).
+CONVERSATION_EVENTS = ("Prompt", "Say", "Hint", "AnswerRecorded")
 
 
 @dataclass(frozen=True)
@@ -84,10 +91,17 @@ def _event_matches(event: Event, spec: Any) -> bool:
     return False
 
 
+EXPECTATIONS = ("outcome", "risk", "case_type", "referrals", "kept", "events", "key_events")
+
+
 def _check(expect: Mapping[str, Any], events: Sequence[Event], outcome: str | None,
-           kept_answers: bool) -> list[str]:
+           ) -> list[str]:
+    unknown = sorted(set(expect) - set(EXPECTATIONS))
+    if unknown:
+        return [f"unknown expectation '{unknown[0]}' (use: {', '.join(EXPECTATIONS)})"]
     failures = []
     ended = [e for e in events if isinstance(e, SessionEnded)]
+    kept = ended[-1].kept if ended else None
     rated = [e for e in events if isinstance(e, RiskRated)]
     referred = [e for e in events if isinstance(e, ReferralRequested)]
     if "outcome" in expect and outcome != expect["outcome"]:
@@ -102,8 +116,8 @@ def _check(expect: Mapping[str, Any], events: Sequence[Event], outcome: str | No
             failures.append(f"case_type: expected {expect['case_type']}, got {got}")
     if "referrals" in expect and len(referred) != expect["referrals"]:
         failures.append(f"referrals: expected {expect['referrals']}, got {len(referred)}")
-    if "kept" in expect and kept_answers != expect["kept"]:
-        failures.append(f"kept: expected {expect['kept']}, got {kept_answers}")
+    if "kept" in expect and kept != expect["kept"]:
+        failures.append(f"kept: expected {expect['kept']}, got {kept}")
     if "events" in expect:
         position = 0
         for spec in expect["events"]:
@@ -113,6 +127,12 @@ def _check(expect: Mapping[str, Any], events: Sequence[Event], outcome: str | No
                 failures.append(f"events: {spec} not found in order")
                 break
             position += 1
+    if "key_events" in expect:
+        key = [e for e in events if type(e).__name__ not in CONVERSATION_EVENTS]
+        specs = list(expect["key_events"])
+        if len(key) != len(specs) or not all(map(_event_matches, key, specs)):
+            failures.append(f"key_events: expected {specs}, "
+                            f"got {[type(e).__name__ for e in key]}")
     if ended and "outcome" not in expect:
         failures.append("the conversation ended but 'outcome' is not expected")
     return failures
@@ -120,20 +140,20 @@ def _check(expect: Mapping[str, Any], events: Sequence[Event], outcome: str | No
 
 def run_file(engine: Engine, path: Path) -> Iterator[Result]:
     raw = load_file(path)
-    flow = str(raw.get("flow", "intake"))
-    lang = str(raw.get("lang", "en"))
+    defaults = {key: raw[key] for key in ("flow", "lang", "person_lang", "answers")
+                if key in raw}
     for index, scenario in enumerate(raw.get("scenarios", [])):
         line = raw["scenarios"].line_of(index)
         name = str(scenario.get("name", f"scenario {index + 1}"))
-        yield _run_one(engine, path.name, line, name, flow, lang, scenario)
+        yield _run_one(engine, path.name, line, name, {**defaults, **scenario})
 
 
-def _run_one(engine: Engine, file: str, line: int, name: str, flow: str, lang: str,
-             scenario: LocatedDict) -> Result:
+def _run_one(engine: Engine, file: str, line: int, name: str,
+             scenario: Mapping[str, Any]) -> Result:
     try:
-        step = engine.start(str(scenario.get("flow", flow)), str(scenario.get("lang", lang)),
-                            scenario.get("person_lang"), SCENARIO_DAY,
-                            answers=dict(scenario.get("answers", {})))
+        step = engine.start(str(scenario.get("flow", "intake")),
+                            str(scenario.get("lang", "en")), scenario.get("person_lang"),
+                            SCENARIO_DAY, answers=dict(scenario.get("answers", {})))
         events: list[Event] = list(step.events)
         session = step.session
         for raw_step in scenario.get("steps", []):
@@ -145,8 +165,7 @@ def _run_one(engine: Engine, file: str, line: int, name: str, flow: str, lang: s
             session = step.session
     except (KeyError, ValueError) as exc:
         return Result(file, line, name, (f"error: {exc}",))
-    failures = _check(scenario.get("expect", {}), events, session.outcome,
-                      bool(session.answers))
+    failures = _check(scenario.get("expect", {}), events, session.outcome)
     return Result(file, line, name, tuple(failures))
 
 

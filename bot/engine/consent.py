@@ -52,14 +52,9 @@ def _steps(node: ConsentNode) -> list[str]:
     return steps + [f"scope:{scope}" for scope in node.scopes]
 
 
-def covered(session: Session, node: ConsentNode) -> bool:
-    consent = session.consent or {}
-    return set(node.required) <= set(consent.get("granted", ()))
-
-
 def enter(ctx: Ctx, session: Session, node: ConsentNode) -> Result:
-    if covered(session, node):
-        return session, "next"
+    # Consent is asked for every referral, even when an earlier one in the conversation was
+    # given: an urgent note to the emergency team is not what the person agreed to before.
     ctx.events.append(Say(ctx.t(session, node.script, "person"), session.person_lang, "person"))
     session = session.with_(node_state={"step": 0, "granted": [], "refused": []})
     show(ctx, session, node)

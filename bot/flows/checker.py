@@ -301,9 +301,42 @@ def _scopes_lacking(graph: Graph, parents: Mapping[str, str | None], qid: str) -
     return "".join(reversed(notes))
 
 
+def _reachable(graph: Graph, start: str) -> set[str]:
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        for dest in _successors(graph, queue.popleft(), None):
+            if dest not in seen:
+                seen.add(dest)
+                queue.append(dest)
+    return seen
+
+
+def _shared_answers(graph: Graph) -> list[Problem]:
+    """Two flows must not record answers under the same id on one path: the later question
+    would overwrite the earlier answer, or be read in its place by the other flow (into the
+    wrong referral). Sharing an id on separate branches is fine."""
+    by_key: dict[str, list[str]] = {}
+    for qid, node in graph.nodes.items():
+        if isinstance(node, AskNode | RiskNode):
+            by_key.setdefault(node.id, []).append(qid)
+    problems = []
+    for key, qids in by_key.items():
+        if len({graph.origin[q].id for q in qids}) < 2:
+            continue
+        reach = {q: _reachable(graph, q) for q in qids}
+        for a in qids:
+            for b in qids:
+                if graph.origin[a].id != graph.origin[b].id and b in reach[a]:
+                    problems.append(_report(
+                        graph, b, "", f"answer id '{key}' is also asked earlier on the same "
+                        f"path by flow '{graph.origin[a].id}'; rename one of them"))
+    return problems
+
+
 def check_paths(graph: Graph) -> list[Problem]:
     """Path properties of one flattened flow."""
-    problems = []
+    problems = _shared_answers(graph)
     can_end = {q for q, n in graph.nodes.items() if isinstance(n, EndNode)}
     can_end |= {q for q, edges in graph.edges.items() if any(d == EXIT for _, d in edges)}
     changed = True
@@ -363,6 +396,13 @@ def check_flows(flows: Mapping[str, Flow]) -> list[Problem]:
             clean.append(flow)
     if problems:
         return problems
+    # A node shared through includes is checked once per includer: report each defect once,
+    # with its shortest path, not once per flow that includes it.
+    shortest: dict[tuple[str, int, str, str, str], Problem] = {}
     for flow in clean:
-        problems.extend(check_paths(flatten(flow, flows)))
-    return problems
+        for problem in check_paths(flatten(flow, flows)):
+            key = (problem.file, problem.line, problem.node, problem.field,
+                   problem.message.partition(": ")[0])
+            if key not in shortest or len(problem.message) < len(shortest[key].message):
+                shortest[key] = problem
+    return list(shortest.values())

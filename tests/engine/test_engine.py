@@ -105,14 +105,14 @@ def test_multiple_choice_toggles_and_none_clears_the_rest(engine: Engine) -> Non
 def test_done_with_nothing_selected_asks_for_at_least_one(engine: Engine) -> None:
     session, events = run(engine, [Choice("pwsn"), Choice("gaziantep"), Choice("en"),
                                    Choice("done")])
-    assert session.state == "pwsn_flow/screen/concerns"
+    assert session.state == "pwsn_flow/screen/urgent_concerns"
     assert "at least" in [e for e in events if isinstance(e, Hint)][-1].text
 
 
 def test_none_combined_with_another_option_is_refused(engine: Engine) -> None:
     session, _ = run(engine, [Choice("pwsn"), Choice("gaziantep"), Choice("en"),
                               Choices(("none", "injury"))])
-    assert session.state == "pwsn_flow/screen/concerns" and "concerns" not in session.answers
+    assert session.state == "pwsn_flow/screen/urgent_concerns" and "urgent_concerns" not in session.answers
 
 
 def test_refusing_a_required_scope_ends_as_consent_refused_with_nothing_kept(
