@@ -45,6 +45,8 @@ from bot.flows.problems import FlowError, Problem
 from bot.flows.yamlsource import LocatedDict, LocatedList
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+#: Option ids travel in signed callback data limited to 64 bytes.
+MAX_OPTION_ID = 24
 _RANGE = re.compile(r"^(\d+)(?:(\+)|-(\d+))?$")
 
 TOP_FIELDS = {"spec_version", "id", "revision", "title", "kind", "languages", "start",
@@ -150,6 +152,10 @@ class _Parser:
         for opt_id, spec in table.items():
             line = table.line_of(opt_id)
             self.ident(opt_id, line, node, f"{key}.{opt_id}")
+            if len(opt_id) > MAX_OPTION_ID:
+                self.fail(line, node, f"{key}.{opt_id}", f"option ids are at most {MAX_OPTION_ID} "
+                          "characters (they travel inside Telegram buttons)")
+                raise _Skip
             exclusive = False
             if isinstance(spec, dict):
                 label = spec.get("label")
