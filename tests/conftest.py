@@ -22,3 +22,19 @@ def library() -> FlowLibrary:
 @pytest.fixture(scope="session")
 def engine(library: FlowLibrary) -> Engine:
     return Engine(library, Texts(), load_directory().hub_choices())
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any connection beyond this machine fails the test (loopback and sockets files pass)."""
+    import socket
+
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> None:
+        host = address[0] if isinstance(address, tuple) else None
+        if host is not None and host not in ("127.0.0.1", "::1", "localhost"):
+            raise AssertionError(f"a test tried to reach the network: {address!r}")
+        real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)

@@ -54,10 +54,13 @@ class CallbackCodec:
         return data
 
     def decode(self, data: str | None) -> Callback:
-        if not data or len(data) > LIMIT:
-            raise BadCallback("empty or oversized callback data")
+        if not data or len(data) > LIMIT or not data.isascii():
+            raise BadCallback("empty, oversized or non-ASCII callback data")
         body, _, mac = data.rpartition(".")
         if not body or not hmac.compare_digest(mac, self._mac(body)):
             raise BadCallback("callback data with a wrong signature")
-        kind, token, seq, value, arg = body.split(".")
-        return Callback(kind, token, int(seq, 16), value, arg)
+        try:
+            kind, token, seq, value, arg = body.split(".")
+            return Callback(kind, token, int(seq, 16), value, arg)
+        except ValueError:  # signed by us but not in this shape: a bug, not an attack
+            raise BadCallback("callback data of an unknown shape") from None
