@@ -133,7 +133,7 @@ def _check(expect: Mapping[str, Any], events: Sequence[Event], outcome: str | No
         if len(key) != len(specs) or not all(map(_event_matches, key, specs)):
             failures.append(f"key_events: expected {specs}, "
                             f"got {[type(e).__name__ for e in key]}")
-    if ended and "outcome" not in expect:
+    if outcome is not None and "outcome" not in expect:
         failures.append("the conversation ended but 'outcome' is not expected")
     return failures
 
