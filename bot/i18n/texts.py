@@ -84,6 +84,6 @@ def isolate(value: object, lang: str) -> str:
     return f"{_FSI}{text}{_PDI}" if is_rtl(lang) else text
 
 
-def N_(message: str) -> str:
-    """Mark a string for extraction without translating it yet."""
+def N_(message: str) -> str:  # noqa: N802
+    """Mark a string for extraction without translating it yet (the conventional name)."""
     return message

@@ -112,7 +112,8 @@ def test_done_with_nothing_selected_asks_for_at_least_one(engine: Engine) -> Non
 def test_none_combined_with_another_option_is_refused(engine: Engine) -> None:
     session, _ = run(engine, [Choice("pwsn"), Choice("gaziantep"), Choice("en"),
                               Choices(("none", "injury"))])
-    assert session.state == "pwsn_flow/screen/urgent_concerns" and "urgent_concerns" not in session.answers
+    assert session.state == "pwsn_flow/screen/urgent_concerns"
+    assert "urgent_concerns" not in session.answers
 
 
 def test_refusing_a_required_scope_ends_as_consent_refused_with_nothing_kept(
