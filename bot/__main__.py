@@ -7,8 +7,8 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import chat, flows, i18n
-from bot.settings import Settings
+from bot.cli import chat, db, directory, flows, i18n, keys, retention
+from bot.settings import Settings, SettingsError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,14 +17,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Guided protection intake and referral routing for frontline staff.")
     parser.add_argument("--version", action="version", version=f"intake {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (chat, flows, i18n):
+    for module in (chat, db, directory, flows, i18n, keys, retention):
         module.register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.handler(args, Settings.from_env()))
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return int(args.handler(args, settings))
 
 
 if __name__ == "__main__":
