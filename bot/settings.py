@@ -1,15 +1,30 @@
-"""Typed settings, read from the environment in one place (and nowhere else)."""
+"""Typed settings, read from the environment in one place (and nowhere else).
+
+Secrets (encryption keys, the blind-index key) are held here as given, kept out of
+``repr`` so a settings object printed in a traceback or a log shows none of them. They
+are checked where they are used (``storage.crypto``), so commands that need no database,
+such as ``intake chat`` or ``intake flows check``, run without any key configured.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.directory import SAMPLE as SAMPLE_DIRECTORY
 from bot.flows.library import BUNDLED as BUNDLED_FLOWS
 from bot.i18n.texts import DEFAULT_LOCALES
+
+#: The embedded default: a SQLite file beside the working directory.
+DEFAULT_DATABASE = Path("var") / "intake.sqlite3"
+DEFAULT_RETENTION_DAYS = 90
+DEFAULT_IDLE_MINUTES = 30
+
+
+class SettingsError(ValueError):
+    """A setting is present but unusable; the message names the variable to fix."""
 
 
 @dataclass(frozen=True)
@@ -18,15 +33,82 @@ class Settings:
     locales: Path
     directory: Path
     default_language: str
+    database_url: str = f"sqlite:///{DEFAULT_DATABASE}"
+    #: Fernet keys, newest first: the first encrypts, all decrypt.
+    keys: tuple[str, ...] = field(default=(), repr=False)
+    #: Where ``keys`` came from, for error messages that say what to set.
+    keys_source: str = "INTAKE_KEYS"
+    index_key: str | None = field(default=None, repr=False)
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    idle_minutes: int = DEFAULT_IDLE_MINUTES
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
+        """Settings from ``env``, or from the process environment over a ``.env`` file
+        in the working directory (the environment wins; the file is optional)."""
+        if env is None:
+            env = {**read_env_file(Path(".env")), **os.environ}
         flows = env.get("INTAKE_FLOWS")
+        keys, keys_source = _keys(env)
         return cls(
             flows=tuple(Path(p) for p in flows.split(os.pathsep) if p) if flows
             else (BUNDLED_FLOWS,),
             locales=Path(env.get("INTAKE_LOCALES", str(DEFAULT_LOCALES))),
             directory=Path(env.get("INTAKE_DIRECTORY", str(SAMPLE_DIRECTORY))),
             default_language=env.get("INTAKE_DEFAULT_LANGUAGE", "en"),
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{DEFAULT_DATABASE}",
+            keys=keys,
+            keys_source=keys_source,
+            index_key=env.get("INTAKE_INDEX_KEY") or None,
+            retention_days=_positive_int(env, "INTAKE_RETENTION_DAYS", DEFAULT_RETENTION_DAYS),
+            idle_minutes=_positive_int(env, "INTAKE_IDLE_MINUTES", DEFAULT_IDLE_MINUTES),
         )
+
+
+def _keys(env: Mapping[str, str]) -> tuple[tuple[str, ...], str]:
+    inline = env.get("INTAKE_KEYS", "")
+    if inline.strip():
+        return tuple(k.strip() for k in inline.split(",") if k.strip()), "INTAKE_KEYS"
+    path = env.get("INTAKE_KEYS_FILE")
+    if not path:
+        return (), "INTAKE_KEYS"
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SettingsError(f"INTAKE_KEYS_FILE: cannot read {path}: {exc.strerror}") from None
+    lines = (line.split("#", 1)[0] for line in text.splitlines())
+    keys = tuple(k.strip() for line in lines for k in line.split(",") if k.strip())
+    return keys, f"INTAKE_KEYS_FILE ({path})"
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be greater than zero, not {value}")
+    return value
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """``KEY=value`` lines of a ``.env`` file; blank lines, ``#`` comments and surrounding
+    quotes are allowed. A missing file is an empty mapping."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values

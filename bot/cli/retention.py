@@ -1,0 +1,96 @@
+"""``intake purge`` and ``intake erase``: retention and erasure of personal data."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import timedelta
+
+from bot.settings import Settings
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    purge = commands.add_parser(
+        "purge", help="erase personal data past its retention time",
+        description="Erase the personal data (envelope, contact details, free text) of "
+        "referrals closed longer ago than the retention period, and delete conversations "
+        "idle longer than the idle time. Case codes, hub, case type, risk and status stay, "
+        "so statistics survive. Run it daily.")
+    purge.add_argument("--older-than-days", type=int, default=None, metavar="N",
+                       help="retention of closed referrals (default: INTAKE_RETENTION_DAYS "
+                       "or 90)")
+    purge.add_argument("--idle-minutes", type=int, default=None, metavar="M",
+                       help="idle time of an abandoned conversation (default: "
+                       "INTAKE_IDLE_MINUTES or 30)")
+    purge.add_argument("--dry-run", action="store_true",
+                       help="count what would be erased, erase nothing")
+    purge.set_defaults(handler=run_purge)
+
+    erase = commands.add_parser(
+        "erase", help="erase one referral's personal data (consent withdrawn)",
+        description="Erase a referral's personal data now because the person withdrew "
+        "consent: the referral is marked erased, its reminders are dropped and a notice is "
+        "queued to the receiving agency.")
+    erase.add_argument("code", help="case code, for example K7Q-4MX-2PY")
+    erase.add_argument("--actor", default="cli",
+                       help="who asks, for the audit log (default: cli; e.g. staff:12)")
+    erase.set_defaults(handler=run_erase)
+
+
+def run_purge(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.clock import SystemClock
+    from storage.crypto import KeyConfigError
+    from storage.retention import purge
+    from storage.stores import Storage
+
+    days = args.older_than_days if args.older_than_days is not None else settings.retention_days
+    minutes = args.idle_minutes if args.idle_minutes is not None else settings.idle_minutes
+    if days <= 0 or minutes <= 0:
+        print("--older-than-days and --idle-minutes must be greater than zero",
+              file=sys.stderr)
+        return 2
+    try:
+        storage = Storage.from_settings(settings)
+    except KeyConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        report = purge(storage.context, SystemClock().now(),
+                       older_than=timedelta(days=days), idle=timedelta(minutes=minutes),
+                       dry_run=args.dry_run)
+    finally:
+        storage.close()
+    verb = "would erase" if report.dry_run else "erased"
+    print(f"{verb}: personal data of {report.referrals} referral(s) closed over {days} days "
+          f"ago, {report.conversations} conversation(s) idle over {minutes} minutes, "
+          f"{report.update_ids} old update id(s)")
+    return 0
+
+
+def run_erase(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.casecode import CaseCodeError
+    from bot.ports import NotFound
+    from storage.clock import SystemClock
+    from storage.crypto import KeyConfigError
+    from storage.retention import erase
+    from storage.stores import Storage
+
+    try:
+        storage = Storage.from_settings(settings)
+    except KeyConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        done = erase(storage.context, args.code, at=SystemClock().now(), actor=args.actor)
+    except (CaseCodeError, NotFound) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        storage.close()
+    if done.already:
+        print(f"{done.code} was already erased; nothing to do")
+    elif done.notice_to:
+        print(f"{done.code} erased; erasure notice queued for agency {done.notice_to}")
+    else:
+        print(f"{done.code} erased; no agency had received it")
+    return 0

@@ -1,0 +1,29 @@
+"""Every table, registered on one :data:`metadata` (migrations compare against it)."""
+
+from storage.models.base import NAMING_CONVENTION, Base, BlindIndex, Encrypted, UTCDateTime
+from storage.models.directory import (
+    Agency,
+    EmergencyContact,
+    FocalPoint,
+    Hub,
+    ProcessedUpdate,
+    Service,
+    StaffMember,
+)
+from storage.models.referrals import (
+    AuditEntry,
+    ConsentRecord,
+    Conversation,
+    Referral,
+    ReferralEvent,
+    Reminder,
+)
+
+metadata = Base.metadata
+
+__all__ = [
+    "NAMING_CONVENTION", "Agency", "AuditEntry", "Base", "BlindIndex", "ConsentRecord",
+    "Conversation", "EmergencyContact", "Encrypted", "FocalPoint", "Hub", "ProcessedUpdate",
+    "Referral", "ReferralEvent", "Reminder", "Service", "StaffMember", "UTCDateTime",
+    "metadata",
+]

@@ -1,0 +1,139 @@
+"""The hub directory and the people who use the product.
+
+Hubs, agencies, focal points, emergency contacts and services are coordinator data: a
+directory load replaces them as a whole. So staff and referrals name a hub or an agency by
+its id without a foreign key: a reload must never be blocked by history, and a referral
+keeps the agency it was sent to even after that agency leaves the directory.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base, BlindIndex, Encrypted, UTCDateTime
+
+ROLES = ("referrer", "focal_point", "coordinator")
+SERVICE_POINTS = ("entry", "funnelling")
+
+
+class Hub(Base):
+    """A catchment area; ``areas`` are the district names a referrer may type."""
+
+    __tablename__ = "hubs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    names: Mapped[dict[str, str]] = mapped_column(JSON)
+    areas: Mapped[list[str]] = mapped_column(JSON)
+    #: Agency id of the hub coordinator, the escalation target of last resort.
+    coordinator: Mapped[str | None] = mapped_column(String(64))
+
+
+class Agency(Base):
+    """An organisation; its public contact details are directory data, not personal data."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    names: Mapped[dict[str, str]] = mapped_column(JSON)
+    kind: Mapped[str] = mapped_column(String(32))
+    languages: Mapped[list[str]] = mapped_column(JSON)
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    website: Mapped[str] = mapped_column(String(254), default="")
+    #: Hub ids the agency serves; empty means it did not say.
+    hubs: Mapped[list[str]] = mapped_column(JSON)
+
+
+class FocalPoint(Base):
+    """Hub × case type → the agency that receives referrals first, and its backup."""
+
+    __tablename__ = "focal_points"
+    __table_args__ = (UniqueConstraint("hub_id", "case_type"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hub_id: Mapped[str] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"))
+    case_type: Mapped[str] = mapped_column(String(64))
+    primary_agency_id: Mapped[str | None] = mapped_column(
+        ForeignKey("agencies.id", ondelete="SET NULL"))
+    backup_agency_id: Mapped[str | None] = mapped_column(
+        ForeignKey("agencies.id", ondelete="SET NULL"))
+
+
+class EmergencyContact(Base):
+    """The urgent action card: who to call for health, safety or interim care, and when."""
+
+    __tablename__ = "emergency_contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hub_id: Mapped[str] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(64))
+    hours: Mapped[str] = mapped_column(String(100), default="")
+
+
+class Service(Base):
+    """One cell of the service mapping: an agency's service for a profile, as an entry
+    point ("1" in the seeds' table) or a funnelling point ("2")."""
+
+    __tablename__ = "services"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "service", "profile"),
+        CheckConstraint(f"point IN {SERVICE_POINTS!r}", name="point"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"))
+    service: Mapped[str] = mapped_column(String(64))
+    profile: Mapped[str] = mapped_column(String(64))
+    point: Mapped[str] = mapped_column(String(16))
+    #: Hub ids where the service is offered; empty: every hub the agency serves.
+    hubs: Mapped[list[str]] = mapped_column(JSON)
+    names: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class StaffMember(Base):
+    """An enrolled referrer, focal point or coordinator.
+
+    The Telegram user id is stored encrypted, with a keyed HMAC beside it for the lookup on
+    every incoming message: a leaked database does not list who works for whom.
+    """
+
+    __tablename__ = "staff"
+    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id_index: Mapped[str] = mapped_column(BlindIndex(), unique=True,
+                                                   info={"blind_index_of": "telegram_id"})
+    telegram_id: Mapped[str] = mapped_column(Encrypted())
+    role: Mapped[str] = mapped_column(String(16))
+    agency: Mapped[str | None] = mapped_column(String(64))
+    hub: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Telegram said Forbidden: the person blocked the bot; escalate instead of waiting.
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ProcessedUpdate(Base):
+    """Telegram update ids already handled: Telegram retries, handling must not repeat."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

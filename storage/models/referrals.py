@@ -1,0 +1,147 @@
+"""Conversations, referrals and everything that happens to a referral afterwards.
+
+What stays readable is what aggregate statistics and routing need: codes, flow ids, hub,
+case type, risk, status, agency ids and times. Everything that describes the person (the
+envelope, contact details, free-text reasons, the conversation) is an :class:`Encrypted`
+column, and is set to NULL when the personal data is erased.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base, Encrypted, UTCDateTime
+
+
+class Conversation(Base):
+    """The engine session of one chat, encrypted whole: it holds every answer."""
+
+    __tablename__ = "conversations"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    state: Mapped[str] = mapped_column(Encrypted())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Referral(Base):
+    __tablename__ = "referrals"
+    __table_args__ = (
+        # The escalation scan: settled referrals have no running clock (NULL), so the
+        # index holds only what may fall due.
+        Index("ix_referrals_due_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    flow_id: Mapped[str] = mapped_column(String(64))
+    flow_revision: Mapped[int] = mapped_column(Integer)
+    hub: Mapped[str | None] = mapped_column(String(64), index=True)
+    case_type: Mapped[str] = mapped_column(String(64))
+    risk: Mapped[str | None] = mapped_column(String(16))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20))
+    agency: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: The referrer chose a known partner instead of the hub's focal point.
+    partner_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The agency's role: partner, focal_point, backup or coordinator (``bot.routing``).
+    via: Mapped[str | None] = mapped_column(String(16))
+    referrer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"))
+    #: The two clocks of the current agency, restarted by a forward.
+    acknowledge_by: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    respond_by: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The clock that runs now (indexed with status for the escalation scan); None: settled.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status_since: Mapped[datetime] = mapped_column(UTCDateTime())
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    #: Reminders sent in the current window (since ``status_since``).
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    #: JSON {"envelope": {...}, "services": [...]}: what the agency sees before accepting.
+    card: Mapped[str | None] = mapped_column(Encrypted())
+    #: JSON of the contact answers; released only to the accepting agency.
+    contact: Mapped[str | None] = mapped_column(Encrypted())
+    #: Granted scopes, space-separated: "refer share statistics".
+    consent_scopes: Mapped[str] = mapped_column(String(200))
+    #: Child-safety override: the reason id from the flow (never free text).
+    override_reason: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ConsentRecord(Base):
+    """Who consented to what, how; kept after erasure as proof of the lawful basis."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    granted: Mapped[list[str]] = mapped_column(JSON)
+    refused: Mapped[list[str]] = mapped_column(JSON)
+    given_by: Mapped[str] = mapped_column(String(32))
+    method: Mapped[str] = mapped_column(String(32))
+    override_reason: Mapped[str | None] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ReferralEvent(Base):
+    """One move in the trail. Status, agency and time survive erasure (they feed the
+    statistics); the reason may be free text typed by a focal point, so it is encrypted."""
+
+    __tablename__ = "referral_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(64))
+    agency: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Encrypted())
+
+
+class Reminder(Base):
+    """A reminder, escalation or notice to send when due, claimed by one worker at a time
+    (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite)."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        Index("ix_reminders_sent_at_due_at", "sent_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    referral_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    agency: Mapped[str | None] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """Who did what to which case code, when. Never personal data, by construction: every
+    column is an id, a fixed verb, a case code or a time."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    referral_code: Mapped[str | None] = mapped_column(String(16), index=True)

@@ -1,0 +1,112 @@
+"""Due reminders, escalations and notices (``bot.ports.ReminderQueue``).
+
+Several worker processes may poll at once. A claim marks rows with the worker's name in
+the same transaction that selects them; on PostgreSQL the select takes row locks with
+``FOR UPDATE SKIP LOCKED``, so a second worker skips rows the first is claiming instead of
+waiting for them or taking them too. On SQLite every transaction begins with
+``BEGIN IMMEDIATE`` (``storage.database``), so claims simply take turns.
+
+A claim that was never marked sent (the worker died) may be claimed again once its lease
+has run out: a reminder may then go out twice, but is never lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session as DbSession
+
+from bot.casecode import parse
+from bot.ports import NotFound, Reminder
+from storage.models import Referral
+from storage.models import Reminder as ReminderRow
+from storage.sql import Context, rowcount
+
+#: How long a claim holds before another worker may take the reminder over.
+LEASE = timedelta(minutes=10)
+
+
+class SqlReminderQueue:
+    def __init__(self, context: Context, lease: timedelta = LEASE) -> None:
+        self._context = context
+        self._lease = lease
+
+    def schedule(self, kind: str, due_at: datetime, *, code: str | None = None,
+                 agency: str | None = None) -> int:
+        with self._context.writing() as db:
+            referral_id = _referral_id(db, code) if code is not None else None
+            row = ReminderRow(kind=kind, due_at=due_at, referral_id=referral_id, agency=agency)
+            db.add(row)
+            db.flush()
+            return row.id
+
+    def claim_due(self, worker: str, now: datetime, limit: int = 50) -> list[Reminder]:
+        with self._context.writing() as db:
+            return claim(db, worker, now, limit, self._lease)
+
+    def mark_sent(self, reminder_id: int, at: datetime) -> None:
+        with self._context.writing() as db:
+            db.execute(update(ReminderRow).where(ReminderRow.id == reminder_id)
+                       .values(sent_at=at))
+
+    def cancel(self, code: str, kinds: Sequence[str] | None = None) -> int:
+        with self._context.writing() as db:
+            return cancel(db, _referral_id(db, code), kinds)
+
+    def pending(self, code: str | None = None) -> list[Reminder]:
+        """Unsent reminders, claimed or not, soonest first (for operators and tests)."""
+        query = (select(ReminderRow, Referral.code)
+                 .outerjoin(Referral, Referral.id == ReminderRow.referral_id)
+                 .where(ReminderRow.sent_at.is_(None))
+                 .order_by(ReminderRow.due_at, ReminderRow.id))
+        if code is not None:
+            query = query.where(Referral.code == parse(code))
+        with self._context.reading() as db:
+            return [_reminder(row, found) for row, found in db.execute(query).tuples()]
+
+
+def claim(db: DbSession, worker: str, now: datetime, limit: int,
+          lease: timedelta = LEASE) -> list[Reminder]:
+    """Claim up to ``limit`` due reminders inside the caller's transaction.
+
+    Exposed so a test can hold two transactions open at once and show that the second
+    skips the rows the first has locked.
+    """
+    due = (select(ReminderRow.id)
+           .where(ReminderRow.sent_at.is_(None), ReminderRow.due_at <= now,
+                  or_(ReminderRow.claimed_at.is_(None), ReminderRow.claimed_at < now - lease))
+           .order_by(ReminderRow.due_at, ReminderRow.id)
+           .limit(limit)
+           .with_for_update(skip_locked=True))
+    ids = list(db.scalars(due))
+    if not ids:
+        return []
+    db.execute(update(ReminderRow).where(ReminderRow.id.in_(ids))
+               .values(claimed_by=worker, claimed_at=now))
+    rows = db.execute(select(ReminderRow, Referral.code)
+                      .outerjoin(Referral, Referral.id == ReminderRow.referral_id)
+                      .where(ReminderRow.id.in_(ids))
+                      .order_by(ReminderRow.due_at, ReminderRow.id)).tuples()
+    return [_reminder(row, code) for row, code in rows]
+
+
+def cancel(db: DbSession, referral_id: int, kinds: Sequence[str] | None = None) -> int:
+    query = delete(ReminderRow).where(ReminderRow.referral_id == referral_id,
+                                      ReminderRow.sent_at.is_(None))
+    if kinds is not None:
+        query = query.where(ReminderRow.kind.in_(list(kinds)))
+    return rowcount(db.execute(query))
+
+
+def _referral_id(db: DbSession, code: str) -> int:
+    canonical = parse(code)
+    found = db.scalar(select(Referral.id).where(Referral.code == canonical))
+    if found is None:
+        raise NotFound(f"no referral with case code {canonical}")
+    return found
+
+
+def _reminder(row: ReminderRow, code: str | None) -> Reminder:
+    return Reminder(row.id, row.kind, row.due_at, code, row.agency)

@@ -1,0 +1,54 @@
+"""Conversation state by chat id (``bot.ports.SessionStore``), encrypted whole.
+
+The session JSON holds every answer given so far, including sensitive ones and free text,
+so it is one encrypted column: nothing about a conversation is readable without the key
+but the chat id and when it last moved (which the idle purge needs).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from bot.engine.session import Session
+from storage.models import Conversation
+from storage.sql import Context
+
+
+class SqlSessionStore:
+    def __init__(self, context: Context) -> None:
+        self._context = context
+
+    def load(self, chat_id: int) -> Session | None:
+        """Inside a unit of work the row stays locked until the unit ends, so two workers
+        given updates of the same chat take turns instead of overwriting each other (on
+        SQLite the unit's ``BEGIN IMMEDIATE`` already serialises them)."""
+        query = select(Conversation.state).where(Conversation.chat_id == chat_id)
+        if self._context.in_unit:
+            query = query.with_for_update()
+        with self._context.reading() as db:
+            token = db.scalar(query)
+        if token is None:
+            return None
+        return Session.from_json(self._context.cipher.decrypt(token))
+
+    def save(self, chat_id: int, session: Session, at: datetime) -> None:
+        token = self._context.cipher.encrypt(session.to_json())
+        statement = self._context.insert(Conversation).values(
+            chat_id=chat_id, state=token, created_at=at, updated_at=at)
+        statement = statement.on_conflict_do_update(
+            index_elements=[Conversation.chat_id],
+            set_={"state": statement.excluded.state, "updated_at": statement.excluded.updated_at})
+        with self._context.writing() as db:
+            db.execute(statement)
+
+    def delete(self, chat_id: int) -> None:
+        with self._context.writing() as db:
+            db.execute(delete(Conversation).where(Conversation.chat_id == chat_id))
+
+    def idle(self, before: datetime) -> list[int]:
+        with self._context.reading() as db:
+            return list(db.scalars(select(Conversation.chat_id)
+                                   .where(Conversation.updated_at < before)
+                                   .order_by(Conversation.updated_at)))

@@ -1,0 +1,36 @@
+"""Processed Telegram update ids (``bot.ports.UpdateLedger``).
+
+Telegram resends an update it got no 2xx answer for, so a handler must recognise a retry.
+Insert-or-ignore makes the check and the mark one atomic statement: two processes given
+the same update cannot both see it as new.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+
+from storage.models import ProcessedUpdate
+from storage.sql import Context, rowcount
+
+
+class SqlUpdateLedger:
+    def __init__(self, context: Context) -> None:
+        self._context = context
+
+    def first_time(self, update_id: int, at: datetime) -> bool:
+        statement = (self._context.insert(ProcessedUpdate)
+                     .values(update_id=update_id, at=at)
+                     .on_conflict_do_nothing(index_elements=[ProcessedUpdate.update_id])
+                     .returning(ProcessedUpdate.update_id))
+        with self._context.writing() as db:
+            # RETURNING gives a row only when the insert happened (rowcount is unreliable
+            # for INSERT … ON CONFLICT across drivers).
+            return db.execute(statement).first() is not None
+
+    def forget_before(self, before: datetime) -> int:
+        """Drop ids older than Telegram's retry window; returns how many."""
+        with self._context.writing() as db:
+            done = db.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < before))
+            return rowcount(done)
