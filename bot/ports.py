@@ -230,3 +230,12 @@ class StaffStore(Protocol):
 class UpdateLedger(Protocol):
     def first_time(self, update_id: int, at: datetime) -> bool:
         """Remember a Telegram update id; False if it was already processed (a retry)."""
+
+
+class ChatLocks(Protocol):
+    """One chat's updates, one at a time, across processes."""
+
+    def acquire(self, chat_id: int) -> object:
+        """Block until this chat is free; returns what :meth:`release` needs."""
+
+    def release(self, held: object) -> None: ...

@@ -21,6 +21,9 @@ from bot.i18n.texts import DEFAULT_LOCALES
 DEFAULT_DATABASE = Path("var") / "intake.sqlite3"
 DEFAULT_RETENTION_DAYS = 90
 DEFAULT_IDLE_MINUTES = 30
+DEFAULT_BOT_API = "https://api.telegram.org"
+DEFAULT_REVEAL_SECONDS = 120
+DEFAULT_WORKER_SECONDS = 15
 
 
 class SettingsError(ValueError):
@@ -41,6 +44,14 @@ class Settings:
     index_key: str | None = field(default=None, repr=False)
     retention_days: int = DEFAULT_RETENTION_DAYS
     idle_minutes: int = DEFAULT_IDLE_MINUTES
+    bot_token: str | None = field(default=None, repr=False)
+    #: A self-hosted Bot API server may stand in for Telegram's.
+    bot_api_url: str = DEFAULT_BOT_API
+    webhook_secret: str | None = field(default=None, repr=False)
+    #: Signs inline buttons; derived from the index key when not given.
+    callback_key: str | None = field(default=None, repr=False)
+    reveal_seconds: int = DEFAULT_REVEAL_SECONDS
+    worker_seconds: int = DEFAULT_WORKER_SECONDS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -62,6 +73,12 @@ class Settings:
             index_key=env.get("INTAKE_INDEX_KEY") or None,
             retention_days=_positive_int(env, "INTAKE_RETENTION_DAYS", DEFAULT_RETENTION_DAYS),
             idle_minutes=_positive_int(env, "INTAKE_IDLE_MINUTES", DEFAULT_IDLE_MINUTES),
+            bot_token=env.get("INTAKE_BOT_TOKEN") or None,
+            bot_api_url=(env.get("INTAKE_BOT_API_URL") or DEFAULT_BOT_API).rstrip("/"),
+            webhook_secret=env.get("INTAKE_WEBHOOK_SECRET") or None,
+            callback_key=env.get("INTAKE_CALLBACK_KEY") or None,
+            reveal_seconds=_positive_int(env, "INTAKE_REVEAL_SECONDS", DEFAULT_REVEAL_SECONDS),
+            worker_seconds=_positive_int(env, "INTAKE_WORKER_SECONDS", DEFAULT_WORKER_SECONDS),
         )
 
 

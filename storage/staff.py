@@ -57,6 +57,12 @@ class SqlStaffStore:
         with self._context.reading() as db:
             return [_staff(row) for row in db.scalars(query.order_by(StaffMember.id))]
 
+    def everyone(self) -> list[Staff]:
+        """Every member, revoked ones included, for the coordinator's list."""
+        with self._context.reading() as db:
+            return [_staff(row) for row in db.scalars(select(StaffMember)
+                                                       .order_by(StaffMember.id))]
+
     def telegram_id(self, staff_id: int) -> int:
         with self._context.reading() as db:
             token = self._row(db, staff_id).telegram_id

@@ -23,6 +23,8 @@ from bot.settings import Settings
 from storage.audit import SqlAuditLog
 from storage.crypto import Cipher
 from storage.database import make_engine
+from storage.invites import SqlInviteStore
+from storage.locks import SqlChatLocks
 from storage.referrals import SqlReferralStore
 from storage.reminders import SqlReminderQueue
 from storage.sessions import SqlSessionStore
@@ -40,13 +42,15 @@ class Storage:
     reminders: SqlReminderQueue
     staff: SqlStaffStore
     updates: SqlUpdateLedger
+    invites: SqlInviteStore
+    locks: SqlChatLocks
 
     @classmethod
     def on(cls, engine: Engine, cipher: Cipher) -> Storage:
         context = Context(engine, cipher)
         return cls(context, SqlSessionStore(context), SqlReferralStore(context),
                    SqlAuditLog(context), SqlReminderQueue(context), SqlStaffStore(context),
-                   SqlUpdateLedger(context))
+                   SqlUpdateLedger(context), SqlInviteStore(context), SqlChatLocks(context))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Storage:

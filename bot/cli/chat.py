@@ -14,7 +14,15 @@ from typing import TextIO
 from bot.directory import Directory
 from bot.engine import Choice, Choices, Command, Engine, Input, Step, Text
 from bot.engine.events import (
-    Event, Hint, Prompt, ReferralRequested, RiskRated, Say, SessionEnded, UrgentAction, describe,
+    Event,
+    Hint,
+    Prompt,
+    ReferralRequested,
+    RiskRated,
+    Say,
+    SessionEnded,
+    UrgentAction,
+    describe,
 )
 from bot.engine.inputs import COMMANDS, DONE
 from bot.flows.problems import FlowError

@@ -147,7 +147,7 @@ class Engine:
         if command.name == "restart":
             referral.finish(ctx, session, "cancelled", "restart")
             fresh = Session(session.flow_id, session.revision, ctx.flow.graph.start,
-                            session.referrer_lang, session.referrer_lang)
+                            session.referrer_lang, session.referrer_lang, host=session.host)
             return self._arrive(ctx, fresh)
         if command.name == "back":
             return self._back(ctx, session)

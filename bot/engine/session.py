@@ -23,6 +23,8 @@ class Session:
     consent: dict[str, Any] | None = None
     risk: dict[str, Any] | None = None
     outcome: str | None = None
+    #: The channel's own bookkeeping (message ids, button step); the engine never reads it.
+    host: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ended(self) -> bool:

@@ -65,6 +65,9 @@ class _FileChecks:
         flow = self.flow
         if flow.start not in flow.nodes:
             self.fail(flow.line_of("start"), "", "start", f"unknown node '{flow.start}'")
+        elif isinstance(flow.nodes[flow.start], ReturnNode):
+            self.fail(flow.line_of("start"), "", "start",
+                      f"'{flow.start}' returns at once: a subflow must do something first")
         if flow.urgent and not self._path_exists(flow, flow.urgent):
             self.fail(flow.line_of("urgent"), "", "urgent", f"unknown node '{flow.urgent}'")
         for node in flow.nodes.values():
@@ -195,8 +198,8 @@ class _FileChecks:
             self.options_of(counter.answer, counter.options, node.id, f"counts.{counter.name}",
                             counter.line, kinds=("multi",))
         for field, message in gaps_and_overlaps(node):
-            index = field.partition("[")[2].rstrip("]")
-            line = node.rules[int(index)].line if index else node.where.line_of(field)
+            at = field.partition("[")[2].rstrip("]")
+            line = node.rules[int(at)].line if at else node.where.line_of(field)
             self.fail(line, node.id, field, message)
         for index, rule in enumerate(node.rules):
             if rule.level not in node.levels:

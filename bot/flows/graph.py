@@ -43,9 +43,10 @@ class _Flattener:
         if isinstance(node, ReturnNode):
             return return_to
         if isinstance(node, IncludeNode):
+            # The checker refuses a subflow that starts with return, so where it returns to is
+            # not needed here; computing it would recurse forever on `next` back to the include.
             sub = self.flows[node.flow]
-            after = (self.resolve(flow, prefix, node.next, return_to) if node.next else EXIT)
-            return self.resolve(sub, f"{prefix}{local}/", sub.start, after)
+            return self.resolve(sub, f"{prefix}{local}/", sub.start, EXIT)
         return f"{prefix}{local}"
 
     def expand(self, flow: Flow, prefix: str, return_to: str, urgent: str | None) -> None:

@@ -98,7 +98,7 @@ class FlowLibrary:
             elif (known.graph.nodes, known.graph.edges) == (fresh.graph.nodes, fresh.graph.edges):
                 compiled[flow.id] = known
             else:
-                raise FlowError([Problem(flow.file, flow.line, "", "revision",
+                raise FlowError([Problem(flow.file, flow.line_of("revision"), "", "revision",
                                          f"revision {flow.revision} of '{flow.id}' (or a flow it "
                                          "includes) changed; raise the revision when editing")])
         for flow_id, item in compiled.items():

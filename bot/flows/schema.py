@@ -172,6 +172,13 @@ class _Parser:
             result.append(Option(opt_id, Text(label, f"{context}.{opt_id}", line), exclusive))
         return tuple(result)
 
+    def question_ids(self, raw: LocatedDict, key: str, node: str) -> tuple[str, ...]:
+        items = self.optional(raw, key, node, list, "a list of question ids", [])
+        if not all(isinstance(item, str) for item in items):
+            self.fail(raw.line_of(key), node, key, "must be a list of question ids")
+            raise _Skip
+        return tuple(items)
+
     def condition(self, raw: Any, line: int, node: str, field: str) -> Any:
         try:
             return conditions.parse(raw, line)
@@ -230,7 +237,7 @@ class _Parser:
                 self.fail(raw.line, node_id, "type",
                           f"is required (one of: {', '.join(NODE_FIELDS)})")
                 return None
-            if node_type not in NODE_FIELDS:
+            if not isinstance(node_type, str) or node_type not in NODE_FIELDS:
                 self.fail(raw.line_of("type"), node_id, "type",
                           f"unknown node type '{node_type}' (expected one of: "
                           f"{', '.join(NODE_FIELDS)})")
@@ -444,12 +451,10 @@ class _Parser:
             self.fail(raw.line_of("case_type"), nid, "case_type",
                       "must be a case type or a list of {when, value}")
             raise _Skip
-        names = (list, "a list of question ids")
         return ReferNode(
             nid, where, tuple(rules), self.need(raw, "hub", nid, str, "a question id"),
             self.optional(raw, "urgent", nid, bool, "true or false", False),
-            tuple(self.optional(raw, "envelope", nid, *names, [])),
-            tuple(self.optional(raw, "contact", nid, *names, [])),
+            self.question_ids(raw, "envelope", nid), self.question_ids(raw, "contact", nid),
             self.optional(raw, "services", nid, str, "a question id", None),
             self.target(raw, "next", nid),
         )
@@ -491,7 +496,7 @@ class _Parser:
                           "must list at least one language code")
             start = self.need(raw, "start", "", str, "a node id")
             urgent = self.optional(raw, "urgent", "", str, "a node id", None)
-            inputs = self.optional(raw, "inputs", "", list, "a list of question ids", [])
+            inputs = self.question_ids(raw, "inputs", "")
             nodes_raw = self.need(raw, "nodes", "", dict, "a mapping of node id to node")
         except _Skip:
             raise FlowError(self.problems) from None
@@ -503,7 +508,7 @@ class _Parser:
         if self.problems:
             raise FlowError(self.problems)
         return Flow(flow_id, revision, self.file, title, kind, tuple(languages), start, urgent,
-                    tuple(map(str, inputs)), nodes, raw.line, dict(raw.key_lines))
+                    inputs, nodes, raw.line, dict(raw.key_lines))
 
 
 def parse_flow(raw: LocatedDict, file: str) -> Flow:

@@ -110,6 +110,8 @@ def load_text(text: str, filename: str) -> LocatedDict:
         problem = exc.problem or "unreadable YAML"
         if exc.context and exc.context_mark is not None:  # where the unclosed thing began
             problem += f" ({exc.context} started at line {exc.context_mark.line + 1})"
+            if mark is not None and mark.index >= len(text):  # past the end: point at the start
+                line = exc.context_mark.line + 1
         raise FlowError([Problem(filename, line, "", "", f"YAML syntax: {problem}")]) from None
     except yaml.YAMLError as exc:
         raise FlowError([Problem(filename, 1, "", "", f"YAML syntax: {exc}")]) from None

@@ -6,6 +6,7 @@ from storage.models.directory import (
     EmergencyContact,
     FocalPoint,
     Hub,
+    Invite,
     ProcessedUpdate,
     Service,
     StaffMember,
@@ -23,7 +24,7 @@ metadata = Base.metadata
 
 __all__ = [
     "NAMING_CONVENTION", "Agency", "AuditEntry", "Base", "BlindIndex", "ConsentRecord",
-    "Conversation", "EmergencyContact", "Encrypted", "FocalPoint", "Hub", "ProcessedUpdate",
-    "Referral", "ReferralEvent", "Reminder", "Service", "StaffMember", "UTCDateTime",
-    "metadata",
+    "Conversation", "EmergencyContact", "Encrypted", "FocalPoint", "Hub", "Invite",
+    "ProcessedUpdate", "Referral", "ReferralEvent", "Reminder", "Service", "StaffMember",
+    "UTCDateTime", "metadata",
 ]

@@ -137,3 +137,20 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Invite(Base):
+    """A one-time enrolment code. Only a keyed hash of the code is kept: a database dump
+    does not hand anyone a way in."""
+
+    __tablename__ = "invites"
+    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_index: Mapped[str] = mapped_column(BlindIndex(), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    agency: Mapped[str | None] = mapped_column(String(64))
+    hub: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -20,6 +20,7 @@ BOT_ID = 7000001
 class Call:
     method: str
     params: dict[str, Any]
+    result: Any = None
 
 
 @dataclass
@@ -57,7 +58,8 @@ class FakeBotAPI(BaseRequest):
                          ) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
-        self.calls.append(Call(name, params))
+        call = Call(name, params)
+        self.calls.append(call)
         if self.errors.get(name):
             status, description, retry_after = self.errors[name].pop(0)
             body: dict[str, Any] = {"ok": False, "error_code": status,
@@ -68,7 +70,8 @@ class FakeBotAPI(BaseRequest):
         handler: Callable[[dict[str, Any]], Any] | None = getattr(self, f"_{name}", None)
         if handler is None:
             raise AssertionError(f"the fake Bot API does not answer '{name}'")
-        return 200, json.dumps({"ok": True, "result": handler(params)}).encode()
+        call.result = handler(params)
+        return 200, json.dumps({"ok": True, "result": call.result}).encode()
 
     def _message(self, params: dict[str, Any]) -> dict[str, Any]:
         self.next_message_id += 1

@@ -1,0 +1,115 @@
+"""The intake desk: one referrer's conversation, from /new to the case code.
+
+Each input is handled in one transaction: load the session, step the engine, submit any
+referral it asks for, save (or delete) the session. A crash at any point leaves either the
+state before the input or the state after it, never half.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.engine import Engine, Input, Session
+from bot.engine.events import ConsentRecorded, Event, ReferralRequested, SessionEnded
+from bot.ports import Clock, SessionStore, Staff
+from bot.routing.route import NoRoute
+from bot.service.referrals import ReferralDesk
+
+Unit = Callable[[], AbstractContextManager[object]]
+ENTRY_FLOW = "intake"
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What one input led to, for the channel to render."""
+
+    events: list[Event] = field(default_factory=list)
+    session: Session | None = None
+    code: str | None = None
+    unrouted: str | None = None  # why the referral could not be routed, for the referrer
+    ended: SessionEnded | None = None
+
+
+def consent_of(session: Session) -> ConsentRecorded | None:
+    record = session.consent
+    if not record:
+        return None
+    return ConsentRecorded(tuple(record["granted"]), tuple(record["refused"]),
+                           record["given_by"], record["method"], record.get("override_reason"))
+
+
+@dataclass
+class IntakeDesk:
+    engine: Engine
+    sessions: SessionStore
+    desk: ReferralDesk
+    clock: Clock
+    unit: Unit
+    idle: timedelta = timedelta(minutes=30)
+    flow: str = ENTRY_FLOW
+
+    def start(self, chat_id: int, staff: Staff, host: dict[str, object]) -> Turn:
+        """A new intake; an unfinished one in this chat is dropped with its answers."""
+        with self.unit():
+            today = self.clock.now().date()
+            step = self.engine.start(self.flow, staff.language, today=today,
+                                     answers={"hub": staff.hub} if staff.hub else None)
+            session = step.session.with_(host=dict(host))
+            self.sessions.save(chat_id, session, self.clock.now())
+            return Turn(list(step.events), session)
+
+    def current(self, chat_id: int) -> Session | None:
+        return self.sessions.load(chat_id)
+
+    def handle(self, chat_id: int, staff: Staff, given: Input,
+               host: dict[str, object] | None = None) -> Turn:
+        """Step the conversation of this chat; None session in the turn: no intake open."""
+        with self.unit():
+            session = self.sessions.load(chat_id)
+            if session is None:
+                return Turn()
+            step = self.engine.step(session, given, self.clock.now().date())
+            code = unrouted = None
+            for event in step.events:
+                if isinstance(event, ReferralRequested):
+                    submitted = self.desk.submit(event, staff, consent_of(step.session))
+                    code = submitted.code
+                    if isinstance(submitted.route, NoRoute):
+                        unrouted = submitted.route.reason
+            after = step.session.with_(host={**step.session.host, **(host or {})})
+            ended = next((e for e in step.events if isinstance(e, SessionEnded)), None)
+            if after.ended:
+                self.sessions.delete(chat_id)
+            else:
+                self.sessions.save(chat_id, after, self.clock.now())
+            return Turn(list(step.events), after, code, unrouted, ended)
+
+    def remember(self, chat_id: int, host: dict[str, object]) -> None:
+        """Update the channel's bookkeeping (message ids, step) without an engine step."""
+        with self.unit():
+            session = self.sessions.load(chat_id)
+            if session is not None:
+                self.sessions.save(chat_id, session.with_(host={**session.host, **host}),
+                                   self.clock.now())
+
+    def forget(self, chat_id: int) -> Session | None:
+        """Erase the conversation at once (/forget); returns it so its messages can go."""
+        with self.unit():
+            session = self.sessions.load(chat_id)
+            self.sessions.delete(chat_id)
+            return session
+
+    def expire(self) -> list[tuple[int, Session]]:
+        """Close conversations idle past the limit; their answers are erased."""
+        before = self.clock.now() - self.idle
+        closed = []
+        for chat_id in self.sessions.idle(before):
+            with self.unit():
+                session = self.sessions.load(chat_id)
+                self.sessions.delete(chat_id)
+            if session is not None:
+                closed.append((chat_id, session))
+        return closed

@@ -1,0 +1,168 @@
+"""The referral desk: send a referral to its agency, and let that agency act on it.
+
+Every move is checked three times: the actor must be an active focal point of the agency
+the referral is with (anyone else is refused and audited), the lifecycle must allow it, and
+the change, its audit entry and the messages it causes are written in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.directory.model import Directory
+from bot.engine.events import ConsentRecorded, ReferralRequested
+from bot.ports import AuditLog, Clock, ReferralRecord, ReferralStore, ReminderQueue, Staff
+from bot.routing import lifecycle
+from bot.routing.deadlines import compute_deadlines
+from bot.routing.route import NoRoute, Route, route
+from bot.service import outbox
+
+Unit = Callable[[], AbstractContextManager[object]]
+
+
+class Refused(Exception):
+    """The actor may not do this; the message is safe to show them. ``code`` is set when
+    the refusal is to be audited (a try on a referral that is not the actor's)."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Submitted:
+    code: str
+    route: Route | NoRoute
+
+
+def staff_actor(staff: Staff) -> str:
+    return f"staff:{staff.id}"
+
+
+@dataclass
+class ReferralDesk:
+    referrals: ReferralStore
+    reminders: ReminderQueue
+    audit: AuditLog
+    directory: Directory
+    clock: Clock
+    unit: Unit
+
+    # -- sending -------------------------------------------------------------------------
+    def submit(self, request: ReferralRequested, referrer: Staff,
+               consent: ConsentRecorded | None, partner: str | None = None) -> Submitted:
+        """Route and store a referral; the caller's transaction makes it stick or vanish."""
+        now = self.clock.now()
+        decision = route(request, self.directory, partner)
+        if isinstance(decision, NoRoute):
+            code = self.referrals.create(request, referrer_id=referrer.id, agency=None, at=now,
+                                         consent=consent)
+            self.reminders.schedule(outbox.UNROUTED, now, code=code)
+            self.audit.record(staff_actor(referrer), "refer_unrouted", code, now)
+            return Submitted(code, decision)
+        deadlines = compute_deadlines(now, self.directory.deadlines, decision.case_type,
+                                      request.risk, request.urgent, request.due_hours)
+        code = self.referrals.create(
+            request, referrer_id=referrer.id, agency=decision.agency, at=now,
+            acknowledge_by=deadlines.acknowledge_by, respond_by=deadlines.respond_by,
+            via=decision.via, hub=decision.hub, consent=consent)
+        self.reminders.schedule(outbox.CARD, now, code=code, agency=decision.agency)
+        self.reminders.schedule(outbox.CHECK, self._first_check(deadlines.sent_at,
+                                                                deadlines.acknowledge_by),
+                                code=code, agency=decision.agency)
+        self.audit.record(staff_actor(referrer), "refer", code, now)
+        return Submitted(code, decision)
+
+    @staticmethod
+    def _first_check(start: datetime, deadline: datetime) -> datetime:
+        return start + (deadline - start) / 2
+
+    # -- acting --------------------------------------------------------------------------
+    def _held_by(self, staff: Staff, code: str, action: str) -> ReferralRecord:
+        record = self.referrals.get(code)
+        if (not staff.active or staff.role not in ("focal_point", "coordinator")
+                or record.agency is None or staff.agency != record.agency):
+            raise Refused("This referral is not with your agency.", record.code)
+        return record
+
+    @contextmanager
+    def _guard(self, staff: Staff, action: str) -> Iterator[None]:
+        """One transaction; a refusal rolls it back, then is audited in its own."""
+        try:
+            with self.unit():
+                yield
+        except Refused as refusal:
+            if refusal.code is not None:
+                with self.unit():
+                    self.audit.record(staff_actor(staff), f"refused_{action}", refusal.code,
+                                      self.clock.now())
+            raise
+
+    def act(self, staff: Staff, code: str, action: str, arg: str | None = None) -> str:
+        """acknowledge | accept | decline(reason) | forward(agency) | close(outcome)."""
+        with self._guard(staff, action):
+            record = self._held_by(staff, code, action)
+            now = self.clock.now()
+            try:
+                move = lifecycle.move(record.status, action, staff_actor(staff), now,
+                                      reason=arg if action != "forward" else None,
+                                      agency=arg if action == "forward" else None)
+            except lifecycle.LifecycleError as error:
+                raise Refused(str(error)) from None
+            changes: dict[str, object] = {}
+            if action == "forward":
+                target = self.directory.find_agency(arg or "")
+                if target is None:
+                    raise Refused("That agency is not in the directory.")
+                deadlines = compute_deadlines(now, self.directory.deadlines, record.case_type,
+                                              record.risk, record.urgent)
+                changes = {"agency": target.id, "via": "forwarded",
+                           "acknowledge_by": deadlines.acknowledge_by,
+                           "respond_by": deadlines.respond_by}
+                self.reminders.cancel(record.code)
+                self.reminders.schedule(outbox.CARD, now, code=record.code, agency=target.id)
+                self.reminders.schedule(outbox.CHECK, self._first_check(
+                    now, deadlines.acknowledge_by), code=record.code, agency=target.id)
+            self.referrals.append_event(record.code, move.to_status, at=now, actor=move.actor,
+                                        reason=move.reason, **changes)  # type: ignore[arg-type]
+            if action in ("accept", "close"):
+                self.reminders.cancel(record.code, kinds=(outbox.CHECK,))
+            if action == "acknowledge":
+                self.reminders.cancel(record.code, kinds=(outbox.CHECK,))
+                if record.respond_by:
+                    self.reminders.schedule(outbox.CHECK, self._first_check(
+                        now, record.respond_by), code=record.code, agency=record.agency)
+            if action == "decline":
+                self.reminders.schedule(outbox.CHECK, now, code=record.code,
+                                        agency=record.agency)
+            self.reminders.schedule(outbox.STATUS, now, code=record.code)
+            self.audit.record(staff_actor(staff), action, record.code, now)
+            return move.to_status
+
+    def reveal(self, staff: Staff, code: str) -> dict[str, object]:
+        """Contact details, only for the agency that accepted; every reveal is audited."""
+        with self._guard(staff, "reveal"):
+            record = self._held_by(staff, code, "reveal")
+            if record.status != "accepted":
+                raise Refused("Contact details are shown only after you accept the referral.",
+                              record.code)
+            contact = self.referrals.reveal_contact(record.code)
+            self.audit.record(staff_actor(staff), "reveal", record.code, self.clock.now())
+            return contact
+
+    def view(self, staff: Staff, code: str) -> ReferralRecord:
+        with self._guard(staff, "view"):
+            record = self._held_by(staff, code, "view")
+            self.audit.record(staff_actor(staff), "view", record.code, self.clock.now())
+            return record
+
+    def inbox(self, staff: Staff) -> list[ReferralRecord]:
+        """The agency's open referrals, the most urgent deadline first."""
+        if staff.role not in ("focal_point", "coordinator") or not staff.agency:
+            return []
+        mine = [r for r in self.referrals.open() if r.agency == staff.agency]
+        far = datetime.max.replace(tzinfo=self.clock.now().tzinfo)
+        return sorted(mine, key=lambda r: r.due_at or far)

@@ -1,0 +1,87 @@
+"""Build the python-telegram-bot application around the channel and the worker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.request import BaseRequest
+
+from bot.telegram.callbacks import CallbackCodec
+from bot.telegram.channel import Channel
+from bot.telegram.focal import FocalChat
+from bot.telegram.referrer import ReferrerChat
+from bot.telegram.sender import Sender
+from bot.telegram.worker import Worker
+from bot.wiring import Services
+
+log = logging.getLogger("intake.telegram")
+MENU = (("new", "Start a referral"), ("back", "One step back"), ("cancel", "Stop, keep nothing"),
+        ("urgent", "Emergency contacts"), ("language", "Change language"),
+        ("forget", "Erase the intake in progress"), ("inbox", "Open referrals (focal points)"),
+        ("help", "How this works"))
+
+
+@dataclass
+class Bot:
+    """The running product: the PTB application, the channel, and the worker loop."""
+
+    application: Application  # type: ignore[type-arg]
+    channel: Channel
+    worker: Worker
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+
+
+def build_bot(services: Services, request: BaseRequest | None = None,
+              run_worker: bool = True) -> Bot:
+    settings = services.settings
+    if not settings.bot_token:
+        raise ValueError("INTAKE_BOT_TOKEN is not set")
+    api = settings.bot_api_url
+    builder = (ApplicationBuilder().token(settings.bot_token)
+               .base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
+               .concurrent_updates(True))
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = builder.build()
+    sender = Sender(application.bot)
+    codec = CallbackCodec(services.callback_key())
+    storage = services.storage
+    referrer = ReferrerChat(services.intake, sender, services.texts, codec, services.directory)
+    focal = FocalChat(services.referrals, sender, services.texts, codec, services.directory,
+                      float(settings.reveal_seconds))
+    channel = Channel(storage.staff, storage.updates, storage.audit, services.clock,
+                      services.invites, referrer, focal, sender, services.texts, storage.locks)
+    worker = Worker(services.dispatcher, services.intake, storage.staff, referrer, focal,
+                    sender, services.texts)
+    running = Bot(application, channel, worker)
+    application.add_handler(TypeHandler(Update, channel.on_update))
+    application.add_error_handler(_on_error)
+
+    async def started(app: Application) -> None:  # type: ignore[type-arg]
+        try:
+            await app.bot.set_my_commands([BotCommand(c, d) for c, d in MENU])
+        except TelegramError as error:  # the menu is a convenience, never a reason to stop
+            log.warning("set_commands_failed", extra={"error": type(error).__name__})
+        if run_worker:
+            running.task = asyncio.create_task(
+                worker.run(float(settings.worker_seconds), running.stop))
+
+    async def stopping(app: Application) -> None:  # type: ignore[type-arg]
+        running.stop.set()
+        if running.task is not None:
+            await running.task
+
+    application.post_init = started
+    application.post_stop = stopping
+    return running
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    # Only the kind of error: the update may hold what a person typed.
+    log.error("update_failed", extra={"error": type(context.error).__name__})

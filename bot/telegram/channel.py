@@ -1,0 +1,132 @@
+"""The channel: every update enters here, is read once, checked, and handed to the side of
+the conversation it belongs to. Conversation logic lives in the services, not here.
+
+Order and duplicates: updates of one chat run one after another (a lock per chat in this
+process, and one in the database across processes); different chats run concurrently. An
+update id seen before is ignored, so a redelivered update changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.i18n.texts import N_, Texts
+from bot.ports import AuditLog, ChatLocks, Clock, Staff, StaffStore, UpdateLedger
+from bot.service.invites import InviteDesk
+from bot.telegram.focal import FocalChat
+from bot.telegram.incoming import Incoming, read
+from bot.telegram.referrer import ENGINE_COMMANDS, ReferrerChat
+from bot.telegram.sender import Sender, Unreachable
+
+log = logging.getLogger("intake.telegram")
+
+HELP = N_("This bot guides a safe referral. /new starts an intake, /back goes one step back, "
+          "/cancel stops and keeps nothing, /urgent shows emergency contacts, /language ar "
+          "changes your language, /forget erases the intake in progress. Never type the "
+          "story of what happened.")
+FOCAL_HELP = N_("Referrals for your agency arrive here as cards. /inbox lists the open ones.")
+
+
+@dataclass
+class Channel:
+    staff: StaffStore
+    ledger: UpdateLedger
+    audit: AuditLog
+    clock: Clock
+    invites: InviteDesk
+    referrer: ReferrerChat
+    focal: FocalChat
+    sender: Sender
+    texts: Texts
+    chat_locks: ChatLocks
+    locks: dict[int, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        inc = read(update)
+        if inc.chat_id is None or not inc.private or inc.user_id is None:
+            return  # groups and channels: nothing is read, stored or answered
+        async with self.locks[inc.chat_id]:
+            held = await asyncio.to_thread(self.chat_locks.acquire, inc.chat_id)
+            try:
+                first = await asyncio.to_thread(self.ledger.first_time, inc.update_id,
+                                                self.clock.now())
+                if not first:
+                    log.info("duplicate_update")
+                    return
+                await self._route(inc)
+            except Unreachable:
+                log.info("unreachable_during_reply")
+            finally:
+                await asyncio.to_thread(self.chat_locks.release, held)
+
+    async def _route(self, inc: Incoming) -> None:
+        assert inc.chat_id is not None and inc.user_id is not None
+        staff = await asyncio.to_thread(self.staff.by_telegram, inc.user_id)
+        if inc.kind == "command" and inc.command == "start" and inc.arg:
+            await self._enrol(inc, staff)
+            return
+        if staff is None or not staff.active:
+            await asyncio.to_thread(self.audit.record, "stranger", "refused_stranger", None,
+                                    self.clock.now())
+            await self.sender.send(inc.chat_id, self.texts.gettext(
+                inc.language or "en", N_("This is a private service for enrolled staff.")))
+            return
+        await self._dispatch(inc, staff)
+
+    async def _enrol(self, inc: Incoming, staff: Staff | None) -> None:
+        assert inc.chat_id is not None and inc.user_id is not None and inc.arg
+        lang = staff.language if staff else (inc.language or "en")[:2]
+        enrolled = await asyncio.to_thread(self.invites.redeem, inc.arg, inc.user_id, lang)
+        if enrolled is None:
+            await self.sender.send(inc.chat_id, self.texts.gettext(lang, N_(
+                "This is a private service for enrolled staff.")))
+            return
+        await self.sender.send(inc.chat_id, self.texts.gettext(
+            enrolled.language, N_("Welcome. You are enrolled.")) + "\n" +
+            self.texts.gettext(enrolled.language, FOCAL_HELP if enrolled.role ==
+                               "focal_point" else HELP))
+
+    async def _dispatch(self, inc: Incoming, staff: Staff) -> None:
+        assert inc.chat_id is not None
+        lang = staff.language
+        if inc.kind == "button":
+            if inc.callback_data and inc.callback_data.startswith("r."):
+                await self.focal.button(inc, staff)
+            else:
+                await self.referrer.button(inc, staff)
+            return
+        if inc.kind == "media":
+            await self.sender.delete(inc.chat_id, [inc.message_id] if inc.message_id else [])
+            await self.sender.send(inc.chat_id, self.texts.gettext(lang, N_(
+                "Photos, voice messages, files and stickers are not accepted here. "
+                "Nothing was stored.")))
+            return
+        if inc.kind in ("edited", "other"):
+            return
+        if inc.kind == "text":
+            await self.referrer.text(inc, staff)
+            return
+        command = inc.command or ""
+        if command in ("new", "start"):
+            if staff.role == "focal_point" and command == "start":
+                await self.sender.send(inc.chat_id, self.texts.gettext(lang, FOCAL_HELP))
+                return
+            await self.referrer.start(inc, staff)
+        elif command in ENGINE_COMMANDS:
+            await self.referrer.command(inc, staff)
+        elif command == "forget":
+            await self.referrer.forget(inc, staff)
+        elif command == "inbox":
+            await self.focal.inbox(inc, staff)
+        elif command == "help":
+            await self.sender.send(inc.chat_id, self.texts.gettext(
+                lang, FOCAL_HELP if staff.role == "focal_point" else HELP))
+        else:
+            await self.sender.send(inc.chat_id, self.texts.gettext(lang, N_(
+                "Unknown command. Send /help for the list.")))

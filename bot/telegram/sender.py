@@ -1,0 +1,92 @@
+"""Bot API calls with the product's rules: every message protected, flood limits honoured,
+blocked users recognised, and failures that do not matter (an old message that cannot be
+deleted) logged without stopping anything."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from bot.telegram.render import Button
+
+log = logging.getLogger("intake.telegram")
+#: RetryAfter is honoured this many times for one call before giving up on it.
+RETRIES = 3
+
+
+class Unreachable(Exception):
+    """The person blocked the bot or left: Telegram answered Forbidden."""
+
+
+def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data)
+                                  for b in row] for row in rows])
+
+
+class Sender:
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def _call(self, what: str, call):  # type: ignore[no-untyped-def]
+        for attempt in range(RETRIES + 1):
+            try:
+                return await call()
+            except RetryAfter as flood:
+                if attempt == RETRIES:
+                    raise
+                wait = flood.retry_after
+                seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else wait
+                log.warning("flood_wait", extra={"call": what, "seconds": seconds})
+                await asyncio.sleep(float(seconds))
+            except Forbidden:
+                raise Unreachable(what) from None
+        return None  # pragma: no cover
+
+    async def send(self, chat_id: int, text: str,
+                   rows: Sequence[Sequence[Button]] = ()) -> int:
+        message = await self._call("send", lambda: self.bot.send_message(
+            chat_id, text, reply_markup=keyboard(rows), protect_content=True))
+        return int(message.message_id)
+
+    async def edit(self, chat_id: int, message_id: int, text: str,
+                   rows: Sequence[Sequence[Button]] = ()) -> bool:
+        try:
+            await self._call("edit", lambda: self.bot.edit_message_text(
+                text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard(rows)))
+            return True
+        except BadRequest as error:
+            if "not modified" in str(error).lower():
+                return True
+            log.info("edit_failed", extra={"reason": type(error).__name__})
+            return False
+
+    async def strip_buttons(self, chat_id: int, message_id: int) -> None:
+        try:
+            await self._call("strip", lambda: self.bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message_id, reply_markup=None))
+        except TelegramError:
+            log.info("strip_failed")
+
+    async def delete(self, chat_id: int, message_ids: Iterable[int]) -> None:
+        ids = sorted(set(message_ids))
+        for start in range(0, len(ids), 100):  # the Bot API deletes at most 100 at once
+            batch = ids[start:start + 100]
+            try:
+                await self._call("delete", lambda b=batch: self.bot.delete_messages(chat_id, b))
+            except TelegramError:
+                log.info("delete_failed", extra={"count": len(batch)})
+
+    async def answer(self, callback_id: str | None, text: str | None = None) -> None:
+        if not callback_id:
+            return
+        try:
+            await self._call("answer", lambda: self.bot.answer_callback_query(
+                callback_id, text=text))
+        except TelegramError:
+            log.info("answer_failed")

@@ -1,0 +1,89 @@
+"""Webhook mode: a small ASGI app. Telegram posts updates to ``/telegram``; the secret token
+header is compared in constant time; ``/healthz`` answers for load balancers.
+
+Any number of bot processes may sit behind one webhook URL: updates are idempotent on their
+id and each chat is locked in the database while it is handled.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+log = logging.getLogger("intake.webhook")
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+#: Telegram's updates are small; anything larger is not from Telegram.
+MAX_BODY = 1_000_000
+PATH = "/telegram"
+
+
+async def _respond(send: Send, status: int, body: dict[str, Any]) -> None:
+    payload = json.dumps(body).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(payload)).encode())]})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def webhook_app(application: Application, secret: str) -> Callable[[Scope, Receive, Send],  # type: ignore[type-arg]
+                                                                    Awaitable[None]]:
+    expected = secret.encode()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await application.initialize()
+                    if application.post_init:
+                        await application.post_init(application)
+                    await application.start()
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await application.stop()
+                    if application.post_stop:
+                        await application.post_stop(application)
+                    await application.shutdown()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        path, method = scope["path"], scope["method"]
+        if path == "/healthz" and method == "GET":
+            await _respond(send, 200, {"status": "ok"})
+            return
+        if path != PATH or method != "POST":
+            await _respond(send, 404, {"error": "not found"})
+            return
+        headers = dict(scope["headers"])
+        given = headers.get(b"x-telegram-bot-api-secret-token", b"")
+        if not hmac.compare_digest(given, expected):
+            log.warning("webhook_bad_secret")
+            await _respond(send, 403, {"error": "forbidden"})
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if len(body) > MAX_BODY:
+                await _respond(send, 413, {"error": "too large"})
+                return
+            if not message.get("more_body"):
+                break
+        try:
+            update = Update.de_json(json.loads(body), application.bot)
+        except (ValueError, TypeError, KeyError):
+            await _respond(send, 400, {"error": "not an update"})
+            return
+        await application.update_queue.put(update)
+        await _respond(send, 200, {"ok": True})
+
+    return app

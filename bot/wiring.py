@@ -1,0 +1,66 @@
+"""Build the product's services from settings: the one place that knows every concrete
+class. ``bot/__main__.py``, the CLI commands and the tests call these, nothing else does."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.directory.loader import load_directory
+from bot.directory.model import Directory
+from bot.engine import Engine
+from bot.flows.library import FlowLibrary, flow_files
+from bot.i18n.completeness import flow_translation_problems
+from bot.i18n.texts import Texts
+from bot.ports import Clock
+from bot.service.dispatch import Dispatcher
+from bot.service.intake import IntakeDesk
+from bot.service.invites import InviteDesk
+from bot.service.referrals import ReferralDesk
+from bot.settings import Settings
+from storage.clock import SystemClock
+from storage.stores import Storage
+
+
+@dataclass
+class Services:
+    settings: Settings
+    storage: Storage
+    engine: Engine
+    directory: Directory
+    texts: Texts
+    clock: Clock
+    intake: IntakeDesk
+    referrals: ReferralDesk
+    dispatcher: Dispatcher
+    invites: InviteDesk
+
+    def callback_key(self) -> bytes:
+        """The key that signs buttons: given, or derived from the index or first key."""
+        settings = self.settings
+        if settings.callback_key:
+            return settings.callback_key.encode("utf-8")
+        secret = settings.index_key or settings.keys[0]
+        return hashlib.sha256(b"intake callbacks\0" + secret.encode("utf-8")).digest()
+
+
+def build_services(settings: Settings, storage: Storage | None = None,
+                   clock: Clock | None = None) -> Services:
+    storage = storage or Storage.from_settings(settings)
+    clock = clock or SystemClock()
+    library = FlowLibrary.load(
+        flow_files(settings.flows),
+        extra=[lambda flows: flow_translation_problems(flows, settings.locales)])
+    directory = load_directory(settings.directory)
+    texts = Texts(settings.locales)
+    engine = Engine(library, texts, directory.hub_choices())
+    referrals = ReferralDesk(storage.referrals, storage.reminders, storage.audit, directory,
+                             clock, storage.unit)
+    intake = IntakeDesk(engine, storage.sessions, referrals, clock, storage.unit,
+                        timedelta(minutes=settings.idle_minutes))
+    dispatcher = Dispatcher(storage.referrals, storage.reminders, storage.staff, storage.audit,
+                            directory, clock, storage.unit)
+    invites = InviteDesk(storage.invites, storage.staff, storage.audit, clock, storage.unit)
+    return Services(settings, storage, engine, directory, texts, clock, intake, referrals,
+                    dispatcher, invites)

@@ -1,0 +1,50 @@
+"""A lock per chat across processes, so one chat's updates are handled one at a time even
+when several bot processes share the database.
+
+PostgreSQL: a session-level advisory lock on the chat id, held on a connection of its own
+for the whole handling of one update. SQLite: every write transaction already takes the
+database's single write lock (``BEGIN IMMEDIATE``), and processes sharing a SQLite file
+share one machine; the in-process lock of the channel does the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from storage.sql import Context
+
+#: Keeps chat locks apart from any other advisory lock an operator might use.
+NAMESPACE = 0x1A7E
+
+
+class SqlChatLocks:
+    def __init__(self, context: Context) -> None:
+        self._context = context
+
+    def acquire(self, chat_id: int) -> Any:
+        if self._context.dialect != "postgresql":
+            return None
+        connection = self._context.engine.connect()
+        try:
+            connection.execute(select(func.pg_advisory_lock(NAMESPACE, _key(chat_id))))
+            connection.commit()
+        except Exception:
+            connection.close()
+            raise
+        return connection
+
+    def release(self, held: Any) -> None:
+        if not isinstance(held, Connection):
+            return
+        try:
+            held.execute(select(func.pg_advisory_unlock_all()))
+            held.commit()
+        finally:
+            held.close()
+
+
+def _key(chat_id: int) -> int:
+    """Fold a 64-bit chat id into the 32-bit key of the two-key advisory lock."""
+    return ((chat_id >> 32) ^ chat_id) & 0x7FFFFFFF

@@ -1,0 +1,183 @@
+"""The whole product through the real python-telegram-bot stack, offline.
+
+A referrer completes an intake; the focal point receives the card, accepts, reveals the
+contact and closes; the referrer hears of every step. Strangers, other agencies, forged and
+stale buttons, duplicates, media and group chats get nothing they should not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest_asyncio
+
+from tests.telegram.harness import Harness
+
+REFERRER, FOCAL, OTHER_AGENCY, STRANGER = 501, 601, 701, 999
+PHONE = "+90 555 123 4567"
+
+
+@pytest_asyncio.fixture
+async def product(tmp_path: Path) -> AsyncIterator[Harness]:
+    harness = await Harness.start(tmp_path)
+    harness.enrol(REFERRER, "referrer")
+    harness.enrol(FOCAL, "focal_point", agency="example_health")
+    harness.enrol(OTHER_AGENCY, "focal_point", agency="example_law")
+    yield harness
+    await harness.stop()
+
+
+async def complete_intake(p: Harness) -> str:
+    """A PwSN intake in Gaziantep asking for health care, with a phone number."""
+    await p.text(REFERRER, "/new")
+    for value in ("pwsn", "gaziantep", "en", "none", "done", "person", "in_person", "yes",
+                  "yes", "yes", "disability", "done", "none", "done", "mobility", "alone",
+                  "no_income", "done", "keep", "medical", "done", "older", "female", "phone"):
+        await p.choose(REFERRER, value)
+    await p.text(REFERRER, PHONE)
+    summary = p.texts_to(REFERRER)[-1]
+    assert summary.startswith("Referral sent. Case code: "), summary
+    return summary.split("Case code: ")[1].split(".")[0]
+
+
+async def test_a_referral_goes_round_the_whole_loop(product: Harness) -> None:
+    p = product
+    code = await complete_intake(p)
+    deleted = {m for c in p.api.sent("deleteMessages", REFERRER)
+               for m in c.params["message_ids"]}
+    assert len(deleted) > 5  # the intake's messages are gone; the summary stays
+    assert all(c.params.get("protect_content") for c in p.api.sent("sendMessage"))
+
+    assert await p.tick() >= 1  # the card goes out to the agency's focal point
+    card = p.texts_to(FOCAL)[-1]
+    assert card.startswith(f"Referral {code}") and "Risk: medium" in card
+    assert PHONE not in card
+
+    await p.choose(FOCAL, "accept")
+    await p.choose(FOCAL, "reveal")
+    assert any(PHONE in t for t in p.texts_to(FOCAL))
+    await p.choose(FOCAL, "close")
+    await p.choose(FOCAL, "close:served")
+    assert await p.tick() >= 3
+    statuses = [t for t in p.texts_to(REFERRER) if t.startswith(f"Referral {code}:")]
+    assert statuses[-1] == f"Referral {code}: closed."
+    assert all(PHONE not in t for t in p.texts_to(REFERRER)[-5:])
+    actions = [action for _, _, action, _ in p.services.storage.audit.entries(code)]
+    assert {"refer", "view", "acknowledge", "accept", "reveal", "close"} <= set(actions)
+
+
+async def test_another_agency_cannot_act_on_the_referral_and_is_audited(
+        product: Harness) -> None:
+    p = product
+    code = await complete_intake(p)
+    await p.tick()
+    _, buttons = p.last_keyboard(FOCAL)
+    accept = next(data for label, data in buttons if label == "Accept")
+    await p.press(OTHER_AGENCY, accept)
+    assert p.answers()[-1] == "This referral is not with your agency."
+    assert p.services.storage.referrals.get(code).status == "sent"
+    assert "refused_view" in [a for _, _, a, _ in p.services.storage.audit.entries(code)]
+
+
+async def test_a_stranger_gets_one_neutral_reply_and_nothing_is_stored(
+        product: Harness) -> None:
+    p = product
+    await p.text(STRANGER, "/new")
+    await p.text(STRANGER, "hello, my name is Amira")
+    assert p.texts_to(STRANGER) == ["This is a private service for enrolled staff."] * 2
+    assert p.services.storage.sessions.load(STRANGER) is None
+
+
+async def test_forged_and_stale_buttons_are_refused_politely(product: Harness) -> None:
+    p = product
+    await p.text(REFERRER, "/new")
+    message_id, buttons = p.last_keyboard(REFERRER)
+    old = buttons[0][1]
+    await p.press(REFERRER, "a.forged.1.pwsn..AAAAAAAAAA", message_id)
+    assert p.answers()[-1] == "This button is not valid."
+    await p.choose(REFERRER, "pwsn")
+    await p.press(REFERRER, old, message_id)
+    assert p.answers()[-1] == "This button is out of date. Use the latest question."
+    assert p.services.storage.sessions.load(REFERRER).state == "hub"  # type: ignore[union-attr]
+
+
+async def test_a_redelivered_update_changes_nothing(product: Harness) -> None:
+    p = product
+    await p.text(REFERRER, "/new", update_id=5000)
+    calls = len(p.api.calls)
+    await p.text(REFERRER, "/new", update_id=5000)
+    assert len(p.api.calls) == calls
+
+
+async def test_media_is_refused_and_deleted(product: Harness) -> None:
+    p = product
+    await p.text(REFERRER, "/new")
+    await p.photo(REFERRER)
+    assert p.texts_to(REFERRER)[-1].startswith("Photos, voice messages, files and stickers")
+    assert p.api.sent("deleteMessages", REFERRER)
+
+
+async def test_group_chats_get_no_answer(product: Harness) -> None:
+    p = product
+    before = len(p.api.calls)
+    await p.text(REFERRER, "/new", chat_type="group")
+    assert len(p.api.calls) == before
+
+
+async def test_a_typed_sensitive_answer_is_deleted_at_once(product: Harness) -> None:
+    p = product
+    await p.text(REFERRER, "/new")
+    for value in ("pwsn", "gaziantep", "en", "none", "done", "person", "in_person", "yes",
+                  "yes", "yes", "disability", "done", "threats", "done", "none", "done",
+                  "medical", "done", "older", "female", "phone"):
+        await p.choose(REFERRER, value)
+    update_id = await p.text(REFERRER, PHONE)
+    deleted = [m for c in p.api.sent("deleteMessages", REFERRER) for m in c.params["message_ids"]]
+    assert 10_000 + update_id in deleted
+
+
+async def test_forget_erases_the_intake_and_its_messages(product: Harness) -> None:
+    p = product
+    await p.text(REFERRER, "/new")
+    await p.choose(REFERRER, "pwsn")
+    await p.text(REFERRER, "/forget")
+    assert p.services.storage.sessions.load(REFERRER) is None
+    assert p.texts_to(REFERRER)[-1] == "The intake in progress was erased, with its messages."
+
+
+async def test_text_where_a_button_is_expected_gets_a_hint(product: Harness) -> None:
+    p = product
+    await p.text(REFERRER, "/new")
+    await p.text(REFERRER, "an older woman")
+    assert "Please choose one of the buttons." in p.texts_to(REFERRER)
+
+
+async def test_an_unacknowledged_referral_is_reminded_then_escalated(product: Harness) -> None:
+    p = product
+    code = await complete_intake(p)
+    await p.tick()
+    record = p.services.storage.referrals.get(code)
+    assert record.agency == "example_health" and record.acknowledge_by is not None
+    p.clock.at = record.acknowledge_by - (record.acknowledge_by - record.created_at) / 4
+    await p.tick()
+    assert any(t.startswith(f"Reminder: referral {code}") for t in p.texts_to(FOCAL))
+    p.clock.at = record.acknowledge_by
+    await p.tick()
+    await p.tick()
+    moved = p.services.storage.referrals.get(code)
+    assert moved.status == "forwarded" and moved.agency == "example_relief"
+    assert moved.escalation_level == 1
+
+
+async def test_an_invitation_enrols_once(product: Harness) -> None:
+    p = product
+    from datetime import timedelta
+
+    code, _ = p.services.invites.create("referrer", None, "hatay", timedelta(days=1))
+    await p.text(800, f"/start {code}")
+    assert p.texts_to(800)[0].startswith("Welcome. You are enrolled.")
+    await p.text(801, f"/start {code}")
+    assert p.texts_to(801) == ["This is a private service for enrolled staff."]
+    await asyncio.sleep(0)
