@@ -12,9 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## run: walk the bundled flows in the terminal simulator
+## run: start the bot (with INTAKE_BOT_TOKEN set), else the terminal simulator
 run: $(STAMP)
-	$(BIN)/intake chat
+	$(BIN)/intake run
 
 ## test: lint, type-check, check the shipped flows and translations, run every test
 test: $(STAMP)

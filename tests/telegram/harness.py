@@ -86,6 +86,12 @@ class Harness:
         await self.feed({"update_id": update_id, "message": message})
         return update_id
 
+    async def edited(self, user: int, text: str) -> None:
+        update_id = next(self.ids)
+        await self.feed({"update_id": update_id, "edited_message": {
+            "message_id": 10_000 + update_id, "text": text, "edit_date": 1_790_000_100,
+            **self._base(user)}})
+
     async def photo(self, user: int) -> None:
         update_id = next(self.ids)
         message = {"message_id": 10_000 + update_id, **self._base(user),
