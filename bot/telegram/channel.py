@@ -46,24 +46,37 @@ class Channel:
     texts: Texts
     chat_locks: ChatLocks
     locks: dict[int, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
+    #: Updates holding or waiting for each chat's lock, so idle chats' locks are dropped.
+    users: dict[int, int] = field(default_factory=lambda: defaultdict(int))
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         inc = read(update)
         if inc.chat_id is None or not inc.private or inc.user_id is None:
             return  # groups and channels: nothing is read, stored or answered
-        async with self.locks[inc.chat_id]:
-            held = await asyncio.to_thread(self.chat_locks.acquire, inc.chat_id)
-            try:
-                first = await asyncio.to_thread(self.ledger.first_time, inc.update_id,
-                                                self.clock.now())
-                if not first:
-                    log.info("duplicate_update")
-                    return
-                await self._route(inc)
-            except Unreachable:
-                log.info("unreachable_during_reply")
-            finally:
-                await asyncio.to_thread(self.chat_locks.release, held)
+        chat = inc.chat_id
+        self.users[chat] += 1
+        try:
+            async with self.locks[chat]:
+                await self._locked(inc)
+        finally:
+            self.users[chat] -= 1
+            if not self.users[chat]:
+                del self.users[chat], self.locks[chat]
+
+    async def _locked(self, inc: Incoming) -> None:
+        assert inc.chat_id is not None
+        held = await asyncio.to_thread(self.chat_locks.acquire, inc.chat_id)
+        try:
+            first = await asyncio.to_thread(self.ledger.first_time, inc.update_id,
+                                            self.clock.now())
+            if not first:
+                log.info("duplicate_update")
+                return
+            await self._route(inc)
+        except Unreachable:
+            log.info("unreachable_during_reply")
+        finally:
+            await asyncio.to_thread(self.chat_locks.release, held)
 
     async def _route(self, inc: Incoming) -> None:
         assert inc.chat_id is not None and inc.user_id is not None
