@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from bot.directory.model import Directory
+from bot.engine.rating import LEVEL_NAMES
 from bot.i18n.texts import N_, Texts, isolate
 from bot.ports import NotFound, ReferralRecord, Staff
 from bot.service.referrals import ReferralDesk, Refused
@@ -33,6 +34,11 @@ CLOSE_OUTCOMES = {
     "referred_on": N_("Referred on to another service"),
     "declined_services": N_("Person declined services"),
     "lost_contact": N_("Contact lost"),
+}
+CASE_TYPES = {
+    "protection": N_("protection"), "medical": N_("medical"), "legal": N_("legal"),
+    "material_assistance": N_("material assistance"),
+    "child_protection": N_("child protection"), "gbv": N_("gender-based violence"),
 }
 STATUS_NAMES = {
     "sent": N_("sent"), "acknowledged": N_("acknowledged"), "accepted": N_("accepted"),
@@ -70,8 +76,10 @@ class FocalChat:
             ui(lang, N_("Status: %(status)s"), status=ui(lang, STATUS_NAMES.get(
                 record.status, record.status))),
             ui(lang, N_("Hub: %(hub)s"), hub=hub.name(lang) if hub else record.hub or "?"),
-            ui(lang, N_("Case type: %(type)s"), type=record.case_type),
-            ui(lang, N_("Risk: %(risk)s"), risk=record.risk or "-"),
+            ui(lang, N_("Case type: %(type)s"), type=ui(lang, CASE_TYPES.get(
+                record.case_type, record.case_type))),
+            ui(lang, N_("Risk: %(risk)s"), risk=ui(lang, LEVEL_NAMES[record.risk])
+               if record.risk in LEVEL_NAMES else "-"),
         ]
         if record.due_at:
             lines.append(ui(lang, N_("Due: %(when)s UTC"),
@@ -83,7 +91,7 @@ class FocalChat:
             shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
             lines.append(f"{key}: {isolate(shown, lang)}")
         lines.append(ui(lang, N_("Consent: %(scopes)s"), scopes="+".join(record.consent)
-                        or ui(lang, N_("child-safety override"))))
+                        or ui(lang, N_("none (child-safety override)"))))
         return "\n".join(lines)
 
     def card_buttons(self, record: ReferralRecord, lang: str) -> list[tuple[Button, ...]]:
@@ -142,7 +150,8 @@ class FocalChat:
         if action == "reveal":
             contact = await asyncio.to_thread(self.desk.reveal, staff, record.code)
             text = "\n".join(f"{k}: {isolate(v, lang)}" for k, v in contact.items()) or \
-                ui(lang, N_("No contact details were given; use the envelope's guidance."))
+                ui(lang, N_("No contact details were given; the card says how to reach the "
+                            "person."))
             sent = await self.sender.send(chat, ui(lang, N_(
                 "Contact for %(code)s (this message deletes itself):"), code=record.code)
                 + "\n" + text)

@@ -126,8 +126,9 @@ class ReferrerChat:
                     await self.sender.send(chat, message.text)
             text = summary(self.texts, lang, turn.ended, turn.code if turn.ended.kept else None)
             if turn.unrouted:
-                text += "\n" + self._ui(lang, N_("It could not be routed automatically "
-                                                 "(%(reason)s); the coordinators are told."),
+                text += "\n" + self._ui(lang, N_("The referral could not be routed "
+                                                 "automatically (%(reason)s); the "
+                                                 "coordinators are told."),
                                         reason=turn.unrouted)
             await self.sender.send(chat, text)
             return

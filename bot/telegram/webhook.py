@@ -79,8 +79,11 @@ def webhook_app(application: Application, secret: str) -> Callable[[Scope, Recei
             if not message.get("more_body"):
                 break
         try:
-            update = Update.de_json(json.loads(body), application.bot)
-        except (ValueError, TypeError, KeyError):
+            data = json.loads(body)
+            if not isinstance(data, dict):  # de_json needs an object; [] or 1 would crash it
+                raise TypeError("an update is a JSON object")
+            update = Update.de_json(data, application.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
             await _respond(send, 400, {"error": "not an update"})
             return
         await application.update_queue.put(update)
