@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection, func, select
+from sqlalchemy.exc import DBAPIError
 
 from storage.sql import Context
 
@@ -41,6 +42,10 @@ class SqlChatLocks:
         try:
             held.execute(select(func.pg_advisory_unlock_all()))
             held.commit()
+        except DBAPIError:
+            # The server went away: discard the connection, never return it to the pool
+            # still holding a lock (the server drops a dead session's locks itself).
+            held.invalidate()
         finally:
             held.close()
 

@@ -13,6 +13,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import DBAPIError
 from telegram import Update
 from telegram.ext import ContextTypes
 
@@ -64,6 +65,18 @@ class Channel:
                 del self.users[chat], self.locks[chat]
 
     async def _locked(self, inc: Incoming) -> None:
+        assert inc.chat_id is not None
+        try:
+            await self._hold(inc)
+        except DBAPIError:
+            # Every change is transactional, so nothing half-done stays behind: the person
+            # only has to send the same thing again once the database is back.
+            log.error("database_unavailable")
+            await self.sender.send(inc.chat_id, self.texts.gettext(
+                inc.language or "en", N_("The service cannot reach its database right now. "
+                                         "Nothing was lost: please try again in a minute.")))
+
+    async def _hold(self, inc: Incoming) -> None:
         assert inc.chat_id is not None
         held = await asyncio.to_thread(self.chat_locks.acquire, inc.chat_id)
         try:

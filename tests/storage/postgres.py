@@ -96,6 +96,14 @@ class PostgresServer:
             raise RuntimeError(f"{program} failed ({done.returncode}): {done.stderr.strip()}"
                                f"\n{tail}")
 
+    def pause(self) -> None:
+        """Stop the server but keep its data, as an outage would."""
+        self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        self._run("pg_ctl", "-D", str(self.root / "data"), "-l", str(self.root / "server.log"),
+                  "-w", "-o", f"-k {self.root} -p {self.port} {SERVER_OPTIONS}", "start")
+
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://postgres@/{database}?host={self.root}&port={self.port}"
 
