@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import chat, db, directory, flows, i18n, keys, retention, run, staff
+from bot.cli import chat, db, directory, flows, i18n, keys, report, retention, run, staff
 from bot.settings import Settings, SettingsError
 
 
@@ -17,7 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Guided protection intake and referral routing for frontline staff.")
     parser.add_argument("--version", action="version", version=f"intake {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (chat, db, directory, flows, i18n, keys, retention, run, staff):
+    for module in (chat, db, directory, flows, i18n, keys, report, retention, run, staff):
         module.register(commands)
     return parser
 

@@ -231,6 +231,9 @@ class UpdateLedger(Protocol):
     def first_time(self, update_id: int, at: datetime) -> bool:
         """Remember a Telegram update id; False if it was already processed (a retry)."""
 
+    def seen(self, update_id: int) -> bool:
+        """Whether the update id was already processed; records nothing."""
+
 
 class ChatLocks(Protocol):
     """One chat's updates, one at a time, across processes."""

@@ -58,7 +58,7 @@ def build_services(settings: Settings, storage: Storage | None = None,
     referrals = ReferralDesk(storage.referrals, storage.reminders, storage.audit, directory,
                              clock, storage.unit)
     intake = IntakeDesk(engine, storage.sessions, referrals, clock, storage.unit,
-                        timedelta(minutes=settings.idle_minutes))
+                        storage.updates, timedelta(minutes=settings.idle_minutes))
     dispatcher = Dispatcher(storage.referrals, storage.reminders, storage.staff, storage.audit,
                             directory, clock, storage.unit)
     invites = InviteDesk(storage.invites, storage.staff, storage.audit, clock, storage.unit)

@@ -29,6 +29,10 @@ class SqlUpdateLedger:
             # for INSERT … ON CONFLICT across drivers).
             return db.execute(statement).first() is not None
 
+    def seen(self, update_id: int) -> bool:
+        with self._context.reading() as db:
+            return db.get(ProcessedUpdate, update_id) is not None
+
     def forget_before(self, before: datetime) -> int:
         """Drop ids older than Telegram's retry window; returns how many."""
         with self._context.writing() as db:

@@ -1,7 +1,10 @@
-"""``intake directory``: check the hub directory, import a service mapping, export HSDS.
+"""``intake directory``: check the hub directory, load it into the database, import a
+service mapping, export HSDS.
 
-The directory is the file coordinators edit (format: docs/directory.md). Every command reads
-the configured directory (INTAKE_DIRECTORY, default: the bundled sample) unless given a file.
+The directory is the file coordinators edit (format: docs/directory.md). Every command but
+``load`` reads the configured directory (INTAKE_DIRECTORY, default: the bundled sample)
+unless given a file; ``load`` replaces the whole directory in the database, so it is only
+ever given a file by name.
 """
 
 from __future__ import annotations
@@ -27,6 +30,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     check.add_argument("file", nargs="?", type=Path, metavar="FILE",
                        help="directory file (default: the configured directory)")
     check.set_defaults(handler=run_check)
+
+    load = sub.add_parser(
+        "load", help="check a directory file and write it into the database",
+        description="Check FILE and, if it has no problems, replace the directory in the "
+        "database (DATABASE_URL) with it: hubs, agencies, focal points, emergency contacts, "
+        "services and deadlines, all in one transaction. The database is migrated first. "
+        "A file with problems changes nothing: every problem is listed with file, line and "
+        "entry, and the exit status is 1.")
+    load.add_argument("file", type=Path, metavar="FILE", help="directory file to load")
+    load.set_defaults(handler=run_load)
 
     imp = sub.add_parser(
         "import-services", help="import a service-mapping matrix (CSV)",
@@ -92,6 +105,51 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
         f"{level} {row.acknowledge_hours:g}/{row.respond_hours:g}"
         for level, row in table.levels.items())
         + f"; urgent {table.urgent.acknowledge_hours:g}/{table.urgent.respond_hours:g}")
+    return 0
+
+
+def run_load(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.cli.common import report
+    from bot.directory import load_directory
+    from bot.directory.rows import directory_rows
+    from bot.flows.problems import FlowError
+    from storage.clock import SystemClock
+    from storage.crypto import KeyConfigError
+    from storage.directory import SqlDirectoryStore
+    from storage.migrate import upgrade
+    from storage.stores import Storage
+
+    path: Path = args.file
+    try:
+        rows = directory_rows(load_directory(path))  # checked before any connection
+    except FlowError as error:
+        return report(error)
+    try:
+        storage = Storage.from_settings(settings)
+    except KeyConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        upgrade(storage.engine)
+        with storage.unit():  # the directory and its audit entry, or neither
+            written = SqlDirectoryStore(storage.context).replace(rows)
+            storage.audit.record("cli", "directory_load", None, SystemClock().now())
+    except DBAPIError as exc:
+        # What the checker cannot see, such as an id longer than its column on PostgreSQL.
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        print(f"{path.name}: the database refused the directory ({reason}); "
+              "nothing was loaded.", file=sys.stderr)
+        return 1
+    finally:
+        storage.close()
+    services = len({(r["agency_id"], r["service"], tuple(r["hubs"])) for r in rows["services"]})
+    print(f"{path.name}: loaded into the database, replacing any previous directory")
+    print(f"  {written['hubs']} hubs, {written['agencies']} agencies, "
+          f"{written['focal_points']} focal points, {written['emergency_contacts']} emergency "
+          f"contacts, {services} services ({written['services']} profile rows), "
+          f"{written['deadlines']} deadline rows")
     return 0
 
 

@@ -33,6 +33,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     if not settings.bot_token:
         print(NO_TOKEN, file=sys.stderr)
         from bot.cli import chat
@@ -62,10 +64,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.url:
         async def set_hook() -> None:
-            await running.application.bot.set_webhook(
-                args.url, secret_token=settings.webhook_secret,
-                allowed_updates=Update.ALL_TYPES)
+            # Opened and closed inside this event loop: uvicorn runs another one, and an
+            # HTTP connection kept alive from this one would fail there.
+            async with running.application.bot as bot:
+                await bot.set_webhook(args.url, secret_token=settings.webhook_secret,
+                                      allowed_updates=Update.ALL_TYPES)
         asyncio.run(set_hook())
     uvicorn.run(webhook_app(running.application, settings.webhook_secret), host=args.listen,
-                port=args.port, log_level="warning")
+                port=args.port, log_level="warning", lifespan="on")
     return 0

@@ -14,12 +14,16 @@ from datetime import timedelta
 
 from bot.engine import Engine, Input, Session
 from bot.engine.events import ConsentRecorded, Event, ReferralRequested, SessionEnded
-from bot.ports import Clock, SessionStore, Staff
+from bot.ports import Clock, SessionStore, Staff, UpdateLedger
 from bot.routing.route import NoRoute
 from bot.service.referrals import ReferralDesk
 
 Unit = Callable[[], AbstractContextManager[object]]
 ENTRY_FLOW = "intake"
+
+
+class Duplicate(Exception):
+    """This update was already handled (a redelivery): do nothing, say nothing."""
 
 
 @dataclass(frozen=True)
@@ -48,12 +52,22 @@ class IntakeDesk:
     desk: ReferralDesk
     clock: Clock
     unit: Unit
+    ledger: UpdateLedger | None = None
     idle: timedelta = timedelta(minutes=30)
     flow: str = ENTRY_FLOW
 
-    def start(self, chat_id: int, staff: Staff, host: dict[str, object]) -> Turn:
+    def _once(self, update_id: int | None) -> None:
+        """Record the update in the same transaction as the change it causes, so a crash
+        either keeps both or neither, and a redelivered update is recognised."""
+        if update_id is not None and self.ledger is not None and \
+                not self.ledger.first_time(update_id, self.clock.now()):
+            raise Duplicate(update_id)
+
+    def start(self, chat_id: int, staff: Staff, host: dict[str, object],
+              update_id: int | None = None) -> Turn:
         """A new intake; an unfinished one in this chat is dropped with its answers."""
         with self.unit():
+            self._once(update_id)
             today = self.clock.now().date()
             step = self.engine.start(self.flow, staff.language, today=today,
                                      answers={"hub": staff.hub} if staff.hub else None)
@@ -65,9 +79,10 @@ class IntakeDesk:
         return self.sessions.load(chat_id)
 
     def handle(self, chat_id: int, staff: Staff, given: Input,
-               host: dict[str, object] | None = None) -> Turn:
+               host: dict[str, object] | None = None, update_id: int | None = None) -> Turn:
         """Step the conversation of this chat; None session in the turn: no intake open."""
         with self.unit():
+            self._once(update_id)
             session = self.sessions.load(chat_id)
             if session is None:
                 return Turn()

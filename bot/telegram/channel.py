@@ -19,6 +19,7 @@ from telegram.ext import ContextTypes
 
 from bot.i18n.texts import N_, Texts
 from bot.ports import AuditLog, ChatLocks, Clock, Staff, StaffStore, UpdateLedger
+from bot.service.intake import Duplicate
 from bot.service.invites import InviteDesk
 from bot.telegram.focal import FocalChat
 from bot.telegram.incoming import Incoming, read
@@ -80,12 +81,15 @@ class Channel:
         assert inc.chat_id is not None
         held = await asyncio.to_thread(self.chat_locks.acquire, inc.chat_id)
         try:
-            first = await asyncio.to_thread(self.ledger.first_time, inc.update_id,
-                                            self.clock.now())
-            if not first:
+            if await asyncio.to_thread(self.ledger.seen, inc.update_id):
                 log.info("duplicate_update")
                 return
+            # Updates that change a conversation are recorded inside its transaction (see
+            # IntakeDesk); this records the rest, and is a no-op for those.
             await self._route(inc)
+            await asyncio.to_thread(self.ledger.first_time, inc.update_id, self.clock.now())
+        except Duplicate:
+            log.info("duplicate_update")
         except Unreachable:
             log.info("unreachable_during_reply")
         finally:

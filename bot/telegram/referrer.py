@@ -47,7 +47,8 @@ class ReferrerChat:
         if old is not None:
             await self.sender.delete(inc.chat_id, _messages(old.host))
         host = {"token": new_token(), "seq": 0, "messages": [], "prompt": None}
-        turn = await asyncio.to_thread(self.desk.start, inc.chat_id, staff, host)
+        turn = await asyncio.to_thread(self.desk.start, inc.chat_id, staff, host,
+                                       inc.update_id)
         await self._respond(inc, staff, turn, host, from_button=False)
 
     async def command(self, inc: Incoming, staff: Staff) -> None:
@@ -107,7 +108,8 @@ class ReferrerChat:
                 await self.sender.delete(inc.chat_id, [user_message])
             else:
                 host["messages"] = [*host.get("messages", []), user_message]
-        turn = await asyncio.to_thread(self.desk.handle, inc.chat_id, staff, given, None)
+        turn = await asyncio.to_thread(self.desk.handle, inc.chat_id, staff, given, None,
+                                       inc.update_id)
         await self._respond(inc, staff, turn, host, from_button=user_message is None)
 
     async def _respond(self, inc: Incoming, staff: Staff, turn: Turn, host: dict[str, Any],
