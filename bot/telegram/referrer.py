@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.directory.model import Directory
-from bot.engine import Choice, Command, Input, Text
+from bot.engine import Choice, Command, Input, Session, Text
 from bot.i18n.texts import N_, Texts
 from bot.ports import Staff
 from bot.service.intake import IntakeDesk, Turn
@@ -76,7 +76,7 @@ class ReferrerChat:
             return
         await self.sender.answer(inc.callback_id)
         given: Input = Command("back") if callback.value == BACK else Choice(callback.value)
-        await self._step(inc, staff, given, user_message=None)
+        await self._step(inc, staff, given, user_message=None, session=session)
 
     async def forget(self, inc: Incoming, staff: Staff) -> None:
         assert inc.chat_id is not None
@@ -91,13 +91,14 @@ class ReferrerChat:
     async def expired(self, chat_id: int, lang: str, host: dict[str, Any]) -> None:
         await self.sender.delete(chat_id, _messages(host))
         await self.sender.send(chat_id, self._ui(lang, N_(
-            "The intake was closed after 30 minutes without activity. Nothing was kept. "
+            "The intake was closed after a period without activity. Nothing was kept. "
             "Send /new to start again.")))
 
     async def _step(self, inc: Incoming, staff: Staff, given: Input,
-                    user_message: int | None) -> None:
+                    user_message: int | None, session: Session | None = None) -> None:
         assert inc.chat_id is not None
-        session = await asyncio.to_thread(self.desk.current, inc.chat_id)
+        if session is None:
+            session = await asyncio.to_thread(self.desk.current, inc.chat_id)
         if session is None:
             await self.sender.send(inc.chat_id, self._ui(staff.language, N_(
                 "No intake is open. Send /new to start one.")))
