@@ -42,6 +42,7 @@ class Delivery:
     kind: str  # card | status | reminder | erasure_notice | unrouted
     record: ReferralRecord | None
     recipients: tuple[Staff, ...]
+    status: str | None = None  # the status a status notice announces
 
 
 @dataclass
@@ -85,11 +86,12 @@ class Dispatcher:
             return self._check(reminder, record)
         if record.erased and reminder.kind != outbox.ERASED:
             return None
-        if reminder.kind == outbox.STATUS:
+        status = outbox.announced(reminder.kind)
+        if status is not None or reminder.kind == outbox.STATUS:
             if record.referrer_id is None:
                 return None
             return Delivery(reminder.id, outbox.STATUS, record,
-                            (self.staff.get(record.referrer_id),))
+                            (self.staff.get(record.referrer_id),), status or record.status)
         if reminder.kind == outbox.UNROUTED:
             coordinators = self.staff.members(role="coordinator", hub=record.hub) or \
                 self.staff.members(role="coordinator")
@@ -140,5 +142,5 @@ class Dispatcher:
         self.reminders.schedule(outbox.CARD, now, code=record.code, agency=agency)
         self.reminders.schedule(outbox.CHECK, now + (deadlines.acknowledge_by - now) / 2,
                                 code=record.code, agency=agency)
-        self.reminders.schedule(outbox.STATUS, now, code=record.code)
+        self.reminders.schedule(outbox.status_kind(move.to_status), now, code=record.code)
         self.audit.record(SYSTEM, "escalate", record.code, now)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 #: Send the referral card to every active focal point of the agency.
 CARD = "card"
-#: Tell the referrer the referral's current status.
+#: Tell the referrer of a status change; the row's kind carries the status it announces
+#: (``status:accepted``), since the referral may have moved on by the time it is sent.
 STATUS = "status"
 #: Look at the referral's clock: remind, escalate, or nothing yet.
 CHECK = "check"
@@ -19,3 +20,13 @@ ERASED = "erasure_notice"
 UNROUTED = "unrouted"
 
 KINDS = (CARD, STATUS, CHECK, ERASED, UNROUTED)
+
+
+def status_kind(status: str) -> str:
+    return f"{STATUS}:{status}"
+
+
+def announced(kind: str) -> str | None:
+    """The status a ``status:...`` row announces, or None for any other row."""
+    head, _, status = kind.partition(":")
+    return status or None if head == STATUS else None

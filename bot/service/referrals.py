@@ -122,7 +122,7 @@ class ReferralDesk:
                 changes = {"agency": target.id, "via": "forwarded",
                            "acknowledge_by": deadlines.acknowledge_by,
                            "respond_by": deadlines.respond_by}
-                self.reminders.cancel(record.code)
+                self.reminders.cancel(record.code, kinds=(outbox.CARD, outbox.CHECK))
                 self.reminders.schedule(outbox.CARD, now, code=record.code, agency=target.id)
                 self.reminders.schedule(outbox.CHECK, self._first_check(
                     now, deadlines.acknowledge_by), code=record.code, agency=target.id)
@@ -138,7 +138,7 @@ class ReferralDesk:
             if action == "decline":
                 self.reminders.schedule(outbox.CHECK, now, code=record.code,
                                         agency=record.agency)
-            self.reminders.schedule(outbox.STATUS, now, code=record.code)
+            self.reminders.schedule(outbox.status_kind(move.to_status), now, code=record.code)
             self.audit.record(staff_actor(staff), action, record.code, now)
             return move.to_status
 

@@ -79,8 +79,9 @@ class Worker:
         elif delivery.kind == outbox.STATUS:
             await self.sender.send(chat, ui(lang, N_("Referral %(code)s: %(status)s."),
                                             code=record.code,
-                                            status=ui(lang, STATUS_NAMES.get(record.status,
-                                                                             record.status))))
+                                            status=ui(lang, STATUS_NAMES.get(
+                                                delivery.status or record.status,
+                                                delivery.status or record.status))))
         elif delivery.kind == "reminder":
             await self.sender.send(chat, ui(lang, N_(
                 "Reminder: referral %(code)s is waiting for your agency. Send /inbox."),
