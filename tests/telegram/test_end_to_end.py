@@ -182,3 +182,27 @@ async def test_an_invitation_enrols_once(product: Harness) -> None:
     await p.text(801, f"/start {code}")
     assert p.texts_to(801) == ["This is a private service for enrolled staff."]
     await asyncio.sleep(0)
+
+
+async def test_flood_control_is_waited_out_and_the_message_still_goes(
+        product: Harness) -> None:
+    p = product
+    p.api.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    await p.text(REFERRER, "/new")
+    sends = p.api.sent("sendMessage", REFERRER)
+    assert len(sends) >= 2 and sends[0].params["text"] == sends[1].params["text"]
+    assert p.last_keyboard(REFERRER)  # the question arrived after the wait
+
+
+async def test_a_focal_point_who_blocked_the_bot_is_marked_and_the_coordinator_told(
+        product: Harness) -> None:
+    p = product
+    coordinator = 801
+    p.enrol(coordinator, "coordinator", agency="example_relief")
+    await complete_intake(p)
+    p.api.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    await p.tick()
+    focal = p.services.storage.staff.by_telegram(FOCAL)
+    assert focal is not None and focal.unreachable
+    assert p.texts_to(coordinator)[-1] == (
+        f"Staff member {focal.id} cannot be reached on Telegram (the bot was blocked).")
