@@ -25,9 +25,10 @@ test: $(STAMP)
 	$(BIN)/intake flows test
 	$(BIN)/pytest
 
-## bench: print the engine and checker figures
+## bench: print the engine, checker and storage figures (SQLite and PostgreSQL)
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/storage.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -3,6 +3,8 @@
 from storage.models.base import NAMING_CONVENTION, Base, BlindIndex, Encrypted, UTCDateTime
 from storage.models.directory import (
     Agency,
+    DeadlineRule,
+    DeadlineSettings,
     EmergencyContact,
     FocalPoint,
     Hub,
@@ -24,7 +26,7 @@ metadata = Base.metadata
 
 __all__ = [
     "NAMING_CONVENTION", "Agency", "AuditEntry", "Base", "BlindIndex", "ConsentRecord",
-    "Conversation", "EmergencyContact", "Encrypted", "FocalPoint", "Hub", "Invite",
-    "ProcessedUpdate", "Referral", "ReferralEvent", "Reminder", "Service", "StaffMember",
-    "UTCDateTime", "metadata",
+    "Conversation", "DeadlineRule", "DeadlineSettings", "EmergencyContact", "Encrypted",
+    "FocalPoint", "Hub", "Invite", "ProcessedUpdate", "Referral", "ReferralEvent", "Reminder",
+    "Service", "StaffMember", "UTCDateTime", "metadata",
 ]

@@ -1,9 +1,15 @@
 """The hub directory and the people who use the product.
 
-Hubs, agencies, focal points, emergency contacts and services are coordinator data: a
-directory load replaces them as a whole. So staff and referrals name a hub or an agency by
-its id without a foreign key: a reload must never be blocked by history, and a referral
-keeps the agency it was sent to even after that agency leaves the directory.
+Hubs, agencies, focal points, emergency contacts, services and deadlines are coordinator
+data: a directory load (``storage.directory``) replaces them as a whole. So staff and
+referrals name a hub or an agency by its id without a foreign key: a reload must never be
+blocked by history, and a referral keeps the agency it was sent to even after that agency
+leaves the directory.
+
+The tables take the rows of ``bot.directory.rows.directory_rows`` as they are: one table per
+key, one column per row field. Semantic rules that span rows (a service listed twice for
+overlapping hubs, a focal point naming an unknown agency) are the loader's job: it checks
+them with file and line before anything reaches the database.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -26,7 +33,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.models.base import Base, BlindIndex, Encrypted, UTCDateTime
 
 ROLES = ("referrer", "focal_point", "coordinator")
-SERVICE_POINTS = ("entry", "funnelling")
+#: "provider": the service is given to the profile without being the pathway's entry or
+#: funnelling point (a matrix cell with a service and no number).
+SERVICE_POINTS = ("entry", "funnelling", "provider")
+#: Deadline rows: the risk levels of ``bot.directory.vocabulary.RISK_LEVELS``, and the
+#: urgent row that caps every level for urgent referrals.
+DEADLINE_LEVELS = ("high", "medium", "low", "unrated", "urgent")
 
 
 class Hub(Base):
@@ -39,6 +51,8 @@ class Hub(Base):
     areas: Mapped[list[str]] = mapped_column(JSON)
     #: Agency id of the hub coordinator, the escalation target of last resort.
     coordinator: Mapped[str | None] = mapped_column(String(64))
+    #: Order in the directory file, which is the order of the referrer's hub picker.
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Agency(Base):
@@ -55,6 +69,8 @@ class Agency(Base):
     website: Mapped[str] = mapped_column(String(254), default="")
     #: Hub ids the agency serves; empty means it did not say.
     hubs: Mapped[list[str]] = mapped_column(JSON)
+    #: Order in the directory file (listings and exports follow the coordinator's order).
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class FocalPoint(Base):
@@ -87,11 +103,16 @@ class EmergencyContact(Base):
 
 class Service(Base):
     """One cell of the service mapping: an agency's service for a profile, as an entry
-    point ("1" in the seeds' table) or a funnelling point ("2")."""
+    point ("1" in the seeds' table), a funnelling point ("2") or a plain provider ("0").
+
+    No unique key on (agency, service, profile): an agency may list the same service once
+    per group of hubs (``hubs: [kilis]`` and ``hubs: [hatay]``), so only "no two entries
+    for overlapping hubs" is the rule, which no table constraint can express; the loader
+    enforces it.
+    """
 
     __tablename__ = "services"
     __table_args__ = (
-        UniqueConstraint("agency_id", "service", "profile"),
         CheckConstraint(f"point IN {SERVICE_POINTS!r}", name="point"),
     )
 
@@ -103,6 +124,35 @@ class Service(Base):
     #: Hub ids where the service is offered; empty: every hub the agency serves.
     hubs: Mapped[list[str]] = mapped_column(JSON)
     names: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class DeadlineRule(Base):
+    """Hours an agency has to acknowledge and to respond, for a risk level.
+
+    ``case_type`` None is the row for every case type without its own rows; level
+    "urgent" (with case type None) caps every level for urgent referrals.
+    """
+
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        CheckConstraint(f"level IN {DEADLINE_LEVELS!r}", name="level"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_type: Mapped[str | None] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(16))
+    acknowledge_hours: Mapped[float] = mapped_column(Float)
+    respond_hours: Mapped[float] = mapped_column(Float)
+
+
+class DeadlineSettings(Base):
+    """The one row of deadline settings that are not per level: when to remind, as
+    fractions of a window (0.5, 0.9: at half time and at 90 %)."""
+
+    __tablename__ = "deadline_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reminders_at: Mapped[list[float]] = mapped_column(JSON)
 
 
 class StaffMember(Base):

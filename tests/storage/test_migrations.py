@@ -82,7 +82,8 @@ def test_intake_db_upgrade_reports_each_migration_and_is_safe_to_repeat(
     assert out == f"upgraded to revision {migrate.head()}\n"
     assert "from revision (empty) to head" in err
     assert "Running upgrade  -> 0001, Initial schema." in err
-    assert f"-> {migrate.head()}, One-time enrolment invitations." in err
+    assert "Running upgrade 0001 -> 0002, One-time enrolment invitations." in err
+    assert f"-> {migrate.head()}, " in err
     assert main(["db", "upgrade"]) == 0
     assert capsys.readouterr().out == f"already at revision {migrate.head()}; nothing to do\n"
     assert main(["db", "current"]) == 0
