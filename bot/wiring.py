@@ -7,8 +7,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.exc import DBAPIError
+
 from bot.directory.loader import load_directory
 from bot.directory.model import Directory
+from bot.directory.rows import directory_from_rows
 from bot.engine import Engine
 from bot.flows.library import FlowLibrary, flow_files
 from bot.i18n.completeness import flow_translation_problems
@@ -20,6 +23,7 @@ from bot.service.invites import InviteDesk
 from bot.service.referrals import ReferralDesk
 from bot.settings import Settings
 from storage.clock import SystemClock
+from storage.directory import SqlDirectoryStore
 from storage.stores import Storage
 
 
@@ -45,6 +49,17 @@ class Services:
         return hashlib.sha256(b"intake callbacks\0" + secret.encode("utf-8")).digest()
 
 
+def current_directory(settings: Settings, storage: Storage) -> Directory:
+    """The directory last loaded into the database (``intake directory load``), so every
+    process serves the same one; the configured file until one was loaded."""
+    store = SqlDirectoryStore(storage.context)
+    try:
+        loaded = store.counts().get("hubs", 0) > 0
+    except DBAPIError:  # not migrated yet: `intake run` migrates, then builds again
+        loaded = False
+    return directory_from_rows(store.rows()) if loaded else load_directory(settings.directory)
+
+
 def build_services(settings: Settings, storage: Storage | None = None,
                    clock: Clock | None = None) -> Services:
     storage = storage or Storage.from_settings(settings)
@@ -52,7 +67,7 @@ def build_services(settings: Settings, storage: Storage | None = None,
     library = FlowLibrary.load(
         flow_files(settings.flows),
         extra=[lambda flows: flow_translation_problems(flows, settings.locales)])
-    directory = load_directory(settings.directory)
+    directory = current_directory(settings, storage)
     texts = Texts(settings.locales)
     engine = Engine(library, texts, directory.hub_choices())
     referrals = ReferralDesk(storage.referrals, storage.reminders, storage.audit, directory,

@@ -46,9 +46,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.telegram.app import build_bot
     from bot.wiring import build_services
     from storage.migrate import upgrade
+    from storage.stores import Storage
 
-    services = build_services(settings)
-    upgrade(services.storage.engine)
+    storage = Storage.from_settings(settings)
+    upgrade(storage.engine)  # first, so the directory loaded into the database is read
+    services = build_services(settings, storage)
     running = build_bot(services, run_worker=not args.no_worker)
     if not args.webhook:
         running.application.run_polling(allowed_updates=Update.ALL_TYPES)

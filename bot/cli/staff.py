@@ -38,9 +38,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def _services(settings: Settings):  # type: ignore[no-untyped-def]
     from bot.wiring import build_services
     from storage.migrate import upgrade
+    from storage.stores import Storage
 
-    services = build_services(settings)
-    upgrade(services.storage.engine)
+    storage = Storage.from_settings(settings)
+    upgrade(storage.engine)  # first, so the directory loaded into the database is read
+    services = build_services(settings, storage)
     return services
 
 
