@@ -124,16 +124,15 @@ class ReferrerChat:
         outgoing = renderer.render(turn.events)
         if turn.ended is not None:
             await self.sender.delete(chat, _messages(host))
-            for message in outgoing:  # the last words of the flow, then the summary stays
-                if not message.prompt:
-                    await self.sender.send(chat, message.text)
             text = summary(self.texts, lang, turn.ended, turn.code if turn.ended.kept else None)
             if turn.unrouted:
                 text += "\n" + self._ui(lang, N_("The referral could not be routed "
                                                  "automatically (%(reason)s); the "
                                                  "coordinators are told."),
                                         reason=turn.unrouted)
-            await self.sender.send(chat, text)
+            # The summary and the flow's last words, as the one message that stays.
+            last = [m.text for m in outgoing if not m.prompt]
+            await self.sender.send(chat, "\n\n".join([text, *last]))
             return
         prompt_id = host.get("prompt")
         sent: list[int] = []

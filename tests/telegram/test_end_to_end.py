@@ -48,6 +48,8 @@ async def test_a_referral_goes_round_the_whole_loop(product: Harness) -> None:
     deleted = {m for c in p.api.sent("deleteMessages", REFERRER)
                for m in c.params["message_ids"]}
     assert len(deleted) > 5  # the intake's messages are gone; the summary stays
+    last = p.api.sent("sendMessage", REFERRER)[-1]
+    assert last.result["message_id"] not in deleted and "on its way" in last.params["text"]
     assert all(c.params.get("protect_content") for c in p.api.sent("sendMessage"))
 
     assert await p.tick() >= 1  # the card goes out to the agency's focal point
