@@ -35,6 +35,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # transitions narrates every state change at INFO: noise, and nothing an operator needs.
+    logging.getLogger("transitions").setLevel(logging.WARNING)
     if not settings.bot_token:
         print(NO_TOKEN, file=sys.stderr)
         from bot.cli import chat
