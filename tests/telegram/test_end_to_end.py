@@ -208,3 +208,17 @@ async def test_a_focal_point_who_blocked_the_bot_is_marked_and_the_coordinator_t
     assert focal is not None and focal.unreachable
     assert p.texts_to(coordinator)[-1] == (
         f"Staff member {focal.id} cannot be reached on Telegram (the bot was blocked).")
+
+
+async def test_withdrawn_consent_erases_the_referral_and_tells_the_agency(
+        product: Harness) -> None:
+    from storage.retention import erase
+
+    p = product
+    code = await complete_intake(p)
+    await p.tick()
+    erase(p.services.storage.context, code, at=p.clock.now(), actor="cli")
+    await p.tick()
+    assert p.texts_to(FOCAL)[-1] == (f"Consent for referral {code} was withdrawn: its personal "
+                                     "data is erased. Delete any copy you hold.")
+    assert p.services.storage.referrals.reveal_contact(code) == {}
