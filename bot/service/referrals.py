@@ -102,45 +102,51 @@ class ReferralDesk:
             raise
 
     def act(self, staff: Staff, code: str, action: str, arg: str | None = None) -> str:
-        """acknowledge | accept | decline(reason) | forward(agency) | close(outcome)."""
+        """acknowledge | accept | decline(reason) | forward(agency) | close(outcome).
+
+        Accepting or declining a referral nobody acknowledged yet acknowledges it first, in
+        the same transaction: the card offers the decision, not the bookkeeping step."""
         with self._guard(staff, action):
             record = self._held_by(staff, code, action)
-            now = self.clock.now()
-            try:
-                move = lifecycle.move(record.status, action, staff_actor(staff), now,
-                                      reason=arg if action != "forward" else None,
-                                      agency=arg if action == "forward" else None)
-            except lifecycle.LifecycleError as error:
-                raise Refused(str(error)) from None
-            changes: dict[str, object] = {}
-            if action == "forward":
-                target = self.directory.find_agency(arg or "")
-                if target is None:
-                    raise Refused("That agency is not in the directory.")
-                deadlines = compute_deadlines(now, self.directory.deadlines, record.case_type,
-                                              record.risk, record.urgent)
-                changes = {"agency": target.id, "via": "forwarded",
-                           "acknowledge_by": deadlines.acknowledge_by,
-                           "respond_by": deadlines.respond_by}
-                self.reminders.cancel(record.code, kinds=(outbox.CARD, outbox.CHECK))
-                self.reminders.schedule(outbox.CARD, now, code=record.code, agency=target.id)
-                self.reminders.schedule(outbox.CHECK, self._first_check(
-                    now, deadlines.acknowledge_by), code=record.code, agency=target.id)
-            self.referrals.append_event(record.code, move.to_status, at=now, actor=move.actor,
-                                        reason=move.reason, **changes)  # type: ignore[arg-type]
-            if action in ("accept", "close"):
-                self.reminders.cancel(record.code, kinds=(outbox.CHECK,))
-            if action == "acknowledge":
-                self.reminders.cancel(record.code, kinds=(outbox.CHECK,))
-                if record.respond_by:
-                    self.reminders.schedule(outbox.CHECK, self._first_check(
-                        now, record.respond_by), code=record.code, agency=record.agency)
-            if action == "decline":
-                self.reminders.schedule(outbox.CHECK, now, code=record.code,
-                                        agency=record.agency)
-            self.reminders.schedule(outbox.status_kind(move.to_status), now, code=record.code)
-            self.audit.record(staff_actor(staff), action, record.code, now)
-            return move.to_status
+            if action in ("accept", "decline") and record.status in ("sent", "forwarded"):
+                self._move(staff, record, "acknowledge", None)
+                record = self.referrals.get(record.code)
+            return self._move(staff, record, action, arg)
+
+    def _move(self, staff: Staff, record: ReferralRecord, action: str, arg: str | None) -> str:
+        now = self.clock.now()
+        try:
+            move = lifecycle.move(record.status, action, staff_actor(staff), now,
+                                  reason=arg if action != "forward" else None,
+                                  agency=arg if action == "forward" else None)
+        except lifecycle.LifecycleError as error:
+            raise Refused(str(error)) from None
+        changes: dict[str, object] = {}
+        if action == "forward":
+            target = self.directory.find_agency(arg or "")
+            if target is None:
+                raise Refused("That agency is not in the directory.")
+            deadlines = compute_deadlines(now, self.directory.deadlines, record.case_type,
+                                          record.risk, record.urgent)
+            changes = {"agency": target.id, "via": "forwarded",
+                       "acknowledge_by": deadlines.acknowledge_by,
+                       "respond_by": deadlines.respond_by}
+            self.reminders.cancel(record.code, kinds=(outbox.CARD, outbox.CHECK))
+            self.reminders.schedule(outbox.CARD, now, code=record.code, agency=target.id)
+            self.reminders.schedule(outbox.CHECK, self._first_check(
+                now, deadlines.acknowledge_by), code=record.code, agency=target.id)
+        self.referrals.append_event(record.code, move.to_status, at=now, actor=move.actor,
+                                    reason=move.reason, **changes)  # type: ignore[arg-type]
+        if action in ("accept", "close", "acknowledge"):
+            self.reminders.cancel(record.code, kinds=(outbox.CHECK,))
+        if action == "acknowledge" and record.respond_by:
+            self.reminders.schedule(outbox.CHECK, self._first_check(now, record.respond_by),
+                                    code=record.code, agency=record.agency)
+        if action == "decline":
+            self.reminders.schedule(outbox.CHECK, now, code=record.code, agency=record.agency)
+        self.reminders.schedule(outbox.status_kind(move.to_status), now, code=record.code)
+        self.audit.record(staff_actor(staff), action, record.code, now)
+        return move.to_status
 
     def reveal(self, staff: Staff, code: str) -> dict[str, object]:
         """Contact details, only for the agency that accepted; every reveal is audited."""

@@ -159,10 +159,6 @@ class FocalChat:
                 self.reveal_seconds,
                 lambda: asyncio.ensure_future(self.sender.delete(chat, [sent])))
             return None
-        if action == "accept" and record.status in ("sent", "forwarded"):
-            await asyncio.to_thread(self.desk.act, staff, record.code, "acknowledge")
-        if action == "decline" and record.status in ("sent", "forwarded"):
-            await asyncio.to_thread(self.desk.act, staff, record.code, "acknowledge")
         await asyncio.to_thread(self.desk.act, staff, record.code, action, arg or None)
         updated = await asyncio.to_thread(self.desk.view, staff, record.code)
         if message:

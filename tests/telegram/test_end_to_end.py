@@ -222,3 +222,19 @@ async def test_withdrawn_consent_erases_the_referral_and_tells_the_agency(
     assert p.texts_to(FOCAL)[-1] == (f"Consent for referral {code} was withdrawn: its personal "
                                      "data is erased. Delete any copy you hold.")
     assert p.services.storage.referrals.reveal_contact(code) == {}
+
+
+async def test_a_declined_referral_goes_on_to_the_backup_and_the_referrer_hears_each_step(
+        product: Harness) -> None:
+    p = product
+    code = await complete_intake(p)
+    await p.tick()
+    await p.choose(FOCAL, "decline")
+    await p.choose(FOCAL, "decline:capacity")
+    await p.tick()
+    await p.tick()
+    moved = p.services.storage.referrals.get(code)
+    assert (moved.status, moved.agency) == ("forwarded", "example_relief")
+    statuses = [t for t in p.texts_to(REFERRER) if t.startswith(f"Referral {code}:")]
+    assert statuses == [f"Referral {code}: {s}." for s in ("acknowledged", "declined",
+                                                           "forwarded")]
