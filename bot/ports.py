@@ -238,7 +238,7 @@ class UpdateLedger(Protocol):
 class ChatLocks(Protocol):
     """One chat's updates, one at a time, across processes."""
 
-    def acquire(self, chat_id: int) -> object:
-        """Block until this chat is free; returns what :meth:`release` needs."""
+    def try_acquire(self, chat_id: int) -> object:
+        """The lock (what :meth:`release` needs) if the chat is free, else ``"busy"``."""
 
     def release(self, held: object) -> None: ...

@@ -18,22 +18,33 @@ from storage.sql import Context
 
 #: Keeps chat locks apart from any other advisory lock an operator might use.
 NAMESPACE = 0x1A7E
+#: What ``try_acquire`` returns when another process holds the chat.
+BUSY = "busy"
+#: What it returns where no cross-process lock is needed (SQLite).
+FREE = "free"
 
 
 class SqlChatLocks:
     def __init__(self, context: Context) -> None:
         self._context = context
 
-    def acquire(self, chat_id: int) -> Any:
+    def try_acquire(self, chat_id: int) -> Any:
+        """The lock if the chat is free, else ``BUSY`` at once. Never blocks: a thread
+        blocked on a lock held by another process could be the very thread that process is
+        waiting for, and neither database would see the cycle."""
         if self._context.dialect != "postgresql":
-            return None
+            return FREE
         connection = self._context.engine.connect()
         try:
-            connection.execute(select(func.pg_advisory_lock(NAMESPACE, _key(chat_id))))
+            got = connection.execute(select(func.pg_try_advisory_lock(
+                NAMESPACE, _key(chat_id)))).scalar()
             connection.commit()
         except Exception:
             connection.close()
             raise
+        if not got:
+            connection.close()
+            return BUSY
         return connection
 
     def release(self, held: Any) -> None:

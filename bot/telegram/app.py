@@ -20,6 +20,9 @@ from bot.telegram.worker import Worker
 from bot.wiring import Services
 
 log = logging.getLogger("intake.telegram")
+#: Updates handled at once by one process. Each may hold two database connections (the
+#: chat's lock and its work) and the pool has 15: stay below it, never queue on the pool.
+CONCURRENT_UPDATES = 6
 MENU = (("new", "Start a referral"), ("back", "One step back"), ("cancel", "Stop, keep nothing"),
         ("urgent", "Emergency contacts"), ("language", "Change language"),
         ("forget", "Erase the intake in progress"), ("inbox", "Open referrals (focal points)"),
@@ -45,7 +48,7 @@ def build_bot(services: Services, request: BaseRequest | None = None,
     api = settings.bot_api_url
     builder = (ApplicationBuilder().token(settings.bot_token)
                .base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
-               .concurrent_updates(True))
+               .concurrent_updates(CONCURRENT_UPDATES))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()

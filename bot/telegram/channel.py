@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from telegram import Update
 from telegram.ext import ContextTypes
 
@@ -27,6 +28,12 @@ from bot.telegram.referrer import ENGINE_COMMANDS, ReferrerChat
 from bot.telegram.sender import Sender, Unreachable
 
 log = logging.getLogger("intake.telegram")
+#: Tries for a chat held by another process: about a minute in all.
+LOCK_ATTEMPTS = 150
+
+
+class LockTimeout(RuntimeError):
+    """Another process held this chat for too long."""
 
 HELP = N_("This bot guides a safe referral. /new starts an intake, /back goes one step back, "
           "/cancel stops and keeps nothing, /urgent shows emergency contacts, /language ar "
@@ -69,7 +76,7 @@ class Channel:
         assert inc.chat_id is not None
         try:
             await self._hold(inc)
-        except DBAPIError:
+        except (DBAPIError, SQLAlchemyTimeout, LockTimeout):
             # Every change is transactional, so nothing half-done stays behind: the person
             # only has to send the same thing again once the database is back.
             log.error("database_unavailable")
@@ -79,7 +86,7 @@ class Channel:
 
     async def _hold(self, inc: Incoming) -> None:
         assert inc.chat_id is not None
-        held = await asyncio.to_thread(self.chat_locks.acquire, inc.chat_id)
+        held = await self._acquire(inc.chat_id)
         try:
             if await asyncio.to_thread(self.ledger.seen, inc.update_id):
                 log.info("duplicate_update")
@@ -94,6 +101,15 @@ class Channel:
             log.info("unreachable_during_reply")
         finally:
             await asyncio.to_thread(self.chat_locks.release, held)
+
+    async def _acquire(self, chat_id: int) -> object:
+        """Wait for the chat's database lock without holding a thread while waiting."""
+        for attempt in range(LOCK_ATTEMPTS):
+            held = await asyncio.to_thread(self.chat_locks.try_acquire, chat_id)
+            if held != "busy":
+                return held
+            await asyncio.sleep(min(0.02 * (attempt + 1), 0.5))
+        raise LockTimeout(chat_id)
 
     async def _route(self, inc: Incoming) -> None:
         assert inc.chat_id is not None and inc.user_id is not None
