@@ -9,6 +9,11 @@ every call; a method it does not know (or a wrong token) is answered with an err
 recorded in :attr:`LoopbackBotAPI.unknown`, so a test can fail on it. Tests queue updates with
 :meth:`LoopbackBotAPI.enqueue` and wait for the bot's calls with :meth:`LoopbackBotAPI.wait_for`.
 
+Several bot processes may poll one server: with ``deliver_once`` the pending updates form
+one shared queue, and an update returned to a ``getUpdates`` caller counts as delivered (the
+``offset`` is then ignored), so each goes to exactly one process. Without it the server
+follows Telegram's offsets, meant for a single poller.
+
 Everything is bounded: every wait has a timeout, ``getUpdates`` holds a request at most
 :data:`LONG_POLL` seconds, and the server stops by itself after ``lifetime`` seconds even if a
 test forgets to stop it.
@@ -116,6 +121,9 @@ class _Handler(BaseHTTPRequestHandler):
     # Keep-alive, as Telegram does: a client that reuses a connection across event loops
     # fails here as it would there. Handler threads are daemons, so none outlives a test.
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: with Nagle's algorithm the second waits for the
+    # client's delayed ACK (~40 ms on Linux) on every call, which would dwarf the bot's work.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         return None  # quiet; the calls are recorded instead
@@ -182,6 +190,8 @@ class LoopbackBotAPI:
 
     token: str = TOKEN
     lifetime: float = 180.0
+    #: One shared queue for several pollers: an update is handed to one caller only.
+    deliver_once: bool = False
     calls: list[Call] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -331,14 +341,18 @@ class LoopbackBotAPI:
         wait = min(float(params.get("timeout") or 0), LONG_POLL)
         deadline = time.monotonic() + wait
         with self._changed:
-            # Telegram's meaning: updates below ``offset`` are confirmed and forgotten.
-            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            if not self.deliver_once:
+                # Telegram's meaning: updates below ``offset`` are confirmed and forgotten.
+                self.updates = [u for u in self.updates if u["update_id"] >= offset]
             while not self.updates and not self._closed:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
                 self._changed.wait(left)
-            return list(self.updates[:limit])
+            batch = list(self.updates[:limit])
+            if self.deliver_once:
+                del self.updates[:len(batch)]  # delivered: no other poller gets them
+            return batch
 
     def _message(self, params: dict[str, Any], message_id: int | None = None) -> dict[str, Any]:
         call = Call(-1, "", params)

@@ -1,0 +1,525 @@
+"""Two ``intake run`` processes on one PostgreSQL database serve 200 concurrent conversations.
+
+Both processes poll the same loopback Bot API (:mod:`tests.telegram.loopback`) in its
+``deliver_once`` mode: pending updates form one queue and each update goes to whichever
+process asks first, so consecutive steps of one conversation often land in different
+processes. That is what the per-chat advisory lock, the update ledger and the claimed outbox
+rows are for: no answer may be lost, none applied twice or out of order, and no card may be
+delivered by both workers.
+
+The referrers behave like people: each presses a button only once the bot has answered the
+previous press in that chat, and all 200 chats run interleaved (every intake is opened
+first, then the steps of all 200 take turns). One thread drives them all from the bot's
+replies as they arrive (no polling of the call log), so the test process stays cheap next
+to the two bots and PostgreSQL on a small machine.
+
+Two cases. The green one bounds how many updates await their answer at once (``WINDOW``):
+people are slower than the bot, and from 15 updates in hand one process starves its
+own connection pool (see ``POOL_BUG``). The other sends every ready update at once, 200 at
+the start: a strict expected failure until the product copes, so it turns red (XPASS) the
+day it does and the mark can go.
+
+Each process polls with a token of its own (same bot id, same keys; the server maps both to
+one bot), only so the server can tell which process made a call.
+
+The machinery here is shared with ``bench/postgres.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.settings import Settings
+from bot.telegram.callbacks import BadCallback, CallbackCodec
+from bot.wiring import build_services
+from storage.migrate import upgrade
+from storage.models import Referral
+from storage.models import Reminder as ReminderRow
+from tests.storage.conftest import without_postgres
+from tests.storage.postgres import PostgresServer, Unavailable, find_bindir
+from tests.telegram.loopback import (
+    TOKEN,
+    BotProcess,
+    Call,
+    LoopbackBotAPI,
+    child_env,
+    intake_run,
+)
+
+REFERRERS = 200
+FIRST_REFERRER = 300_001
+FOCAL = 601
+PHONE = "+90 555 987 6543"
+#: The second process's token: same bot (id 424242), told apart only by the server.
+TOKENS = (TOKEN, TOKEN + "-second")
+#: The PwSN health-care intake, as in ``test_loopback``: buttons, then the typed phone.
+INTAKE = ("pwsn", "gaziantep", "en", "none", "done", "person", "in_person", "yes", "yes",
+          "yes", "disability", "done", "none", "done", "mobility", "alone", "no_income", "done",
+          "keep", "medical", "done", "older", "female", "phone")
+PHONE_PROMPT = "Phone number"
+SUMMARY = "Referral sent. Case code: "
+CARD = "Referral "
+STALE = "This button is out of date"
+#: What every referral must carry when each answer landed at its own step.
+EXPECTED_ENVELOPE = {"categories": ["disability"], "age_band": "older", "sex": "female",
+                     "reach": "phone"}
+#: Bound for all the conversations (they normally take about a minute on 2 cores).
+DRIVE_TIMEOUT = 240.0
+#: Bound for the cards and outbox rows once the conversations are over.
+SETTLE_TIMEOUT = 30.0
+#: Longer than two worker rounds (INTAKE_WORKER_SECONDS=1): a card delivered twice would
+#: have shown up by then. Not an assertion on time: only how long we keep looking.
+QUIET = 3.0
+
+
+# -- the server: two pollers, one queue --------------------------------------------------------
+@dataclass
+class SharedBotAPI(LoopbackBotAPI):
+    """The loopback Bot API for several processes: one shared update queue, one token per
+    process (mapped to the bot's token), and a listener told of every reply the bot sends."""
+
+    deliver_once: bool = True
+    tokens: tuple[str, ...] = TOKENS
+    listener: Callable[[Call], None] | None = None
+    #: Updates handed out, per process (the index of its token).
+    delivered: Counter[int] = field(default_factory=Counter)
+
+    def __enter__(self) -> SharedBotAPI:
+        self.start()
+        return self
+
+    def answer(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        prefix, _, method = path.lstrip("/").partition("/")
+        process = next((n for n, t in enumerate(self.tokens) if prefix == f"bot{t}"), None)
+        if process is not None:
+            path, params = f"/bot{self.token}/{method}", {**params, "_process": process}
+        status, body = super().answer(path, params)
+        if (status == HTTPStatus.OK and self.listener is not None
+                and method in ("sendMessage", "editMessageText", "answerCallbackQuery")):
+            self.listener(Call(-1, method, params, body.get("result")))
+        return status, body
+
+    def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        batch = super()._get_updates(params)
+        if batch:
+            with self._changed:
+                self.delivered[int(params.get("_process", -1))] += len(batch)
+        return batch
+
+    def press_update(self, user: int, data: str, message_id: int, callback_id: str) -> int:
+        """``user`` presses a button; the callback query id is the caller's."""
+        return self.enqueue({"callback_query": {
+            "id": callback_id, "from": {"id": user, "is_bot": False, "first_name": "Staff",
+                                        "language_code": "en"},
+            "chat_instance": "1", "data": data,
+            "message": {"message_id": message_id, "text": "", "date": int(time.time()),
+                        "chat": {"id": user, "type": "private"}}}})
+
+
+# -- the people: conversations driven by the bot's replies ------------------------------------
+@dataclass(frozen=True)
+class Step:
+    """What the person waits for, then does: press ``value`` once a reply offers it, or
+    type ``text`` once a reply starting with ``prompt`` came."""
+
+    value: str | None = None
+    text: str | None = None
+    prompt: str | None = None
+
+
+def intake_steps(values: Sequence[str] = INTAKE, phone: str | None = PHONE) -> tuple[Step, ...]:
+    steps = [Step(value=v) for v in values]
+    if phone is not None:
+        steps.append(Step(text=phone, prompt=PHONE_PROMPT))
+    return tuple(steps)
+
+
+@dataclass
+class Conversation:
+    chat: int
+    steps: tuple[Step, ...]
+    #: The next step to take once the bot has answered; len(steps): awaiting the summary.
+    at: int = 0
+    asked: float = 0.0  # when the person's last update was queued
+    latencies: list[float] = field(default_factory=list)
+    code: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.code is not None
+
+
+@dataclass
+class Report:
+    conversations: dict[int, Conversation]
+    started: float = 0.0
+    finished: float = 0.0
+    #: Replies with buttons that were not the step this person was at: out-of-order steps.
+    unexpected: list[tuple[int, int]] = field(default_factory=list)  # (chat, step)
+    #: "This button is out of date" answers: a press applied against a stale state.
+    stale: list[tuple[int, int]] = field(default_factory=list)
+    #: Replies to a referrer after their summary (a step applied twice, a second summary).
+    extra: list[int] = field(default_factory=list)
+    #: Cards the focal point received, per case code.
+    cards: Counter[str] = field(default_factory=Counter)
+    #: The most updates queued and not yet answered at once.
+    peak: int = 0
+
+    @property
+    def updates(self) -> int:
+        return sum(len(c.latencies) for c in self.conversations.values())
+
+    @property
+    def out_of_order(self) -> int:
+        return len(self.unexpected) + len(self.stale) + len(self.extra)
+
+    def latencies(self) -> list[float]:
+        return sorted(x for c in self.conversations.values() for x in c.latencies)
+
+    def stuck(self) -> list[str]:
+        return [f"{c.chat}@{c.at}" for c in self.conversations.values() if not c.done]
+
+
+class Driver:
+    """Runs many conversations at once from one thread: every reply of the bot lands in a
+    queue; the reply a person was waiting for makes their next action ready.
+
+    Ready actions are sent in turn (first come, first sent), at most ``window`` updates
+    awaiting their answer at once (None: no bound). With ``echo`` any ``sendMessage`` to the
+    chat answers a step, and presses carry the option id: the same updates for a bot that
+    only echoes.
+    """
+
+    def __init__(self, api: SharedBotAPI, codec: CallbackCodec | None,
+                 chats: Sequence[int], steps: tuple[Step, ...], focal: int | None = None,
+                 window: int | None = None, echo: bool = False) -> None:
+        self.api, self.codec, self.focal = api, codec, focal
+        self.window, self.echo = window, echo
+        self.events: queue.Queue[Call] = queue.Queue()
+        self.report = Report({c: Conversation(c, steps) for c in chats})
+        self.callbacks: dict[str, tuple[int, int]] = {}
+        self.ready: deque[tuple[Conversation, Callable[[], object]]] = deque()
+        self.outstanding = 0
+        api.listener = self.events.put
+
+    # -- reading the bot's replies ---------------------------------------------------------
+    def _value(self, data: str) -> str | None:
+        if self.codec is None:
+            return data
+        try:
+            callback = self.codec.decode(data)
+        except BadCallback:
+            return None
+        return f"{callback.value}:{callback.arg}" if callback.arg else callback.value
+
+    def _answers(self, call: Call, conversation: Conversation) -> str | None:
+        """The button data to press next (or "" for a typed step / the summary) when
+        ``call`` is the reply ``conversation`` waits for; None when it is not."""
+        if self.echo:
+            if call.method != "sendMessage":
+                return None
+            step = conversation.steps[conversation.at] if conversation.at < len(
+                conversation.steps) else None
+            return step.value if step is not None and step.value is not None else ""
+        if conversation.at == len(conversation.steps):
+            return "" if call.text.startswith(SUMMARY) else None
+        step = conversation.steps[conversation.at]
+        if step.value is not None:
+            return next((d for _, d in call.buttons() if self._value(d) == step.value), None)
+        return "" if step.prompt is not None and call.text.startswith(step.prompt) else None
+
+    def _handle(self, call: Call) -> None:
+        report = self.report
+        if call.method == "answerCallbackQuery":
+            if call.text.startswith(STALE):
+                report.stale.append(self.callbacks.get(
+                    str(call.params.get("callback_query_id")), (0, -1)))
+            return
+        if call.chat_id == self.focal and call.chat_id is not None:
+            if call.text.startswith(CARD):
+                report.cards[call.text[len(CARD):].split()[0]] += 1
+            return
+        conversation = report.conversations.get(call.chat_id or 0)
+        if conversation is None:
+            return
+        if conversation.done:
+            report.extra.append(conversation.chat)
+            return
+        data = self._answers(call, conversation)
+        if data is None:
+            if call.buttons():
+                report.unexpected.append((conversation.chat, conversation.at))
+            return
+        conversation.latencies.append(time.monotonic() - conversation.asked)
+        self.outstanding -= 1
+        if conversation.at == len(conversation.steps):
+            conversation.code = call.text[len(SUMMARY):].split(".")[0].strip() \
+                if not self.echo else "echo"
+            return
+        step, chat = conversation.steps[conversation.at], conversation.chat
+        if step.value is not None:
+            message_id = call.message_id
+            assert message_id is not None
+            callback_id = f"cb{chat}-{conversation.at}"
+            self.callbacks[callback_id] = (chat, conversation.at)
+            self.ready.append((conversation, partial(
+                self.api.press_update, chat, data, message_id, callback_id)))
+        else:
+            self.ready.append((conversation, partial(self.api.text, chat, step.text or "")))
+        conversation.at += 1
+
+    def _send_ready(self) -> None:
+        while self.ready and (self.window is None or self.outstanding < self.window):
+            conversation, action = self.ready.popleft()
+            self.outstanding += 1
+            self.report.peak = max(self.report.peak, self.outstanding)
+            conversation.asked = time.monotonic()
+            action()
+
+    # -- running ---------------------------------------------------------------------------
+    def pump(self, until: Callable[[], bool], timeout: float, what: str,
+             check: Callable[[], None] | None = None) -> None:
+        """Handle replies until ``until()`` holds; fails after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        checked = time.monotonic()
+        while not until():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; "
+                                     f"stuck (chat@step): {self.report.stuck()[:20]}")
+            with contextlib.suppress(queue.Empty):
+                self._handle(self.events.get(timeout=min(left, 0.5)))
+                while True:  # drain what is there before sending more
+                    self._handle(self.events.get_nowait())
+            self._send_ready()
+            if check is not None and time.monotonic() - checked > 1.0:
+                check()
+                checked = time.monotonic()
+
+    def run(self, timeout: float, check: Callable[[], None] | None = None,
+            first: str = "/new") -> Report:
+        """Every person sends ``first``, in turn, then follows the bot's replies."""
+        report = self.report
+        for conversation in report.conversations.values():
+            self.ready.append((conversation, partial(self.api.text, conversation.chat, first)))
+        report.started = time.monotonic()
+        self._send_ready()
+        self.pump(lambda: all(c.done for c in report.conversations.values()), timeout,
+                  "every conversation to end", check)
+        report.finished = time.monotonic()
+        return report
+
+
+# -- the product around it --------------------------------------------------------------------
+@contextlib.contextmanager
+def postgres_database(name: str) -> Iterator[str]:
+    """A throwaway PostgreSQL server and database; its URL."""
+    try:
+        server = PostgresServer.start(find_bindir())
+    except Unavailable as exc:
+        without_postgres(str(exc))
+    try:
+        yield server.create_database(name)
+    finally:
+        server.stop()
+
+
+def prepare(env: dict[str, str], referrers: Sequence[int],
+            focal: int) -> tuple[CallbackCodec, dict[int, int]]:
+    """Migrate and enrol, as a coordinator would; the buttons' codec and staff id -> chat."""
+    services = build_services(Settings.from_env(env))
+    try:
+        upgrade(services.storage.engine)
+        now = datetime.now(UTC)
+        staff = services.storage.staff
+        ids = {staff.enrol(r, "referrer", agency=None, hub="gaziantep", language="en",
+                           at=now): r for r in referrers}
+        staff.enrol(focal, "focal_point", agency="example_health", hub="gaziantep",
+                    language="en", at=now)
+        return CallbackCodec(services.callback_key()), ids
+    finally:
+        services.storage.close()
+
+
+@contextlib.contextmanager
+def bot_processes(env: dict[str, str], root: Path, tokens: Sequence[str] = TOKENS,
+                  stop_timeout: float = 20.0) -> Iterator[list[BotProcess]]:
+    """One ``intake run`` per token, each in its own folder (and log); always stopped."""
+    with contextlib.ExitStack() as stack:
+        bots = []
+        for n, token in enumerate(tokens):
+            folder = root / f"bot{n}"
+            folder.mkdir()
+            bots.append(stack.enter_context(intake_run(
+                [], {**env, "INTAKE_BOT_TOKEN": token}, folder, stop_timeout=stop_timeout)))
+        yield bots
+
+
+def wait_polling(api: SharedBotAPI, bots: Sequence[BotProcess], timeout: float = 60.0) -> None:
+    """Until every process has asked for updates once (they start in a few seconds)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        polling = {c.params.get("_process") for c in api.sent("getUpdates")}
+        if polling >= set(range(len(bots))):
+            return
+        dead = [b.output()[-2000:] for b in bots if not b.alive()]
+        assert not dead, f"a bot process stopped: {dead}"
+        assert time.monotonic() < deadline, f"only {polling} polling after {timeout:.0f}s"
+        time.sleep(0.1)
+
+
+def read_back(env: dict[str, str]) -> tuple[int, list[Any], dict[str, Any], dict[str, int]]:
+    """Unsent card rows, every referral with its envelope, the contacts, and how many cards
+    each worker claimed."""
+    services = build_services(Settings.from_env(env))
+    try:
+        storage = services.storage
+        pending = len([r for r in storage.reminders.pending() if r.kind == "card"])
+        with storage.engine.connect() as connection:
+            codes = list(connection.scalars(select(Referral.code).order_by(Referral.id)))
+            workers = {str(name): int(n) for name, n in connection.execute(
+                select(ReminderRow.claimed_by, func.count())
+                .where(ReminderRow.kind == "card").group_by(ReminderRow.claimed_by))}
+        records = [storage.referrals.get(code) for code in codes]
+        contacts = {code: storage.referrals.reveal_contact(code) for code in codes}
+        return pending, records, contacts, workers
+    finally:
+        services.storage.close()
+
+
+class ProductFailure(AssertionError):
+    """A bot process logged that it failed an update or a worker round."""
+
+
+#: What the product logs when an update or a worker round failed (never with its content).
+FAILURES = ("update_failed", "worker_tick_failed", "database_unavailable")
+
+
+def failures(bots: Sequence[BotProcess]) -> dict[int, Counter[str]]:
+    found = {}
+    for n, bot in enumerate(bots):
+        words = Counter(line.rsplit(" ", 1)[-1] for line in bot.output().splitlines())
+        counted = Counter({f: words[f] for f in FAILURES if words[f]})
+        if counted:
+            found[n] = counted
+    return found
+
+
+def watch(bots: Sequence[BotProcess]) -> Callable[[], None]:
+    """A check for :meth:`Driver.pump`: every process alive, none failing updates."""
+    def check() -> None:
+        for n, bot in enumerate(bots):
+            assert bot.alive(), f"bot process {n} stopped:\n{bot.output()[-3000:]}"
+        failed = failures(bots)
+        if failed:
+            raise ProductFailure(f"bot processes logged failures: {failed}")
+    return check
+
+
+def summarise(name: str, report: Report) -> tuple[float, float, float]:
+    """Prints and returns updates/s, p50 and p99 latency (s) of a run."""
+    latencies = report.latencies()
+    p50 = latencies[len(latencies) // 2]
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    rate = report.updates / (report.finished - report.started)
+    print(f"{name:<9} {report.updates:6d} updates in {report.finished - report.started:6.1f}s"
+          f"  {rate:7.1f} updates/s   p50 {p50 * 1e3:7.1f} ms   p99 {p99 * 1e3:7.1f} ms")
+    return rate, p50, p99
+
+
+# -- the test ---------------------------------------------------------------------------------
+#: Updates awaiting their answer at once in the paced case (people are slower than the
+#: bot); the other case sends every ready update at once, 200 at the start, which once
+#: starved the connection pool (each process now handles at most 6 updates at a time).
+WINDOW = 6
+
+
+@pytest.mark.parametrize("window", [
+    pytest.param(WINDOW, id=f"{WINDOW}-in-flight"),
+    pytest.param(None, id="all-in-flight"),
+])
+def test_two_processes_serve_200_concurrent_conversations(tmp_path: Path,
+                                                          window: int | None) -> None:
+    """200 conversations open at once, interleaved step by step across two processes.
+
+    ``window`` bounds how many updates await their answer at once (people are slower than
+    the bot); None sends every ready update at once, 200 at the start.
+    """
+    started = time.monotonic()
+    referrers = [FIRST_REFERRER + n for n in range(REFERRERS)]
+    with postgres_database("two_processes") as url, SharedBotAPI(lifetime=420.0) as api:
+        env = child_env(api, tmp_path / "unused.sqlite3", DATABASE_URL=url,
+                        INTAKE_WORKER_SECONDS="1")
+        codec, staff_ids = prepare(env, referrers, FOCAL)
+        driver = Driver(api, codec, referrers, intake_steps(), focal=FOCAL, window=window)
+        with bot_processes(env, tmp_path, stop_timeout=20.0 if window else 5.0) as bots:
+            wait_polling(api, bots)
+            ready = time.monotonic()
+            report = driver.run(DRIVE_TIMEOUT, check=watch(bots))
+            driven = time.monotonic()
+            # Every card reaches the focal point, then nothing more comes for a while.
+            driver.pump(lambda: len(report.cards) >= REFERRERS, SETTLE_TIMEOUT,
+                        "a card per referral", watch(bots))
+            quiet_until = time.monotonic() + QUIET
+            driver.pump(lambda: time.monotonic() >= quiet_until, QUIET + 5.0, "quiet")
+            pending, records, contacts, workers = read_back(env)
+        for n, bot in enumerate(bots):
+            assert bot.process.returncode == 0, f"bot {n}:\n{bot.output()[-3000:]}"
+            log = bot.output()
+            assert PHONE not in log and PHONE.replace(" ", "") not in log
+            assert not any(t in log for t in TOKENS)
+        assert not failures(bots)
+
+    assert not api.unknown, [(c.method, c.error) for c in api.unknown]
+    conversations = report.conversations
+    # No lost answer and no out-of-order step: each person got each question in turn.
+    assert all(c.done for c in conversations.values()), report.stuck()
+    assert not report.unexpected, f"replies out of step (chat, step): {report.unexpected[:20]}"
+    assert not report.stale, f"presses refused as stale (chat, step): {report.stale[:20]}"
+    assert not report.extra, f"replies after the summary to chats {report.extra[:20]}"
+    codes = {c.chat: c.code for c in conversations.values()}
+    assert len(set(codes.values())) == REFERRERS
+
+    # 200 referrals, one per referrer, each the one its summary named, with every answer.
+    assert len(records) == REFERRERS
+    by_referrer = Counter(staff_ids[r.referrer_id or 0] for r in records)
+    assert set(by_referrer) == set(referrers) and set(by_referrer.values()) == {1}
+    for record in records:
+        chat = staff_ids[record.referrer_id or 0]
+        assert record.code == codes[chat], chat
+        assert (record.flow_id, record.case_type, record.risk, record.hub) == (
+            "intake", "medical", "medium", "gaziantep"), chat
+        assert record.envelope == EXPECTED_ENVELOPE, chat
+        assert record.services == ("medical",), chat
+        assert record.agency == "example_health", chat
+        assert contacts[record.code] == {"phone": PHONE}, chat
+
+    # Every card sent exactly once: no outbox row delivered by both workers.
+    assert report.cards == Counter({code: 1 for code in codes.values()}), [
+        (code, n) for code, n in report.cards.items() if n != 1]
+    cards = [c for c in api.sent("sendMessage", FOCAL) if c.text.startswith(CARD)]
+    assert len(cards) == REFERRERS
+    assert pending == 0
+
+    summarise("two bots", report)
+    print(f"two processes: ready in {ready - started:.1f}s, {REFERRERS} intakes of "
+          f"{len(intake_steps()) + 1} updates in {driven - ready:.1f}s (at most "
+          f"{report.peak} awaiting an answer), total {time.monotonic() - started:.1f}s; "
+          f"updates per process {dict(sorted(api.delivered.items()))}; cards per process "
+          f"{dict(sorted(Counter(c.params.get('_process') for c in cards).items()))}, "
+          f"claimed per worker {sorted(workers.values())}")
+    # Both processes served: the conversations really were shared between them.
+    assert all(api.delivered[n] > 0 for n in range(len(TOKENS))), api.delivered
