@@ -7,11 +7,13 @@ typed outcome, nothing is kept without a referral, and no referral leaves withou
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.engine import Choice, Choices, Command, Engine, Input, Text, Timeout
+from bot.engine import Choice, Choices, Command, Engine, Input, Step, Text, Timeout
 from bot.engine.events import Prompt, ReferralRequested
 from bot.engine.inputs import DONE
 from bot.flows.model import OUTCOMES
@@ -69,19 +71,26 @@ def _check_step(events: list[object], session: object) -> None:
             assert {"refer", "share"} <= granted or consent.get("override_reason")
 
 
+def _walk(engine: Engine, flow: str, data: st.DataObject, steps: int,
+          pick: Callable[[st.DrawFn, Prompt], Input]) -> Step:
+    """Walk a flow, choosing each input with ``pick``; every step is checked."""
+    step = engine.start(flow, "en", today=TODAY, answers=dict(HUB))
+    for _ in range(steps):
+        if step.session.ended:
+            break
+        prompt = [e for e in step.events if isinstance(e, Prompt)][-1]
+        step = engine.step(step.session, data.draw(st.composite(
+            lambda draw, p=prompt: pick(draw, p))()), TODAY)
+        _check_step(list(step.events), step.session)
+    return step
+
+
 @pytest.mark.parametrize("flow", FLOWS)
 @SETTINGS
 @given(data=st.data())
 def test_random_walks_never_raise_and_never_refer_without_consent(
         engine: Engine, flow: str, data: st.DataObject) -> None:
-    step = engine.start(flow, "en", today=TODAY, answers=dict(HUB))
-    for _ in range(60):
-        if step.session.ended:
-            break
-        prompt = [e for e in step.events if isinstance(e, Prompt)][-1]
-        step = engine.step(step.session, data.draw(st.composite(
-            lambda draw, p=prompt: _anything(draw, p))()), TODAY)
-        _check_step(list(step.events), step.session)
+    _walk(engine, flow, data, 60, _anything)
 
 
 @pytest.mark.parametrize("flow", FLOWS)
@@ -89,12 +98,5 @@ def test_random_walks_never_raise_and_never_refer_without_consent(
 @given(data=st.data())
 def test_walks_of_valid_answers_always_end_in_a_typed_outcome(
         engine: Engine, flow: str, data: st.DataObject) -> None:
-    step = engine.start(flow, "en", today=TODAY, answers=dict(HUB))
-    for _ in range(80):
-        if step.session.ended:
-            break
-        prompt = [e for e in step.events if isinstance(e, Prompt)][-1]
-        step = engine.step(step.session, data.draw(st.composite(
-            lambda draw, p=prompt: _valid(draw, p))()), TODAY)
-        _check_step(list(step.events), step.session)
+    step = _walk(engine, flow, data, 80, _valid)
     assert step.session.ended and step.session.outcome in OUTCOMES
