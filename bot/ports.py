@@ -238,6 +238,10 @@ class UpdateLedger(Protocol):
 class ChatLocks(Protocol):
     """One chat's updates, one at a time, across processes."""
 
+    #: False where the database needs no lock of its own (one SQLite file): the channel
+    #: then skips the calls, and the in-process lock is the whole story.
+    shared: bool
+
     def try_acquire(self, chat_id: int) -> object:
         """The lock (what :meth:`release` needs) if the chat is free, else ``"busy"``."""
 

@@ -27,12 +27,13 @@ FREE = "free"
 class SqlChatLocks:
     def __init__(self, context: Context) -> None:
         self._context = context
+        self.shared = context.dialect == "postgresql"
 
     def try_acquire(self, chat_id: int) -> Any:
         """The lock if the chat is free, else ``BUSY`` at once. Never blocks: a thread
         blocked on a lock held by another process could be the very thread that process is
         waiting for, and neither database would see the cycle."""
-        if self._context.dialect != "postgresql":
+        if not self.shared:
             return FREE
         connection = self._context.engine.connect()
         try:

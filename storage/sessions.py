@@ -9,11 +9,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select, text
 
 from bot.engine.session import Session
 from storage.models import Conversation
+from storage.models.base import UTCDateTime
 from storage.sql import Context
+
+#: One upsert text, the same on SQLite and PostgreSQL, so SQLAlchemy compiles it once (the
+#: dialects' own ``insert`` constructs are never cached, and this runs on every update).
+_SAVE = text(
+    "INSERT INTO conversations (chat_id, state, created_at, updated_at) "
+    "VALUES (:chat_id, :state, :at, :at) "
+    "ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, "
+    "updated_at = excluded.updated_at").bindparams(bindparam("at", type_=UTCDateTime()))
 
 
 class SqlSessionStore:
@@ -35,13 +44,8 @@ class SqlSessionStore:
 
     def save(self, chat_id: int, session: Session, at: datetime) -> None:
         token = self._context.cipher.encrypt(session.to_json())
-        statement = self._context.insert(Conversation).values(
-            chat_id=chat_id, state=token, created_at=at, updated_at=at)
-        statement = statement.on_conflict_do_update(
-            index_elements=[Conversation.chat_id],
-            set_={"state": statement.excluded.state, "updated_at": statement.excluded.updated_at})
         with self._context.writing() as db:
-            db.execute(statement)
+            db.execute(_SAVE, {"chat_id": chat_id, "state": token, "at": at})
 
     def delete(self, chat_id: int) -> None:
         with self._context.writing() as db:

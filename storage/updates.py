@@ -9,10 +9,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, text
 
 from storage.models import ProcessedUpdate
+from storage.models.base import UTCDateTime
 from storage.sql import Context, rowcount
+
+#: RETURNING gives a row only when the insert happened (rowcount is unreliable for
+#: INSERT … ON CONFLICT across drivers). Plain text, identical on both databases, so it is
+#: compiled once; the dialects' ``insert`` constructs are compiled on every call.
+_FIRST_TIME = text(
+    "INSERT INTO processed_updates (update_id, at) VALUES (:update_id, :at) "
+    "ON CONFLICT (update_id) DO NOTHING RETURNING update_id").bindparams(
+    bindparam("at", type_=UTCDateTime()))
 
 
 class SqlUpdateLedger:
@@ -20,14 +29,9 @@ class SqlUpdateLedger:
         self._context = context
 
     def first_time(self, update_id: int, at: datetime) -> bool:
-        statement = (self._context.insert(ProcessedUpdate)
-                     .values(update_id=update_id, at=at)
-                     .on_conflict_do_nothing(index_elements=[ProcessedUpdate.update_id])
-                     .returning(ProcessedUpdate.update_id))
         with self._context.writing() as db:
-            # RETURNING gives a row only when the insert happened (rowcount is unreliable
-            # for INSERT … ON CONFLICT across drivers).
-            return db.execute(statement).first() is not None
+            return db.execute(_FIRST_TIME, {"update_id": update_id, "at": at}).first() \
+                is not None
 
     def seen(self, update_id: int) -> bool:
         with self._context.reading() as db:

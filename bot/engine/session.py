@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 
@@ -34,7 +34,10 @@ class Session:
         return replace(self, **changes)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+        # Shallow: the values are JSON already, and a deep copy (``asdict``) costs more
+        # than the encoding on every update.
+        return json.dumps({f.name: getattr(self, f.name) for f in fields(self)},
+                          ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> Session:

@@ -1,16 +1,18 @@
 """The intake desk: one referrer's conversation, from /new to the case code.
 
-Each input is handled in one transaction: load the session, step the engine, submit any
-referral it asks for, save (or delete) the session. A crash at any point leaves either the
-state before the input or the state after it, never half.
+Each input is handled in one transaction: record the update id, load the session, step the
+engine, submit any referral it asks for, save (or delete) the session with the channel's
+bookkeeping. A crash at any point leaves either the state before the input or the state after
+it, never half.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from typing import Any
 
 from bot.engine import Engine, Input, Session
 from bot.engine.events import ConsentRecorded, Event, ReferralRequested, SessionEnded
@@ -19,6 +21,10 @@ from bot.routing.route import NoRoute
 from bot.service.referrals import ReferralDesk
 
 Unit = Callable[[], AbstractContextManager[object]]
+#: Whether an input still applies to the stored session (see :meth:`IntakeDesk.handle`).
+Accept = Callable[[Session], bool]
+#: The channel's bookkeeping after a turn, from the session before it and the turn.
+Bookkeep = Callable[[Session, "Turn"], dict[str, Any]]
 ENTRY_FLOW = "intake"
 
 
@@ -35,6 +41,8 @@ class Turn:
     code: str | None = None
     unrouted: str | None = None  # why the referral could not be routed, for the referrer
     ended: SessionEnded | None = None
+    refused: bool = False  # ``accept`` refused the input; nothing changed
+    previous: Session | None = None  # the unfinished intake a new one replaced
 
 
 def consent_of(session: Session) -> ConsentRecorded | None:
@@ -65,28 +73,40 @@ class IntakeDesk:
 
     def start(self, chat_id: int, staff: Staff, host: dict[str, object],
               update_id: int | None = None) -> Turn:
-        """A new intake; an unfinished one in this chat is dropped with its answers."""
+        """A new intake; an unfinished one in this chat is dropped with its answers (the
+        turn's ``previous``, so the channel can clear its messages)."""
         with self.unit():
             self._once(update_id)
+            previous = self.sessions.load(chat_id)
             today = self.clock.now().date()
             step = self.engine.start(self.flow, staff.language, today=today,
                                      answers={"hub": staff.hub} if staff.hub else None)
             session = step.session.with_(host=dict(host))
             self.sessions.save(chat_id, session, self.clock.now())
-            return Turn(list(step.events), session)
+            return Turn(list(step.events), session, previous=previous)
 
     def current(self, chat_id: int) -> Session | None:
         return self.sessions.load(chat_id)
 
-    def handle(self, chat_id: int, staff: Staff, given: Input,
-               host: dict[str, object] | None = None, update_id: int | None = None) -> Turn:
-        """Step the conversation of this chat; None session in the turn: no intake open."""
+    def handle(self, chat_id: int, staff: Staff, given: Input, *,
+               update_id: int | None = None, accept: Accept | None = None,
+               bookkeep: Bookkeep | None = None) -> Turn:
+        """Step the conversation of this chat, in one transaction.
+
+        ``accept`` may refuse the input against the stored session (a button from an
+        earlier step): the turn then has ``refused`` set and nothing changes. ``bookkeep``
+        computes the channel's new bookkeeping from the session before and the turn, and is
+        saved with the step, so a crash keeps both or neither. A turn without a session:
+        no intake is open in this chat.
+        """
         with self.unit():
             self._once(update_id)
-            session = self.sessions.load(chat_id)
-            if session is None:
+            before = self.sessions.load(chat_id)
+            if before is None:
                 return Turn()
-            step = self.engine.step(session, given, self.clock.now().date())
+            if accept is not None and not accept(before):
+                return Turn(session=before, refused=True)
+            step = self.engine.step(before, given, self.clock.now().date())
             code = unrouted = None
             for event in step.events:
                 if isinstance(event, ReferralRequested):
@@ -94,13 +114,16 @@ class IntakeDesk:
                     code = submitted.code
                     if isinstance(submitted.route, NoRoute):
                         unrouted = submitted.route.reason
-            after = step.session.with_(host={**step.session.host, **(host or {})})
             ended = next((e for e in step.events if isinstance(e, SessionEnded)), None)
-            if after.ended:
+            turn = Turn(list(step.events), step.session, code, unrouted, ended)
+            if bookkeep is not None:
+                turn = replace(turn, session=step.session.with_(host=bookkeep(before, turn)))
+            assert turn.session is not None
+            if turn.session.ended:
                 self.sessions.delete(chat_id)
             else:
-                self.sessions.save(chat_id, after, self.clock.now())
-            return Turn(list(step.events), after, code, unrouted, ended)
+                self.sessions.save(chat_id, turn.session, self.clock.now())
+            return turn
 
     def remember(self, chat_id: int, host: dict[str, object]) -> None:
         """Update the channel's bookkeeping (message ids, step) without an engine step."""
@@ -110,9 +133,10 @@ class IntakeDesk:
                 self.sessions.save(chat_id, session.with_(host={**session.host, **host}),
                                    self.clock.now())
 
-    def forget(self, chat_id: int) -> Session | None:
+    def forget(self, chat_id: int, update_id: int | None = None) -> Session | None:
         """Erase the conversation at once (/forget); returns it so its messages can go."""
         with self.unit():
+            self._once(update_id)
             session = self.sessions.load(chat_id)
             self.sessions.delete(chat_id)
             return session

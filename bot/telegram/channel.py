@@ -22,6 +22,7 @@ from bot.i18n.texts import N_, Texts
 from bot.ports import AuditLog, ChatLocks, Clock, Staff, StaffStore, UpdateLedger
 from bot.service.intake import Duplicate
 from bot.service.invites import InviteDesk
+from bot.service.staffcache import Miss, StaffCache
 from bot.telegram.focal import FocalChat
 from bot.telegram.incoming import Incoming, read
 from bot.telegram.referrer import ENGINE_COMMANDS, ReferrerChat
@@ -54,6 +55,7 @@ class Channel:
     sender: Sender
     texts: Texts
     chat_locks: ChatLocks
+    known: StaffCache = field(default_factory=StaffCache)
     locks: dict[int, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
     #: Updates holding or waiting for each chat's lock, so idle chats' locks are dropped.
     users: dict[int, int] = field(default_factory=lambda: defaultdict(int))
@@ -86,21 +88,16 @@ class Channel:
 
     async def _hold(self, inc: Incoming) -> None:
         assert inc.chat_id is not None
-        held = await self._acquire(inc.chat_id)
+        held = await self._acquire(inc.chat_id) if self.chat_locks.shared else None
         try:
-            if await asyncio.to_thread(self.ledger.seen, inc.update_id):
-                log.info("duplicate_update")
-                return
-            # Updates that change a conversation are recorded inside its transaction (see
-            # IntakeDesk); this records the rest, and is a no-op for those.
             await self._route(inc)
-            await asyncio.to_thread(self.ledger.first_time, inc.update_id, self.clock.now())
         except Duplicate:
             log.info("duplicate_update")
         except Unreachable:
             log.info("unreachable_during_reply")
         finally:
-            await asyncio.to_thread(self.chat_locks.release, held)
+            if held is not None:
+                await asyncio.to_thread(self.chat_locks.release, held)
 
     async def _acquire(self, chat_id: int) -> object:
         """Wait for the chat's database lock without holding a thread while waiting."""
@@ -111,24 +108,39 @@ class Channel:
             await asyncio.sleep(min(0.02 * (attempt + 1), 0.5))
         raise LockTimeout(chat_id)
 
+    async def _staff(self, user_id: int) -> Staff | None:
+        staff = self.known.get(user_id)
+        if isinstance(staff, Miss):
+            staff = await asyncio.to_thread(self.staff.by_telegram, user_id)
+            self.known.put(user_id, staff)
+        return staff
+
     async def _route(self, inc: Incoming) -> None:
         assert inc.chat_id is not None and inc.user_id is not None
-        staff = await asyncio.to_thread(self.staff.by_telegram, inc.user_id)
-        if inc.kind == "command" and inc.command == "start" and inc.arg:
-            await self._enrol(inc, staff)
+        staff = await self._staff(inc.user_id)
+        enrolling = inc.kind == "command" and inc.command == "start" and bool(inc.arg)
+        if not enrolling and staff is not None and staff.active and _intake_input(inc, staff):
+            # The intake desk records the update inside the transaction of its step.
+            await self._intake(inc, staff)
             return
-        if staff is None or not staff.active:
+        if await asyncio.to_thread(self.ledger.seen, inc.update_id):
+            raise Duplicate(inc.update_id)
+        if enrolling:
+            await self._enrol(inc, staff)
+        elif staff is None or not staff.active:
             await asyncio.to_thread(self.audit.record, "stranger", "refused_stranger", None,
                                     self.clock.now())
             await self.sender.send(inc.chat_id, self.texts.gettext(
                 inc.language or "en", N_("This is a private service for enrolled staff.")))
-            return
-        await self._dispatch(inc, staff)
+        else:
+            await self._other(inc, staff)
+        await asyncio.to_thread(self.ledger.first_time, inc.update_id, self.clock.now())
 
     async def _enrol(self, inc: Incoming, staff: Staff | None) -> None:
         assert inc.chat_id is not None and inc.user_id is not None and inc.arg
         lang = staff.language if staff else (inc.language or "en")[:2]
         enrolled = await asyncio.to_thread(self.invites.redeem, inc.arg, inc.user_id, lang)
+        self.known.forget(inc.user_id)
         if enrolled is None:
             await self.sender.send(inc.chat_id, self.texts.gettext(lang, N_(
                 "This is a private service for enrolled staff.")))
@@ -138,41 +150,54 @@ class Channel:
             self.texts.gettext(enrolled.language, FOCAL_HELP if enrolled.role ==
                                "focal_point" else HELP))
 
-    async def _dispatch(self, inc: Incoming, staff: Staff) -> None:
+    async def _intake(self, inc: Incoming, staff: Staff) -> None:
+        """The referrer's conversation: buttons, answers and the commands that steer it."""
+        if inc.kind == "button":
+            await self.referrer.button(inc, staff)
+        elif inc.kind == "text":
+            await self.referrer.text(inc, staff)
+        elif inc.command in ("new", "start"):
+            await self.referrer.start(inc, staff)
+        elif inc.command == "forget":
+            await self.referrer.forget(inc, staff)
+        else:
+            await self.referrer.command(inc, staff)
+
+    async def _other(self, inc: Incoming, staff: Staff) -> None:
         assert inc.chat_id is not None
         lang = staff.language
         if inc.kind == "button":
-            if inc.callback_data and inc.callback_data.startswith("r."):
-                await self.focal.button(inc, staff)
-            else:
-                await self.referrer.button(inc, staff)
-            return
-        if inc.kind == "media":
+            await self.focal.button(inc, staff)
+        elif inc.kind == "media":
             await self.sender.delete(inc.chat_id, [inc.message_id] if inc.message_id else [])
             await self.sender.send(inc.chat_id, self.texts.gettext(lang, N_(
                 "Photos, voice messages, files and stickers are not accepted here. "
                 "Nothing was stored.")))
-            return
-        if inc.kind in ("edited", "other"):
-            return
-        if inc.kind == "text":
-            await self.referrer.text(inc, staff)
-            return
-        command = inc.command or ""
-        if command in ("new", "start"):
-            if staff.role == "focal_point" and command == "start":
-                await self.sender.send(inc.chat_id, self.texts.gettext(lang, FOCAL_HELP))
-                return
-            await self.referrer.start(inc, staff)
-        elif command in ENGINE_COMMANDS:
-            await self.referrer.command(inc, staff)
-        elif command == "forget":
-            await self.referrer.forget(inc, staff)
-        elif command == "inbox":
+        elif inc.kind != "command":
+            return  # edited messages and anything else: nothing to do
+        elif inc.command == "start":  # a focal point's /start
+            await self.sender.send(inc.chat_id, self.texts.gettext(lang, FOCAL_HELP))
+        elif inc.command == "inbox":
             await self.focal.inbox(inc, staff)
-        elif command == "help":
+        elif inc.command == "help":
             await self.sender.send(inc.chat_id, self.texts.gettext(
                 lang, FOCAL_HELP if staff.role == "focal_point" else HELP))
         else:
             await self.sender.send(inc.chat_id, self.texts.gettext(lang, N_(
                 "Unknown command. Send /help for the list.")))
+
+
+#: Commands that belong to the referrer's conversation.
+INTAKE_COMMANDS = frozenset({"new", "start", "forget", *ENGINE_COMMANDS})
+
+
+def _intake_input(inc: Incoming, staff: Staff) -> bool:
+    """Whether the update is handled by the intake desk (which records it itself)."""
+    if inc.kind == "button":
+        return not (inc.callback_data or "").startswith("r.")
+    if inc.kind == "text":
+        return True
+    if inc.kind == "command":
+        return inc.command in INTAKE_COMMANDS and not (
+            inc.command == "start" and staff.role == "focal_point")
+    return False

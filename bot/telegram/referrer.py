@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.directory.model import Directory
 from bot.engine import Choice, Command, Input, Session, Text
 from bot.i18n.texts import N_, Texts
 from bot.ports import Staff
-from bot.service.intake import IntakeDesk, Turn
+from bot.service.intake import Accept, IntakeDesk, Turn
 from bot.telegram.callbacks import BadCallback, CallbackCodec
 from bot.telegram.incoming import Incoming
-from bot.telegram.render import BACK, Renderer, summary
+from bot.telegram.render import BACK, Outgoing, Renderer, summary
 from bot.telegram.sender import Sender
 
 ENGINE_COMMANDS = {"back": "back", "cancel": "cancel", "urgent": "urgent",
@@ -43,13 +43,14 @@ class ReferrerChat:
 
     async def start(self, inc: Incoming, staff: Staff) -> None:
         assert inc.chat_id is not None
-        old = await asyncio.to_thread(self.desk.forget, inc.chat_id)
-        if old is not None:
-            await self.sender.delete(inc.chat_id, _messages(old.host))
-        host = {"token": new_token(), "seq": 0, "messages": [], "prompt": None}
+        host: dict[str, Any] = {"token": new_token(), "seq": 0, "messages": [],
+                                "prompt": None}
         turn = await asyncio.to_thread(self.desk.start, inc.chat_id, staff, host,
                                        inc.update_id)
-        await self._respond(inc, staff, turn, host, from_button=False)
+        if turn.previous is not None:
+            await self.sender.delete(inc.chat_id, _messages(turn.previous.host))
+        lang = turn.session.referrer_lang if turn.session else staff.language
+        await self._send(inc.chat_id, self._renderer(lang, host).render(turn.events), host)
 
     async def command(self, inc: Incoming, staff: Staff) -> None:
         assert inc.chat_id is not None and inc.command is not None
@@ -61,26 +62,26 @@ class ReferrerChat:
 
     async def button(self, inc: Incoming, staff: Staff) -> None:
         assert inc.chat_id is not None
-        session = await asyncio.to_thread(self.desk.current, inc.chat_id)
-        lang = session.referrer_lang if session else staff.language
         try:
             callback = self.codec.decode(inc.callback_data)
         except BadCallback:
-            await self.sender.answer(inc.callback_id, self._ui(lang, N_(
-                "This button is not valid.")))
+            await self.sender.answer(inc.callback_id, self._ui(
+                await self._language(inc.chat_id, staff), N_("This button is not valid.")))
             return
-        if session is None or callback.kind != "a" or callback.token != session.host.get(
-                "token") or callback.seq != session.host.get("seq"):
-            await self.sender.answer(inc.callback_id, self._ui(lang, N_(
-                "This button is out of date. Use the latest question.")))
+        if callback.kind != "a":
+            await self._out_of_date(inc, await self._language(inc.chat_id, staff))
             return
-        await self.sender.answer(inc.callback_id)
+
+        def fresh(session: Session) -> bool:
+            host = session.host
+            return callback.token == host.get("token") and callback.seq == host.get("seq")
+
         given: Input = Command("back") if callback.value == BACK else Choice(callback.value)
-        await self._step(inc, staff, given, user_message=None, session=session)
+        await self._step(inc, staff, given, user_message=None, accept=fresh)
 
     async def forget(self, inc: Incoming, staff: Staff) -> None:
         assert inc.chat_id is not None
-        old = await asyncio.to_thread(self.desk.forget, inc.chat_id)
+        old = await asyncio.to_thread(self.desk.forget, inc.chat_id, inc.update_id)
         ids = _messages(old.host) if old else []
         await self.sender.delete(inc.chat_id, [*ids, *([inc.message_id] if inc.message_id
                                                        else [])])
@@ -94,65 +95,114 @@ class ReferrerChat:
             "The intake was closed after a period without activity. Nothing was kept. "
             "Send /new to start again.")))
 
-    async def _step(self, inc: Incoming, staff: Staff, given: Input,
-                    user_message: int | None, session: Session | None = None) -> None:
-        assert inc.chat_id is not None
-        if session is None:
-            session = await asyncio.to_thread(self.desk.current, inc.chat_id)
-        if session is None:
-            await self.sender.send(inc.chat_id, self._ui(staff.language, N_(
-                "No intake is open. Send /new to start one.")))
-            return
-        host = dict(session.host)
-        if user_message is not None:
-            if host.get("sensitive"):
-                await self.sender.delete(inc.chat_id, [user_message])
-            else:
-                host["messages"] = [*host.get("messages", []), user_message]
-        turn = await asyncio.to_thread(self.desk.handle, inc.chat_id, staff, given, None,
-                                       inc.update_id)
-        await self._respond(inc, staff, turn, host, from_button=user_message is None)
+    async def _language(self, chat_id: int, staff: Staff) -> str:
+        """The referrer's language in this chat (/language may have changed it)."""
+        session = await asyncio.to_thread(self.desk.current, chat_id)
+        return session.referrer_lang if session else staff.language
 
-    async def _respond(self, inc: Incoming, staff: Staff, turn: Turn, host: dict[str, Any],
-                       from_button: bool) -> None:
+    async def _out_of_date(self, inc: Incoming, lang: str) -> None:
+        await self.sender.answer(inc.callback_id, self._ui(lang, N_(
+            "This button is out of date. Use the latest question.")))
+
+    def _renderer(self, lang: str, host: dict[str, Any]) -> Renderer:
+        return Renderer(self.texts, self.codec, self.directory, lang, str(host["token"]),
+                        int(host["seq"]))
+
+    async def _step(self, inc: Incoming, staff: Staff, given: Input,
+                    user_message: int | None, accept: Accept | None = None) -> None:
+        """One engine step in one transaction, then the replies.
+
+        The rendering and the bookkeeping (button step, which answer to delete, whether the
+        prompt is edited in place) are decided inside the step's transaction, so the common
+        case, a button that edits its own question, costs one transaction.
+        """
         assert inc.chat_id is not None
         chat = inc.chat_id
-        lang = turn.session.referrer_lang if turn.session else staff.language
-        host["seq"] = int(host.get("seq", 0)) + 1
-        renderer = Renderer(self.texts, self.codec, self.directory, lang,
-                            str(host["token"]), host["seq"])
-        outgoing = renderer.render(turn.events)
+        plan = _Plan()
+
+        def bookkeep(before: Session, turn: Turn) -> dict[str, Any]:
+            host = dict(before.host)
+            if user_message is not None:
+                if host.get("sensitive"):
+                    plan.delete = [user_message]
+                else:
+                    host["messages"] = [*host.get("messages", []), user_message]
+            host["seq"] = int(host.get("seq", 0)) + 1
+            plan.lang = turn.session.referrer_lang if turn.session else staff.language
+            plan.outgoing = self._renderer(plan.lang, host).render(turn.events)
+            prompts = [m for m in plan.outgoing if m.prompt]
+            if prompts:
+                host["sensitive"] = prompts[-1].sensitive_reply
+            plan.in_place = (user_message is None and len(plan.outgoing) == 1
+                             and plan.outgoing[0].prompt and host.get("prompt") is not None
+                             and host.get("prompt") == inc.message_id)
+            plan.host = host
+            return host
+
+        turn = await asyncio.to_thread(self.desk.handle, chat, staff, given,
+                                       update_id=inc.update_id, accept=accept,
+                                       bookkeep=bookkeep)
+        if turn.session is None or turn.refused:
+            if inc.kind == "button":
+                lang = turn.session.referrer_lang if turn.session else staff.language
+                await self._out_of_date(inc, lang)
+            else:
+                await self.sender.send(chat, self._ui(staff.language, N_(
+                    "No intake is open. Send /new to start one.")))
+            return
+        if inc.kind == "button":
+            await self.sender.answer(inc.callback_id)
+        await self.sender.delete(chat, plan.delete)
+        host = plan.host
         if turn.ended is not None:
-            await self.sender.delete(chat, _messages(host))
-            text = summary(self.texts, lang, turn.ended, turn.code if turn.ended.kept else None)
-            if turn.unrouted:
-                text += "\n" + self._ui(lang, N_("The referral could not be routed "
-                                                 "automatically (%(reason)s); the "
-                                                 "coordinators are told."),
-                                        reason=turn.unrouted)
-            # The summary and the flow's last words, as the one message that stays.
-            last = [m.text for m in outgoing if not m.prompt]
-            await self.sender.send(chat, "\n\n".join([text, *last]))
+            await self._finish(chat, turn, plan)
             return
         prompt_id = host.get("prompt")
-        sent: list[int] = []
-        in_place = (from_button and len(outgoing) == 1 and outgoing[0].prompt
-                    and prompt_id is not None and prompt_id == inc.message_id)
-        if in_place and await self.sender.edit(chat, int(prompt_id or 0), outgoing[0].text,
-                                               outgoing[0].rows):
-            host["sensitive"] = outgoing[0].sensitive_reply
-            await asyncio.to_thread(self.desk.remember, chat, host)
-            return
+        if plan.in_place and await self.sender.edit(chat, int(prompt_id or 0),
+                                                    plan.outgoing[0].text,
+                                                    plan.outgoing[0].rows):
+            return  # the bookkeeping was saved with the step
         if prompt_id:
             await self.sender.strip_buttons(chat, prompt_id)
+        await self._send(chat, plan.outgoing, host)
+
+    async def _send(self, chat: int, outgoing: list[Outgoing], host: dict[str, Any]) -> None:
+        """Send new messages and remember their ids, so they can be deleted at the end."""
+        sent: list[int] = []
         for message in outgoing:
             message_id = await self.sender.send(chat, message.text, message.rows)
             sent.append(message_id)
             if message.prompt:
                 host["prompt"] = message_id
-                host["sensitive"] = message.sensitive_reply
         host["messages"] = [*host.get("messages", []), *sent]
-        await asyncio.to_thread(self.desk.remember, chat, host)
+        await asyncio.to_thread(self.desk.remember, chat, {
+            "prompt": host.get("prompt"), "messages": host["messages"]})
+
+    async def _finish(self, chat: int, turn: Turn, plan: _Plan) -> None:
+        """Delete the intake's messages; one summary with the case code stays."""
+        assert turn.ended is not None
+        await self.sender.delete(chat, _messages(plan.host))
+        text = summary(self.texts, plan.lang, turn.ended,
+                       turn.code if turn.ended.kept else None)
+        if turn.unrouted:
+            text += "\n" + self._ui(plan.lang, N_("The referral could not be routed "
+                                                  "automatically (%(reason)s); the "
+                                                  "coordinators are told."),
+                                    reason=turn.unrouted)
+        # The summary and the flow's last words, as the one message that stays.
+        last = [m.text for m in plan.outgoing if not m.prompt]
+        await self.sender.send(chat, "\n\n".join([text, *last]))
+
+
+@dataclass
+class _Plan:
+    """What the bookkeeping decided inside the step's transaction, for the replies after."""
+
+    lang: str = "en"
+    outgoing: list[Outgoing] = field(default_factory=list)
+    in_place: bool = False
+    delete: list[int] = field(default_factory=list)
+    host: dict[str, Any] = field(default_factory=dict)
 
 
 def _messages(host: dict[str, Any]) -> list[int]:

@@ -93,6 +93,21 @@ async def test_a_stranger_gets_one_neutral_reply_and_nothing_is_stored(
     assert p.services.storage.sessions.load(STRANGER) is None
 
 
+async def test_a_revoked_member_is_refused_once_the_staff_cache_lets_go(
+        product: Harness) -> None:
+    p = product
+    ticks = [0.0]
+    p.bot.channel.known.clock = lambda: ticks[0]
+    await p.text(REFERRER, "/new")
+    staff = p.services.storage.staff.by_telegram(REFERRER)
+    assert staff is not None
+    p.services.storage.staff.set_active(staff.id, False, p.clock.now())  # another process
+    ticks[0] += p.bot.channel.known.ttl
+    await p.choose(REFERRER, "pwsn")
+    assert p.texts_to(REFERRER)[-1] == "This is a private service for enrolled staff."
+    assert p.services.storage.sessions.load(REFERRER).state == "situation"  # type: ignore[union-attr]
+
+
 async def test_forged_and_stale_buttons_are_refused_politely(product: Harness) -> None:
     p = product
     await p.text(REFERRER, "/new")
