@@ -16,6 +16,7 @@ All times are timezone-aware UTC ``datetime`` values.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -244,5 +245,8 @@ class ChatLocks(Protocol):
 
     def try_acquire(self, chat_id: int) -> object:
         """The lock (what :meth:`release` needs) if the chat is free, else ``"busy"``."""
+
+    def bound(self, held: object) -> AbstractContextManager[None]:
+        """While inside, this task's database work runs where the lock is held."""
 
     def release(self, held: object) -> None: ...

@@ -2,13 +2,17 @@
 when several bot processes share the database.
 
 PostgreSQL: a session-level advisory lock on the chat id, held on a connection of its own
-for the whole handling of one update. SQLite: every write transaction already takes the
-database's single write lock (``BEGIN IMMEDIATE``), and processes sharing a SQLite file
-share one machine; the in-process lock of the channel does the rest.
+for the whole handling of one update; the update's transactions run on that same connection
+(:meth:`SqlChatLocks.bound`), so one update costs one connection checkout.
+
+SQLite: every write transaction already takes the database's single write lock (``BEGIN
+IMMEDIATE``), and processes sharing a SQLite file share one machine; the in-process lock of
+the channel does the rest.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -47,6 +51,10 @@ class SqlChatLocks:
             connection.close()
             return BUSY
         return connection
+
+    def bound(self, held: Any) -> AbstractContextManager[None]:
+        """While inside, the database work of this task runs on the lock's connection."""
+        return self._context.bound(held if isinstance(held, Connection) else None)
 
     def release(self, held: Any) -> None:
         if not isinstance(held, Connection):

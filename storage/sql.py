@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import Engine, Table
+from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -44,6 +44,26 @@ class Context:
             engine.execution_options(**{READ_ONLY: True}))
         self.dialect = engine.dialect.name
         self._unit: ContextVar[Session | None] = ContextVar(f"unit_{id(self)}", default=None)
+        self._bound: ContextVar[Connection | None] = ContextVar(f"bound_{id(self)}",
+                                                                default=None)
+
+    @contextmanager
+    def bound(self, connection: Connection | None) -> Iterator[None]:
+        """Inside, every session of this task (and of the threads it hands work to, which
+        copy its context) runs on ``connection``: the one holding the chat's lock, so an
+        update checks out one pooled connection instead of one per transaction."""
+        if connection is None:
+            yield
+            return
+        token = self._bound.set(connection)
+        try:
+            yield
+        finally:
+            self._bound.reset(token)
+
+    def _session(self, maker: sessionmaker[Session]) -> Session:
+        connection = self._bound.get()
+        return maker() if connection is None else maker(bind=connection)
 
     @contextmanager
     def unit(self) -> Iterator[Session]:
@@ -52,7 +72,7 @@ class Context:
         if current is not None:
             yield current
             return
-        with self.write.begin() as db:
+        with self._session(self.write) as db, db.begin():
             token = self._unit.set(db)
             try:
                 yield db
@@ -67,7 +87,7 @@ class Context:
     def writing(self) -> Iterator[Session]:
         current = self._unit.get()
         if current is None:
-            with self.write.begin() as db:
+            with self._session(self.write) as db, db.begin():
                 yield db
             return
         yield current
@@ -77,7 +97,7 @@ class Context:
     def reading(self) -> Iterator[Session]:
         current = self._unit.get()
         if current is None:
-            with self.read() as db:
+            with self._session(self.read) as db:
                 yield db
             return
         yield current

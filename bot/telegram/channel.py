@@ -90,7 +90,8 @@ class Channel:
         assert inc.chat_id is not None
         held = await self._acquire(inc.chat_id) if self.chat_locks.shared else None
         try:
-            await self._route(inc)
+            with self.chat_locks.bound(held):
+                await self._route(inc)
         except Duplicate:
             log.info("duplicate_update")
         except Unreachable:
