@@ -23,6 +23,9 @@ _SAVE = text(
     "VALUES (:chat_id, :state, :at, :at) "
     "ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, "
     "updated_at = excluded.updated_at").bindparams(bindparam("at", type_=UTCDateTime()))
+_LOAD = select(Conversation.state).where(Conversation.chat_id == bindparam("chat_id"))
+#: Inside a unit the row stays locked until the unit ends (PostgreSQL; SQLite ignores it).
+_LOAD_LOCKED = _LOAD.with_for_update()
 
 
 class SqlSessionStore:
@@ -33,11 +36,9 @@ class SqlSessionStore:
         """Inside a unit of work the row stays locked until the unit ends, so two workers
         given updates of the same chat take turns instead of overwriting each other (on
         SQLite the unit's ``BEGIN IMMEDIATE`` already serialises them)."""
-        query = select(Conversation.state).where(Conversation.chat_id == chat_id)
-        if self._context.in_unit:
-            query = query.with_for_update()
+        query = _LOAD_LOCKED if self._context.in_unit else _LOAD
         with self._context.reading() as db:
-            token = db.scalar(query)
+            token = db.connection().execute(query, {"chat_id": chat_id}).scalar()
         if token is None:
             return None
         return Session.from_json(self._context.cipher.decrypt(token))
@@ -45,7 +46,7 @@ class SqlSessionStore:
     def save(self, chat_id: int, session: Session, at: datetime) -> None:
         token = self._context.cipher.encrypt(session.to_json())
         with self._context.writing() as db:
-            db.execute(_SAVE, {"chat_id": chat_id, "state": token, "at": at})
+            db.connection().execute(_SAVE, {"chat_id": chat_id, "state": token, "at": at})
 
     def delete(self, chat_id: int) -> None:
         with self._context.writing() as db:

@@ -30,8 +30,8 @@ class SqlUpdateLedger:
 
     def first_time(self, update_id: int, at: datetime) -> bool:
         with self._context.writing() as db:
-            return db.execute(_FIRST_TIME, {"update_id": update_id, "at": at}).first() \
-                is not None
+            done = db.connection().execute(_FIRST_TIME, {"update_id": update_id, "at": at})
+            return done.first() is not None
 
     def seen(self, update_id: int) -> bool:
         with self._context.reading() as db:
