@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from bot.casecode import parse
@@ -26,6 +26,9 @@ from storage.sql import Context, rowcount
 
 #: How long a claim holds before another worker may take the reminder over.
 LEASE = timedelta(minutes=10)
+#: Prebuilt, so they compile once: scheduling runs inside every referral's submission.
+_SCHEDULE = insert(ReminderRow).returning(ReminderRow.id)
+_REFERRAL_ID = select(Referral.id).where(Referral.code == bindparam("code"))
 
 
 class SqlReminderQueue:
@@ -37,10 +40,9 @@ class SqlReminderQueue:
                  agency: str | None = None) -> int:
         with self._context.writing() as db:
             referral_id = _referral_id(db, code) if code is not None else None
-            row = ReminderRow(kind=kind, due_at=due_at, referral_id=referral_id, agency=agency)
-            db.add(row)
-            db.flush()
-            return row.id
+            return int(db.connection().execute(_SCHEDULE, {
+                "kind": kind, "due_at": due_at, "referral_id": referral_id,
+                "agency": agency}).scalar_one())
 
     def claim_due(self, worker: str, now: datetime, limit: int = 50) -> list[Reminder]:
         with self._context.writing() as db:
@@ -102,7 +104,7 @@ def cancel(db: DbSession, referral_id: int, kinds: Sequence[str] | None = None) 
 
 def _referral_id(db: DbSession, code: str) -> int:
     canonical = parse(code)
-    found = db.scalar(select(Referral.id).where(Referral.code == canonical))
+    found = db.connection().execute(_REFERRAL_ID, {"code": canonical}).scalar()
     if found is None:
         raise NotFound(f"no referral with case code {canonical}")
     return found
