@@ -26,9 +26,8 @@ loopback server and the driver), and the product's PostgreSQL transactions per u
 States the machine first. Every wait is bounded; the whole run takes about two minutes on
 2 cores. Figures move with whatever else the machine runs meanwhile.
 
-The default window (6) is what the product sustains today: with 15 or more updates
-in hand one process starves its connection pool (``--window 0`` shows it; see
-``POOL_BUG`` in the test).
+The default window (6) paces the driver like people slower than the bot; ``--window 0``
+sends every ready update at once (200 at the start).
 """
 
 from __future__ import annotations
