@@ -17,9 +17,8 @@ COPY locales ./locales
 RUN mkdir -p /app/var && chown intake /app/var
 USER intake
 EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; \
-sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/healthz').status == 200 else 1)" \
-    || exit 1
+# No HEALTHCHECK here: only webhook mode serves /healthz (docker-compose.yml checks it there);
+# a polling bot has no port to probe.
 # `intake run` applies pending migrations before it starts.
 ENTRYPOINT ["intake"]
 CMD ["run"]
