@@ -1,9 +1,12 @@
-"""A database outage: the referrer is told clearly, and nothing is lost once it returns."""
+"""A database outage: the referrer is told clearly, the worker keeps trying, and nothing is
+lost once the database returns."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,8 +19,7 @@ from tests.storage.conftest import without_postgres
 from tests.storage.postgres import PostgresServer, Unavailable, find_bindir
 from tests.telegram.fakeapi import FakeBotAPI
 from tests.telegram.harness import START, Harness, settings_for
-
-REFERRER = 501
+from tests.telegram.test_end_to_end import FOCAL, REFERRER, complete_intake
 
 
 @pytest.fixture
@@ -62,5 +64,50 @@ async def test_an_outage_gives_a_clear_message_and_the_intake_resumes(
         assert session is not None and session.state == "person_language"
         assert session.answers == {"hub": "gaziantep", "situation": "pwsn"}
     finally:
+        await bot.application.shutdown()
+        services.storage.close()
+
+
+async def _until(condition: Callable[[], object], seconds: float = 60.0) -> None:
+    """Poll a condition; the bound is generous, so only a real failure trips it."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition never came true"
+        await asyncio.sleep(0.05)
+
+
+async def test_the_worker_outlives_an_outage_and_delivers_the_card_once_it_returns(
+        server: PostgresServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    settings = dataclasses.replace(settings_for(tmp_path),
+                                   database_url=server.create_database("worker_outage"))
+    clock = FixedClock(START)
+    services = build_services(settings, clock=clock)
+    upgrade(services.storage.engine)
+    api = FakeBotAPI()
+    bot = build_bot(services, request=api, run_worker=False)
+    await bot.application.initialize()
+    product = Harness(services, bot, api, clock)
+    stop = asyncio.Event()
+    try:
+        product.enrol(REFERRER, "referrer")
+        product.enrol(FOCAL, "focal_point", agency="example_health")
+        code = await complete_intake(product)  # the card waits in the outbox
+
+        server.pause()
+        with caplog.at_level(logging.ERROR, logger="intake.worker"):
+            worker = asyncio.create_task(bot.worker.run(0.05, stop))
+            await _until(lambda: [r for r in caplog.records
+                                  if r.getMessage() == "worker_tick_failed"])
+        assert not api.sent("sendMessage", FOCAL)
+
+        server.resume()
+        await _until(lambda: api.sent("sendMessage", FOCAL))
+        await asyncio.sleep(0.3)  # a few more rounds: nothing is sent twice
+        stop.set()
+        await worker
+        cards = api.sent("sendMessage", FOCAL)
+        assert len(cards) == 1 and code in str(cards[0].params["text"])
+    finally:
+        stop.set()
         await bot.application.shutdown()
         services.storage.close()
