@@ -90,6 +90,15 @@ class Engine:
             session = self._move(ctx, session, label)
         return Step(session, ctx.events)
 
+    def show(self, session: Session, today: date | None = None) -> Step:
+        """The waiting question as it stands, changing nothing: for a screen that lost it
+        (a reply that never arrived)."""
+        flow = self.library.revision(session.flow_id, session.revision)
+        ctx = self._ctx(flow, today)
+        if not session.ended:
+            self._show(ctx, session)
+        return Step(session, ctx.events)
+
     # -- moving --------------------------------------------------------------------------
     def _move(self, ctx: Ctx, session: Session, label: str) -> Session:
         for _ in range(MAX_AUTOMATIC_MOVES):

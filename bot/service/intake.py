@@ -88,6 +88,10 @@ class IntakeDesk:
     def current(self, chat_id: int) -> Session | None:
         return self.sessions.load(chat_id)
 
+    def show(self, session: Session) -> list[Event]:
+        """The session's waiting question again; pure, nothing is stored."""
+        return list(self.engine.show(session, self.clock.now().date()).events)
+
     def handle(self, chat_id: int, staff: Staff, given: Input, *,
                update_id: int | None = None, accept: Accept | None = None,
                bookkeep: Bookkeep | None = None) -> Turn:

@@ -146,6 +146,8 @@ class ReferrerChat:
             if inc.kind == "button":
                 lang = turn.session.referrer_lang if turn.session else staff.language
                 await self._out_of_date(inc, lang)
+                if turn.session is not None:
+                    await self._show_again(inc, turn.session)
             else:
                 await self.sender.send(chat, self._ui(staff.language, N_(
                     "No intake is open. Send /new to start one.")))
@@ -165,6 +167,18 @@ class ReferrerChat:
         if prompt_id:
             await self.sender.strip_buttons(chat, prompt_id)
         await self._send(chat, plan.outgoing, host)
+
+    async def _show_again(self, inc: Incoming, session: Session) -> None:
+        """A stale press on the current question's own message means the screen shows an
+        older state of it (a double tap, or a reply lost when the bot stopped between saving
+        a step and sending it): put the question as it stands back on that message."""
+        host = session.host
+        if inc.chat_id is None or inc.message_id is None or host.get("prompt") != inc.message_id:
+            return
+        outgoing = self._renderer(session.referrer_lang, host).render(self.desk.show(session))
+        if len(outgoing) == 1 and outgoing[0].prompt:
+            await self.sender.edit(inc.chat_id, inc.message_id, outgoing[0].text,
+                                   outgoing[0].rows)
 
     async def _send(self, chat: int, outgoing: list[Outgoing], host: dict[str, Any]) -> None:
         """Send new messages and remember their ids, so they can be deleted at the end."""

@@ -37,6 +37,15 @@ def test_a_step_never_changes_the_session_it_was_given(engine: Engine) -> None:
     assert session.to_json() == frozen
 
 
+def test_show_repeats_the_waiting_question_and_changes_nothing(engine: Engine) -> None:
+    session, events = run(engine, [Choice("pwsn"), Choice("gaziantep"), Choice("en"),
+                                   Choices(("disability",))])
+    frozen = session.to_json()
+    shown = engine.show(session, TODAY)
+    assert shown.session.to_json() == frozen == session.to_json()
+    assert last_prompt(list(shown.events)) == last_prompt(events)
+
+
 def test_a_session_survives_json_midway_and_continues_the_same(engine: Engine) -> None:
     session, _ = run(engine, TO_PWSN + CONSENT_YES[:3])
     restored = Session.from_json(session.to_json())

@@ -121,6 +121,24 @@ async def test_forged_and_stale_buttons_are_refused_politely(product: Harness) -
     assert p.services.storage.sessions.load(REFERRER).state == "hub"  # type: ignore[union-attr]
 
 
+async def test_a_question_lost_from_the_screen_comes_back_when_its_old_buttons_are_pressed(
+        product: Harness) -> None:
+    p = product
+    await p.text(REFERRER, "/new")
+    message_id, buttons = p.last_keyboard(REFERRER)
+    first = next(data for _, data in buttons if p.codec.decode(data).value == "pwsn")
+    await p.press(REFERRER, first, message_id)  # answered; the hub question takes its place
+    edits = len(p.api.sent("editMessageText", REFERRER))
+    # As if that edit had been lost (the bot stopped after saving the step): the screen
+    # still shows the first question, and the person presses one of its buttons again.
+    await p.press(REFERRER, first, message_id)
+    assert p.answers()[-1] == "This button is out of date. Use the latest question."
+    again = p.api.sent("editMessageText", REFERRER)[edits:]
+    assert [int(c.params["message_id"]) for c in again] == [message_id]
+    await p.choose(REFERRER, "gaziantep")  # a button of the question put back
+    assert p.services.storage.sessions.load(REFERRER).state == "person_language"  # type: ignore[union-attr]
+
+
 async def test_a_redelivered_update_changes_nothing(product: Harness) -> None:
     p = product
     await p.text(REFERRER, "/new", update_id=5000)
