@@ -82,6 +82,10 @@ class Channel:
             # Every change is transactional, so nothing half-done stays behind: the person
             # only has to send the same thing again once the database is back.
             log.error("database_unavailable")
+            if inc.kind == "text" and inc.message_id is not None:
+                # What was typed could not be stored, and may be personal: it does not stay
+                # in the chat either way (the person sends it again).
+                await self.sender.delete(inc.chat_id, [inc.message_id])
             await self.sender.send(inc.chat_id, self.texts.gettext(
                 inc.language or "en", N_("The service cannot reach its database right now. "
                                          "Nothing was lost: please try again in a minute.")))

@@ -58,6 +58,10 @@ async def test_an_outage_gives_a_clear_message_and_the_intake_resumes(
             "The service cannot reach its database right now. Nothing was lost: please try "
             "again in a minute.")
 
+        typed = await product.text(REFERRER, "Amira, +90 555 000 0000")
+        deleted = [c.params["message_ids"] for c in api.sent("deleteMessages", REFERRER)]
+        assert [10_000 + typed] in [[int(i) for i in ids] for ids in deleted]
+
         server.resume()
         await product.press(REFERRER, hub, message_id)
         session = services.storage.sessions.load(REFERRER)
