@@ -19,6 +19,43 @@ What is counted, and why:
 No case code, no referral id, no envelope or contact details leave this module; the month
 is bucketed and the medians taken in Python, so SQLite and PostgreSQL give the same figures
 whatever the database session's time zone.
+
+Small counts (``protect``). Even without a case code, "1 referral of a girl with a disability
+in hub X this month" can point at a person in a small hub, so nothing leaves the report
+without passing through ``protect``, which applies this rule for a threshold k
+(``--min-count``, default 5):
+
+1. Primary suppression: every count from 1 to k-1 is shown as ``<k``. A zero stays a zero
+   (a count-table row is printed only when its count is above zero).
+2. No total over a hidden count: a total is withheld (``x``) whenever one of the counts it
+   adds up is hidden; the number of referrals counted, the total of the count table, is then
+   given as the range the visible rows imply (each hidden row is 1 to k-1), which tells a
+   reader nothing the rows do not. The acknowledgement table's "all agencies" row is
+   withheld column by column: a column total is shown only if no agency's count in that
+   column is hidden.
+3. No ratio over a hidden count: a share in time is withheld when its numerator (in time) or
+   denominator (decided) is hidden, or withheld, since the share and the other figure would
+   give it back.
+4. A median of fewer than k acknowledgements is withheld: the median of one is that
+   referral's own time.
+5. The number left out (no statistics consent) is a count like any other: ``<k`` if small.
+
+Why withhold totals rather than suppress a second cell: the count table has no row or column
+margins, only the grand total, so withholding that one number keeps every count of k or
+more visible; and "suppress the next smallest cell" still leaks to a reader who knows the
+rule (the second cell is at least k and at most the smallest visible one; two hidden 1s
+are given away by a difference of 2). With no published total over them, each hidden count
+can be anything from 1 to k-1 whatever the visible figures, which the tests check by
+enumerating every assignment.
+
+k = 2 is refused: a count above 0 and below 2 is 1, so ``<2`` would hide nothing while
+looking protected. k = 1 hides nothing, on purpose, for readers allowed to see case data.
+
+What the rule does not cover, and ``docs/report.md`` tells whoever shares a report: reports
+run with different ``--hub`` or ``--since`` filters can be subtracted from one another; and
+the two tables count the same referrals along different lines (agency against hub and case
+type, acknowledged against current status), which a reader who knows which agency serves
+which hub can sometimes match up.
 """
 
 from __future__ import annotations
@@ -41,6 +78,8 @@ NO_HUB = "unknown"
 UNRATED = "unrated"
 NO_AGENCY = "unknown"
 SECONDS_PER_HOUR = 3600.0
+MIN_COUNT = 5  # the usual humanitarian threshold: counts of 1 to 4 are hidden
+WITHHELD = "x"  # a figure not shown because a hidden count could be worked out from it
 
 
 @dataclass(frozen=True, order=True)
@@ -171,3 +210,127 @@ def _acknowledgement(agency: str, facts: list[_Facts], now: datetime) -> Acknowl
             decided += 1  # the deadline passed while the referral waited
     return AcknowledgementRow(agency, len(hours),
                               statistics.median(hours) if hours else None, in_time, decided)
+
+
+@dataclass(frozen=True)
+class ShownCountRow:
+    """A count-table row as it may be published: ``referrals`` is "7" or "<5"."""
+
+    month: str
+    hub: str
+    case_type: str
+    risk: str
+    status: str
+    referrals: str
+
+
+@dataclass(frozen=True)
+class ShownAcknowledgementRow:
+    """An acknowledgement row as it may be published. Counts are "7", "0", "<5" or, in the
+    total row only, "x"; the median and the share are a number, ``None`` where there is
+    nothing to give (no acknowledgement, nothing decided), or the mark "x"."""
+
+    agency: str
+    acknowledged: str
+    median_hours: float | str | None
+    in_time: str
+    decided: str
+    share_in_time: float | str | None
+
+
+@dataclass(frozen=True)
+class ProtectedReport:
+    """The report with small counts hidden: the only thing the command may print, so that
+    no writer can show an unprotected figure by mistake (the writers take only this)."""
+
+    min_count: int
+    counts: list[ShownCountRow]
+    acknowledgement: list[ShownAcknowledgementRow]
+    total: ShownAcknowledgementRow
+    counted: tuple[int, int]  # (n, n) when exact, else the range the visible rows imply
+    left_out: str  # "3", "0" or "<5"
+
+    @property
+    def any_counted(self) -> bool:
+        """Whether any referral was counted (the upper end of a range is never 0 when one
+        was)."""
+        return self.counted[1] > 0
+
+    @property
+    def small(self) -> str:
+        """The mark of a hidden count: "<5"."""
+        return f"<{self.min_count}"
+
+
+def check_min_count(min_count: int) -> None:
+    """Refuse a threshold that protects nothing or pretends to: below 1 is meaningless, and
+    2 would show every 1 as "<2", which still says 1."""
+    if min_count < 1:
+        raise ValueError(f"the minimum count must be 1 or more (1 hides nothing), "
+                         f"not {min_count}")
+    if min_count == 2:
+        raise ValueError("a minimum count of 2 would hide nothing (a count above 0 and below "
+                         "2 can only be 1): use 1 to show every count, or 3 or more")
+
+
+def protect(report: Report, min_count: int = MIN_COUNT) -> ProtectedReport:
+    """The report as it may be shown: small counts hidden, and every total, share and
+    median that could give one back withheld (the rule is in the module docstring)."""
+    check_min_count(min_count)
+    counts = [ShownCountRow(row.month, row.hub, row.case_type, row.risk, row.status,
+                            _count(row.referrals, min_count)) for row in report.counts]
+    hidden = [row.referrals for row in report.counts if _small(row.referrals, min_count)]
+    if hidden:
+        visible = report.counted - sum(hidden)
+        counted = (visible + len(hidden), visible + len(hidden) * (min_count - 1))
+    else:
+        counted = (report.counted, report.counted)
+    return ProtectedReport(
+        min_count, counts,
+        [_agency_row(row, min_count) for row in report.acknowledgement],
+        _total_row(report.total, report.acknowledgement, min_count), counted,
+        _count(report.left_out, min_count))
+
+
+def _small(count: int, min_count: int) -> bool:
+    return 0 < count < min_count
+
+
+def _count(count: int, min_count: int) -> str:
+    return f"<{min_count}" if _small(count, min_count) else str(count)
+
+
+def _median(row: AcknowledgementRow, min_count: int) -> float | str | None:
+    return WITHHELD if _small(row.acknowledged, min_count) else row.median_hours
+
+
+def _share(row: AcknowledgementRow, in_time: str, decided: str) -> float | str | None:
+    """The share, unless its numerator or denominator is not shown exactly."""
+    if not (in_time.isdigit() and decided.isdigit()):
+        return WITHHELD
+    return row.share_in_time
+
+
+def _agency_row(row: AcknowledgementRow, min_count: int) -> ShownAcknowledgementRow:
+    in_time, decided = _count(row.in_time, min_count), _count(row.decided, min_count)
+    return ShownAcknowledgementRow(row.agency, _count(row.acknowledged, min_count),
+                                   _median(row, min_count), in_time, decided,
+                                   _share(row, in_time, decided))
+
+
+def _total_row(total: AcknowledgementRow, rows: list[AcknowledgementRow],
+               min_count: int) -> ShownAcknowledgementRow:
+    """Each column total is withheld if one of the agency counts it adds up is hidden: the
+    total minus the visible counts would give the hidden one back (or, for two hidden 1s,
+    both of them)."""
+
+    def column(value: int, parts: Iterable[int]) -> str:
+        if any(_small(part, min_count) for part in parts):
+            return WITHHELD
+        return _count(value, min_count)
+
+    in_time = column(total.in_time, (row.in_time for row in rows))
+    decided = column(total.decided, (row.decided for row in rows))
+    return ShownAcknowledgementRow(
+        total.agency, column(total.acknowledged, (row.acknowledged for row in rows)),
+        _median(total, min_count), in_time, decided, _share(total, in_time, decided))
