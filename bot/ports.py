@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from bot.engine.events import ConsentRecorded, ReferralRequested
@@ -149,8 +149,9 @@ class ReferralStore(Protocol):
 
     def erase(self, code: str, *, at: datetime, actor: str) -> bool:
         """Erase the referral's personal data now (consent withdrawn): it is marked erased,
-        its reminders dropped, a notice queued to its agency and an audit entry written.
-        False if it was already erased."""
+        its reminders dropped, a notice queued to its agency and an audit entry written; the
+        referrer's conversation, if still open with answers it shared, is deleted too
+        (``storage.retention.erase``). False if it was already erased."""
 
     def events(self, code: str) -> list[StatusEvent]: ...
 
@@ -226,6 +227,27 @@ class StaffStore(Protocol):
 
     def set_unreachable(self, staff_id: int, unreachable: bool) -> None:
         """Telegram answered ``Forbidden``: the person blocked the bot."""
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    """What a retention purge erased (or, in a dry run, would erase): counts only."""
+
+    referrals: int
+    conversations: int
+    update_ids: int
+    dry_run: bool = False
+
+
+class Retention(Protocol):
+    """The retention purge, claimed so that of several processes one runs it per period."""
+
+    def purge_due(self, worker: str, now: datetime, *, every: timedelta,
+                  older_than: timedelta, idle: timedelta) -> PurgeReport | None:
+        """Purge (personal data of referrals closed over ``older_than`` ago, conversations
+        idle over ``idle``, old update ids) unless some process did within ``every`` or is
+        doing it now: then None. The claim commits with the purge, so a purge that fails
+        is due again at once."""
 
 
 class UpdateLedger(Protocol):

@@ -24,6 +24,9 @@ DEFAULT_IDLE_MINUTES = 30
 DEFAULT_BOT_API = "https://api.telegram.org"
 DEFAULT_REVEAL_SECONDS = 120
 DEFAULT_WORKER_SECONDS = 15
+#: The worker loop purges once a day; 0 turns it off (the operator runs ``intake purge``).
+DEFAULT_PURGE_HOURS = 24
+PURGE_HOURS = "INTAKE_PURGE_HOURS"
 
 
 class SettingsError(ValueError):
@@ -52,6 +55,8 @@ class Settings:
     callback_key: str | None = field(default=None, repr=False)
     reveal_seconds: int = DEFAULT_REVEAL_SECONDS
     worker_seconds: int = DEFAULT_WORKER_SECONDS
+    #: Hours between the retention purges the bot runs itself; 0: never (cron runs it).
+    purge_hours: int = DEFAULT_PURGE_HOURS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -79,6 +84,7 @@ class Settings:
             callback_key=env.get("INTAKE_CALLBACK_KEY") or None,
             reveal_seconds=_positive_int(env, "INTAKE_REVEAL_SECONDS", DEFAULT_REVEAL_SECONDS),
             worker_seconds=_positive_int(env, "INTAKE_WORKER_SECONDS", DEFAULT_WORKER_SECONDS),
+            purge_hours=_purge_hours(env),
         )
 
 
@@ -98,16 +104,29 @@ def _keys(env: Mapping[str, str]) -> tuple[tuple[str, ...], str]:
     return keys, f"INTAKE_KEYS_FILE ({path})"
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or not raw.strip():
         return default
     try:
-        value = int(raw)
+        return int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _whole_number(env, name, default)
     if value <= 0:
         raise SettingsError(f"{name} must be greater than zero, not {value}")
+    return value
+
+
+def _purge_hours(env: Mapping[str, str]) -> int:
+    """Zero is a choice here, not a mistake: the operator purges by cron instead."""
+    value = _whole_number(env, PURGE_HOURS, DEFAULT_PURGE_HOURS)
+    if value < 0:
+        raise SettingsError(f"{PURGE_HOURS} must be a number of hours, or 0 to leave the "
+                            f"purge to `intake purge` (cron), not {value}")
     return value
 
 

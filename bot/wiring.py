@@ -21,6 +21,7 @@ from bot.service.dispatch import Dispatcher
 from bot.service.intake import IntakeDesk
 from bot.service.invites import InviteDesk
 from bot.service.referrals import ReferralDesk
+from bot.service.retention import PurgeSchedule
 from bot.settings import Settings
 from storage.clock import SystemClock
 from storage.directory import SqlDirectoryStore
@@ -39,6 +40,7 @@ class Services:
     referrals: ReferralDesk
     dispatcher: Dispatcher
     invites: InviteDesk
+    purges: PurgeSchedule
 
     def callback_key(self) -> bytes:
         """The key that signs buttons: given, or derived from the index or first key."""
@@ -77,5 +79,10 @@ def build_services(settings: Settings, storage: Storage | None = None,
     dispatcher = Dispatcher(storage.referrals, storage.reminders, storage.staff, storage.audit,
                             directory, clock, storage.unit)
     invites = InviteDesk(storage.invites, storage.staff, storage.audit, clock, storage.unit)
+    purges = PurgeSchedule(
+        storage.retention, clock,
+        timedelta(hours=settings.purge_hours) if settings.purge_hours else None,
+        older_than=timedelta(days=settings.retention_days),
+        idle=timedelta(minutes=settings.idle_minutes))
     return Services(settings, storage, engine, directory, texts, clock, intake, referrals,
-                    dispatcher, invites)
+                    dispatcher, invites, purges)

@@ -2,13 +2,18 @@
 
 Two ways personal data leaves the database:
 
-* **Purge** (``intake purge``, run daily): the envelope, contact details and free-text
-  reasons of referrals closed more than the retention period ago (default 90 days), every
-  conversation idle longer than the idle time (default 30 minutes: the person is no longer
-  beside the referrer), and Telegram update ids past the retry window.
+* **Purge** (daily, by the bot or ``intake purge``): the envelope, contact details and
+  free-text reasons of referrals closed more than the retention period ago (default 90
+  days), every conversation idle longer than the idle time (default 30 minutes: the person
+  is no longer beside the referrer), and Telegram update ids past the retry window.
 * **Erasure** (``intake erase CODE``): the person withdrew consent. The referral is marked
   erased at once, whatever its status, its unsent reminders are dropped, and a notice is
-  queued for the receiving agency so it erases its own copy too.
+  queued for the receiving agency so it erases its own copy too. If the referrer's
+  conversation is still open and still holds answers the referral shared, it goes too
+  (see :func:`erase` for the rule).
+
+The bot runs the purge itself (:class:`SqlRetention`, from the worker loop), once per
+``INTAKE_PURGE_HOURS`` across all its processes; ``intake purge`` stays for cron.
 
 What survives is what statistics need and what identifies no one: case code, hub, case
 type, risk, status trail with agencies and times, consent scopes and the audit log.
@@ -23,7 +28,8 @@ from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from bot.casecode import parse
-from bot.ports import ERASED, NotFound
+from bot.ports import ERASED, NotFound, PurgeReport
+from storage import jobs
 from storage.models import (
     AuditEntry,
     ConsentRecord,
@@ -34,20 +40,16 @@ from storage.models import (
     Reminder,
 )
 from storage.reminders import cancel
+from storage.sessions import SqlSessionStore
 from storage.sql import Context
+from storage.staff import SqlStaffStore
 
 #: Telegram gives up redelivering an update after 24 hours; keep ids a little longer.
 UPDATE_ID_RETENTION = timedelta(days=2)
 ERASURE_NOTICE = "erasure_notice"
 PURGE_ACTOR = "purge"
-
-
-@dataclass(frozen=True)
-class PurgeReport:
-    referrals: int
-    conversations: int
-    update_ids: int
-    dry_run: bool
+#: The row of ``scheduled_jobs`` that the bot's processes claim to purge.
+PURGE_JOB = "retention_purge"
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,28 @@ class Erasure:
     code: str
     already: bool
     notice_to: str | None
+    #: The referrer's open conversation still held answers this referral shared: deleted.
+    conversation: bool = False
+
+
+class SqlRetention:
+    """``bot.ports.Retention``: the purge, run by one process per period (``storage.jobs``).
+
+    The claim and the purge are one transaction. A process that finds the job not due pays
+    one read; one that finds another purging skips the locked row and goes on.
+    """
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+
+    def purge_due(self, worker: str, now: datetime, *, every: timedelta,
+                  older_than: timedelta, idle: timedelta) -> PurgeReport | None:
+        if not jobs.due(self._context, PURGE_JOB, now, every):
+            return None
+        with self._context.unit() as db:
+            if not jobs.claim(db, PURGE_JOB, worker, now, every):
+                return None
+            return purge(self._context, now, older_than=older_than, idle=idle)
 
 
 def purge(context: Context, now: datetime, *, older_than: timedelta, idle: timedelta,
@@ -80,9 +104,26 @@ def purge(context: Context, now: datetime, *, older_than: timedelta, idle: timed
 
 
 def erase(context: Context, code: str, *, at: datetime, actor: str) -> Erasure:
-    """Erase one referral's personal data because consent was withdrawn."""
+    """Erase one referral's personal data because consent was withdrawn.
+
+    **The open conversation.** The shipped flows end the conversation at the refer node, and
+    an ended conversation is deleted in the transaction that stores the referral. But flows
+    are coordinators' data, and the checker lets a flow go on after a refer node: an urgent
+    screen that refers, then returns to the intake. That conversation, still open, holds the
+    answers the referral shared (and more), so erasing the referral must erase it too.
+
+    The rule: the referrer's open conversation is the one of their private chat (chat id =
+    their Telegram id; the bot serves staff only in private chats, one conversation per
+    chat). Each refer node the conversation passed counted one in ``Session.referred``, and
+    each made one referral, in the same transaction. A chat holds one conversation at a
+    time and its updates are handled one after another, so a conversation's referrals are
+    exactly the referrer's last ``referred`` referrals (by id, which grows with insertion).
+    The conversation is deleted, and the deletion audited as ``erase_conversation``, if and
+    only if the erased referral is among them. A conversation that made no referral, or
+    one started after this referral's (``/new`` begins again at zero), is left alone.
+    """
     canonical = parse(code)
-    with context.writing() as db:
+    with context.unit() as db:  # a unit: the session and staff stores below join it
         row = db.scalar(select(Referral).where(Referral.code == canonical).with_for_update())
         if row is None:
             raise NotFound(f"no referral with case code {canonical}")
@@ -103,7 +144,30 @@ def erase(context: Context, code: str, *, at: datetime, actor: str) -> Erasure:
             db.add(Reminder(referral_id=row.id, kind=ERASURE_NOTICE, agency=row.agency,
                             due_at=at))
         db.add(AuditEntry(at=at, actor=actor, action="erase", referral_code=canonical))
-        return Erasure(canonical, False, row.agency)
+        sessions = SqlSessionStore(context)
+        chat_id = _open_conversation(context, db, sessions, row)
+        if chat_id is not None:
+            sessions.delete(chat_id)
+            db.add(AuditEntry(at=at, actor=actor, action="erase_conversation",
+                              referral_code=canonical))
+        return Erasure(canonical, False, row.agency, chat_id is not None)
+
+
+def _open_conversation(context: Context, db: DbSession, sessions: SqlSessionStore,
+                       referral: Referral) -> int | None:
+    """The chat id of the referrer's open conversation if it made ``referral`` (the rule is
+    in :func:`erase`); else None. Loaded inside the erasure's unit, the conversation stays
+    locked until it commits, and a step of that chat in flight is waited for first, so the
+    referrals counted below include any it made."""
+    if referral.referrer_id is None:  # the staff member was deleted
+        return None
+    chat_id = SqlStaffStore(context).telegram_id(referral.referrer_id)
+    session = sessions.load(chat_id)
+    if session is None or session.referred <= 0:
+        return None
+    latest = db.scalars(select(Referral.id).where(Referral.referrer_id == referral.referrer_id)
+                        .order_by(Referral.id.desc()).limit(session.referred))
+    return chat_id if referral.id in set(latest) else None
 
 
 def _expired_referrals(closed_before: datetime) -> tuple[ColumnElement[bool], ...]:

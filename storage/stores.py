@@ -15,6 +15,7 @@ from bot.ports import (
     AuditLog,
     ReferralStore,
     ReminderQueue,
+    Retention,
     SessionStore,
     StaffStore,
     UpdateLedger,
@@ -27,6 +28,7 @@ from storage.invites import SqlInviteStore
 from storage.locks import SqlChatLocks
 from storage.referrals import SqlReferralStore
 from storage.reminders import SqlReminderQueue
+from storage.retention import SqlRetention
 from storage.sessions import SqlSessionStore
 from storage.sql import Context
 from storage.staff import SqlStaffStore
@@ -44,13 +46,15 @@ class Storage:
     updates: SqlUpdateLedger
     invites: SqlInviteStore
     locks: SqlChatLocks
+    retention: SqlRetention
 
     @classmethod
     def on(cls, engine: Engine, cipher: Cipher) -> Storage:
         context = Context(engine, cipher)
         return cls(context, SqlSessionStore(context), SqlReferralStore(context),
                    SqlAuditLog(context), SqlReminderQueue(context), SqlStaffStore(context),
-                   SqlUpdateLedger(context), SqlInviteStore(context), SqlChatLocks(context))
+                   SqlUpdateLedger(context), SqlInviteStore(context), SqlChatLocks(context),
+                   SqlRetention(context))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Storage:
@@ -71,7 +75,7 @@ class Storage:
 
 
 def _conforms(storage: Storage) -> tuple[SessionStore, ReferralStore, AuditLog, ReminderQueue,
-                                         StaffStore, UpdateLedger]:
+                                         StaffStore, UpdateLedger, Retention]:
     """Never called: mypy checks here that each store satisfies its port."""
     return (storage.sessions, storage.referrals, storage.audit, storage.reminders,
-            storage.staff, storage.updates)
+            storage.staff, storage.updates, storage.retention)

@@ -15,7 +15,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Erase the personal data (envelope, contact details, free text) of "
         "referrals closed longer ago than the retention period, and delete conversations "
         "idle longer than the idle time. Case codes, hub, case type, risk and status stay, "
-        "so statistics survive. Run it daily.")
+        "so statistics survive. The bot runs this itself every INTAKE_PURGE_HOURS (default "
+        "24); with INTAKE_PURGE_HOURS=0, run it daily by cron.")
     purge.add_argument("--older-than-days", type=int, default=None, metavar="N",
                        help="retention of closed referrals (default: INTAKE_RETENTION_DAYS "
                        "or 90)")
@@ -30,7 +31,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "erase", help="erase one referral's personal data (consent withdrawn)",
         description="Erase a referral's personal data now because the person withdrew "
         "consent: the referral is marked erased, its reminders are dropped and a notice is "
-        "queued to the receiving agency.")
+        "queued to the receiving agency. If the referrer's intake is still in progress and "
+        "still holds answers this referral shared, it is erased too.")
     erase.add_argument("code", help="case code, for example K7Q-4MX-2PY")
     erase.add_argument("--actor", default="cli",
                        help="who asks, for the audit log (default: cli; e.g. staff:12)")
@@ -93,4 +95,7 @@ def run_erase(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{done.code} erased; erasure notice queued for agency {done.notice_to}")
     else:
         print(f"{done.code} erased; no agency had received it")
+    if done.conversation:
+        print("also erased: the referrer's intake still in progress, which held answers "
+              "this referral shared")
     return 0

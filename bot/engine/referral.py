@@ -58,7 +58,7 @@ def refer(ctx: Ctx, session: Session, node: ReferNode) -> Result:
         envelope={k: answers[k] for k in node.envelope if k in answers},
         contact={k: answers[k] for k in node.contact if k in answers},
     ))
-    return session, "next"
+    return session.with_(referred=session.referred + 1), "next"
 
 
 def end(ctx: Ctx, session: Session, node: EndNode) -> Session:
@@ -73,4 +73,4 @@ def finish(ctx: Ctx, session: Session, outcome: str, reason: str = "") -> Sessio
     if kept:
         return session.with_(outcome=outcome, node_state={}, retries=0)
     return session.with_(outcome=outcome, answers={}, consent=None, risk=None, node_state={},
-                         history=(), retries=0)
+                         history=(), retries=0, referred=0)

@@ -23,6 +23,11 @@ class Session:
     consent: dict[str, Any] | None = None
     risk: dict[str, Any] | None = None
     outcome: str | None = None
+    #: Referrals requested so far in this conversation. A flow may go on after a refer node
+    #: (an urgent referral from a screen that then returns to the intake), and the session
+    #: still holds the answers that referral shared; erasing one of the referrer's last
+    #: ``referred`` referrals therefore erases this conversation too (``storage.retention``).
+    referred: int = 0
     #: The channel's own bookkeeping (message ids, button step); the engine never reads it.
     host: dict[str, Any] = field(default_factory=dict)
 

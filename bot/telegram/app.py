@@ -61,7 +61,7 @@ def build_bot(services: Services, request: BaseRequest | None = None,
     channel = Channel(storage.staff, storage.updates, storage.audit, services.clock,
                       services.invites, referrer, focal, sender, services.texts, storage.locks)
     worker = Worker(services.dispatcher, services.intake, storage.staff, referrer, focal,
-                    sender, services.texts)
+                    sender, services.texts, purges=services.purges)
     running = Bot(application, channel, worker)
     application.add_handler(TypeHandler(Update, channel.on_update))
     application.add_error_handler(_on_error)

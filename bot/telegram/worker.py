@@ -1,5 +1,6 @@
 """The worker loop inside the bot process: deliver queued messages, run the escalation
-checks, close idle intakes. Safe in several processes: rows are claimed, not read."""
+checks, close idle intakes, purge personal data past its retention time (once per
+``INTAKE_PURGE_HOURS``). Safe in several processes: rows are claimed, not read."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ import socket
 from dataclasses import dataclass
 
 from bot.i18n.texts import N_, Texts
-from bot.ports import Staff, StaffStore
+from bot.ports import PurgeReport, Staff, StaffStore
 from bot.service import outbox
 from bot.service.dispatch import Delivery, Dispatcher
 from bot.service.intake import IntakeDesk
+from bot.service.retention import PurgeSchedule
 from bot.telegram.focal import STATUS_NAMES, FocalChat
 from bot.telegram.referrer import ReferrerChat
 from bot.telegram.sender import Sender, Unreachable
@@ -36,9 +38,12 @@ class Worker:
     sender: Sender
     texts: Texts
     name: str = ""
+    #: The retention purge on the bot's schedule; None: not this worker's job.
+    purges: PurgeSchedule | None = None
 
     async def tick(self) -> int:
-        """One round; returns how many messages were delivered."""
+        """One round; returns how many messages were delivered. The purge comes last, after
+        idle intakes were closed and their referrers told (the purge deletes silently)."""
         deliveries = await asyncio.to_thread(self.dispatcher.claim, self.name or worker_name())
         for delivery in deliveries:
             await self.deliver(delivery)
@@ -47,7 +52,20 @@ class Worker:
                 await self.referrer.expired(chat_id, session.referrer_lang, session.host)
             except Unreachable:
                 log.info("expired_unreachable")
+        await self.purge()
         return len(deliveries)
+
+    async def purge(self) -> PurgeReport | None:
+        """Run the retention purge if it is due (``bot.service.retention``): None when not.
+        Only the counts are logged."""
+        if self.purges is None:
+            return None
+        report = await asyncio.to_thread(self.purges.run_if_due, self.name or worker_name())
+        if report is not None:
+            log.info("retention_purged", extra={"referrals": report.referrals,
+                                                "conversations": report.conversations,
+                                                "update_ids": report.update_ids})
+        return report
 
     async def run(self, interval: float, stop: asyncio.Event) -> None:
         while not stop.is_set():

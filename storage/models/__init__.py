@@ -13,6 +13,7 @@ from storage.models.directory import (
     Service,
     StaffMember,
 )
+from storage.models.jobs import ScheduledJob
 from storage.models.referrals import (
     AuditEntry,
     ConsentRecord,
@@ -28,5 +29,5 @@ __all__ = [
     "NAMING_CONVENTION", "Agency", "AuditEntry", "Base", "BlindIndex", "ConsentRecord",
     "Conversation", "DeadlineRule", "DeadlineSettings", "EmergencyContact", "Encrypted",
     "FocalPoint", "Hub", "Invite", "ProcessedUpdate", "Referral", "ReferralEvent", "Reminder",
-    "Service", "StaffMember", "UTCDateTime", "metadata",
+    "ScheduledJob", "Service", "StaffMember", "UTCDateTime", "metadata",
 ]

@@ -1,19 +1,24 @@
-"""Retention and erasure: personal data goes, the counts stay."""
+"""Retention and erasure: personal data goes, the counts stay; the bot's own purge runs
+once per period whichever process asks; erasing a referral also erases the referrer's
+conversation still in progress if, and only if, that conversation made it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
 
 from bot.__main__ import main
-from bot.ports import CLOSED, ERASED, NotFound
+from bot.ports import CLOSED, ERASED, NotFound, PurgeReport
 from storage.crypto import Cipher, generate_key
 from storage.database import make_engine
+from storage.jobs import last_run
 from storage.models import ConsentRecord, Referral
-from storage.retention import ERASURE_NOTICE, erase, purge
+from storage.retention import ERASURE_NOTICE, PURGE_JOB, erase, purge
 from storage.stores import Storage
 from tests.storage.builders import consent, request, session
 from tests.storage.conftest import NOW, sqlite_url
@@ -177,3 +182,135 @@ def test_intake_erase_confirms_the_notice_and_rejects_a_mistyped_code(
     mistyped = code[:-1] + ("0" if code[-1] != "0" else "1")
     assert main(["erase", mistyped]) == 1
     assert "mistyped or swapped character" in capsys.readouterr().err
+
+
+# -- the bot's own purge schedule ------------------------------------------------------------
+
+def purge_due(storage: Storage, worker: str, at: datetime) -> PurgeReport | None:
+    return storage.retention.purge_due(worker, at, every=DAY, older_than=90 * DAY,
+                                       idle=timedelta(minutes=30))
+
+
+def test_the_scheduled_purge_runs_when_due_and_not_again_within_the_period(
+        storage: Storage) -> None:
+    first = closed_referral(storage, 91)
+    assert purge_due(storage, "host:1", NOW) == PurgeReport(1, 0, 0)
+    assert storage.referrals.reveal_contact(first) == {}
+    second = closed_referral(storage, 91)
+    assert purge_due(storage, "host:1", NOW + DAY - timedelta(seconds=1)) is None
+    assert storage.referrals.reveal_contact(second) != {}
+    assert purge_due(storage, "host:2", NOW + DAY) == PurgeReport(1, 0, 0)
+    assert last_run(storage.context, PURGE_JOB) == (NOW + DAY, "host:2")
+
+
+def test_two_processes_racing_for_the_scheduled_purge_purge_once(
+        storage: Storage, database: Engine, cipher: Cipher) -> None:
+    closed_referral(storage, 91)
+    # Two processes: two engines (connection pools) on one database.
+    other = make_engine(database.url.render_as_string(hide_password=False))
+    processes = {"host:1": storage, "host:2": Storage.on(other, cipher)}
+    start = threading.Barrier(2)
+    reports: dict[str, PurgeReport | None] = {}
+
+    def work(name: str) -> None:
+        start.wait()
+        reports[name] = purge_due(processes[name], name, NOW)
+
+    threads = [threading.Thread(target=work, args=(name,)) for name in processes]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        other.dispose()
+    assert sorted(reports.values(), key=lambda r: r is None) == [PurgeReport(1, 0, 0), None]
+    winner = next(name for name, report in reports.items() if report is not None)
+    assert last_run(storage.context, PURGE_JOB) == (NOW, winner)
+    assert storage.audit.entries() == [(NOW, "purge", "erase", aggregates(database)[0][0])]
+
+
+# -- erasure and the referrer's open conversation --------------------------------------------
+
+REFERRER_CHAT, OTHER_CHAT = 4242, 5353
+
+
+@dataclass(frozen=True)
+class OpenConversation:
+    """A referrer's history: ``earlier`` referrals from conversations that have ended, then
+    an open conversation (at ``chat``, unless None) that made ``made`` more."""
+
+    name: str
+    earlier: int
+    made: int
+    chat: int | None
+    erased: int  # index of the erased referral among all the referrer's, oldest first
+    deleted: bool
+
+
+OPEN_CONVERSATIONS = [
+    OpenConversation("it made the referral (urgent, then the intake went on)", 0, 1,
+                     REFERRER_CHAT, 0, True),
+    OpenConversation("it made two; the first is erased", 0, 2, REFERRER_CHAT, 0, True),
+    OpenConversation("it made two after an earlier one; the second is erased", 1, 2,
+                     REFERRER_CHAT, 2, True),
+    OpenConversation("an ended conversation made it; the open one made none", 1, 0,
+                     REFERRER_CHAT, 0, False),
+    OpenConversation("an ended conversation made it; the open one made another", 1, 1,
+                     REFERRER_CHAT, 0, False),
+    OpenConversation("no conversation is open", 1, 0, None, 0, False),
+    OpenConversation("only someone else's conversation is open", 0, 1, OTHER_CHAT, 0, False),
+]
+
+
+@pytest.mark.parametrize("case", OPEN_CONVERSATIONS, ids=lambda case: case.name)
+def test_erasing_a_referral_deletes_the_open_conversation_only_if_it_made_it(
+        storage: Storage, case: OpenConversation) -> None:
+    referrer = storage.staff.enrol(REFERRER_CHAT, "referrer", agency=None, hub="gaziantep",
+                                   language="en", at=NOW)
+    storage.staff.enrol(OTHER_CHAT, "referrer", agency=None, hub="gaziantep", language="en",
+                        at=NOW)
+    codes = [storage.referrals.create(request(), referrer_id=referrer, agency="a",
+                                      at=NOW - timedelta(minutes=10))
+             for _ in range(case.earlier + case.made)]
+    if case.chat is not None:
+        storage.sessions.save(case.chat, session(phone="+90 000 000 9999").with_(
+            referred=case.made), NOW - timedelta(minutes=1))
+    done = erase(storage.context, codes[case.erased], at=NOW, actor="cli")
+    assert done.conversation is case.deleted
+    open_chats = [chat for chat in (REFERRER_CHAT, OTHER_CHAT) if storage.sessions.load(chat)]
+    expected = [] if case.deleted or case.chat is None else [case.chat]
+    assert open_chats == expected
+    assert [action for _, _, action, _ in storage.audit.entries(codes[case.erased])] == (
+        ["erase", "erase_conversation"] if case.deleted else ["erase"])
+
+
+def test_erasing_a_referral_without_a_referrer_leaves_every_conversation_alone(
+        storage: Storage) -> None:
+    code = storage.referrals.create(request(), referrer_id=None, agency="a", at=NOW)
+    storage.sessions.save(REFERRER_CHAT, session().with_(referred=1), NOW)
+    assert not erase(storage.context, code, at=NOW, actor="cli").conversation
+    assert storage.sessions.load(REFERRER_CHAT) is not None
+
+
+@pytest.mark.parametrize(("agency", "linked", "out"), [
+    ("agency_b", True, "{code} erased; erasure notice queued for agency agency_b\n"
+                       "also erased: the referrer's intake still in progress, which held "
+                       "answers this referral shared\n"),
+    (None, True, "{code} erased; no agency had received it\n"
+                 "also erased: the referrer's intake still in progress, which held answers "
+                 "this referral shared\n"),
+    ("agency_b", False, "{code} erased; erasure notice queued for agency agency_b\n"),
+])
+def test_intake_erase_says_when_it_also_erased_the_intake_in_progress(
+        cli_database: Storage, capsys: pytest.CaptureFixture[str], agency: str | None,
+        linked: bool, out: str) -> None:
+    referrer = cli_database.staff.enrol(REFERRER_CHAT, "referrer", agency=None, hub=None,
+                                        language="en", at=NOW)
+    code = cli_database.referrals.create(request(), referrer_id=referrer, agency=agency,
+                                         at=NOW)
+    cli_database.sessions.save(REFERRER_CHAT, session().with_(referred=int(linked)), NOW)
+    capsys.readouterr()
+    assert main(["erase", code]) == 0
+    assert capsys.readouterr().out == out.format(code=code)
+    assert (cli_database.sessions.load(REFERRER_CHAT) is None) is linked

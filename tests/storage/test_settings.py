@@ -86,3 +86,28 @@ def test_the_environment_wins_over_the_dot_env_file(
     monkeypatch.delenv("INTAKE_RETENTION_DAYS", raising=False)
     settings = Settings.from_env()
     assert (settings.idle_minutes, settings.retention_days) == (20, 10)
+
+
+@pytest.mark.parametrize(("env", "hours"), [
+    ({}, 24),
+    ({"INTAKE_PURGE_HOURS": ""}, 24),
+    ({"INTAKE_PURGE_HOURS": "6"}, 6),
+    ({"INTAKE_PURGE_HOURS": " 48 "}, 48),
+    ({"INTAKE_PURGE_HOURS": "0"}, 0),
+])
+def test_the_bot_purges_every_24_hours_unless_intake_purge_hours_says_otherwise(
+        env: dict[str, str], hours: int) -> None:
+    assert Settings.from_env(env).purge_hours == hours
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("daily", "INTAKE_PURGE_HOURS must be a whole number, not 'daily'"),
+    ("1.5", "INTAKE_PURGE_HOURS must be a whole number, not '1.5'"),
+    ("-1", "INTAKE_PURGE_HOURS must be a number of hours, or 0 to leave the purge to "
+           "`intake purge` (cron), not -1"),
+])
+def test_a_bad_purge_interval_is_refused_with_what_to_write_instead(
+        value: str, message: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({"INTAKE_PURGE_HOURS": value})
+    assert str(error.value) == message

@@ -42,9 +42,11 @@ class Harness:
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     @classmethod
-    async def start(cls, tmp: Path) -> Harness:
+    async def start(cls, tmp: Path, settings: Settings | None = None) -> Harness:
+        """A product on ``tmp``'s database; two harnesses given the same ``settings`` are two
+        bot processes sharing one database."""
         clock = FixedClock(START)
-        services = build_services(settings_for(tmp), clock=clock)
+        services = build_services(settings or settings_for(tmp), clock=clock)
         upgrade(services.storage.engine)
         api = FakeBotAPI()
         bot = build_bot(services, request=api, run_worker=False)
