@@ -20,6 +20,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
+import re
 import sys
 import tempfile
 import time
@@ -29,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from telegram import Message, Update  # noqa: E402
+from telegram import InlineKeyboardMarkup, Update  # noqa: E402
 from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler  # noqa: E402
 
 from tests.telegram.fakeapi import FakeBotAPI  # noqa: E402
@@ -99,13 +101,20 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def replay(calls: Calls) -> Any:
-    """A handler making the product's own Bot API calls for each update, and nothing else."""
-    returns = {"sendMessage": Message, "editMessageText": Message}
+    """A handler making the product's own Bot API calls for each update, and nothing else,
+    through the same typed PTB methods (``editMessageText`` -> ``Bot.edit_message_text``)."""
 
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        bot = context.bot
         for method, params in calls[update.update_id]:
-            await context.bot.do_api_request(method, api_kwargs=dict(params),
-                                             return_type=returns.get(method))
+            kwargs = dict(params)
+            if "reply_markup" in kwargs:
+                markup = kwargs["reply_markup"]
+                kwargs["reply_markup"] = InlineKeyboardMarkup.de_json(
+                    json.loads(markup) if isinstance(markup, str) else markup, bot)
+            if "message_ids" in kwargs and isinstance(kwargs["message_ids"], str):
+                kwargs["message_ids"] = json.loads(kwargs["message_ids"])
+            await getattr(bot, re.sub(r"([A-Z])", r"_\1", method).lower())(**kwargs)
     return handler
 
 

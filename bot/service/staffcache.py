@@ -48,10 +48,19 @@ class StaffCache:
         return entry[1]
 
     def put(self, telegram_id: int, staff: Staff | None) -> None:
-        self._entries[telegram_id] = (self.clock(), staff)
+        now = self.clock()
+        self._entries[telegram_id] = (now, staff)
         self._entries.move_to_end(telegram_id)
-        while len(self._entries) > self.capacity:
+        # Drop stale entries from the least recently seen end, so the cache holds about
+        # the members active in the last ``ttl`` seconds, not everyone ever seen.
+        while self._entries:
+            oldest = next(iter(self._entries.values()))
+            if len(self._entries) <= self.capacity and now - oldest[0] < self.ttl:
+                break
             self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def forget(self, telegram_id: int) -> None:
         self._entries.pop(telegram_id, None)

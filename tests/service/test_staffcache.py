@@ -51,3 +51,13 @@ def test_the_least_recently_seen_member_goes_first_when_full() -> None:
     cache.put(3, member(3))
     assert cache.get(2) is MISS
     assert cache.get(1) == member(1) and cache.get(3) == member(3)
+
+
+def test_members_not_seen_within_the_time_to_live_are_dropped_as_others_arrive() -> None:
+    ticks = Ticks()
+    cache = StaffCache(ttl=5.0, clock=ticks)
+    for telegram_id in range(100):
+        cache.put(telegram_id, member(telegram_id))
+    ticks.now += 5.0
+    cache.put(1000, member(1000))
+    assert len(cache) == 1 and cache.get(1000) == member(1000)
