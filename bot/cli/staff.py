@@ -7,6 +7,7 @@ import os
 import sys
 from datetime import timedelta
 
+from bot.service.staffcache import TTL_SECONDS
 from bot.settings import Settings
 
 ROLES = ("referrer", "focal_point", "coordinator")
@@ -30,7 +31,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                              "Telegram ids are never shown.")
     listing.set_defaults(handler=run_list)
     revoke = sub.add_parser("revoke", help="revoke a staff member",
-                            description="Revoke a staff member: the bot no longer answers them.")
+                            description="Revoke a staff member: the bot no longer answers them "
+                            f"(running bots notice within {TTL_SECONDS:g} seconds).")
     revoke.add_argument("id", type=int, help="staff id from `intake staff list`")
     revoke.set_defaults(handler=run_revoke)
 
@@ -98,5 +100,6 @@ def run_revoke(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: no staff member {args.id}", file=sys.stderr)
         return 1
     services.storage.audit.record("cli", "revoke", None, services.clock.now())
-    print(f"Staff member {args.id} revoked.")
+    print(f"Staff member {args.id} revoked; running bots refuse them within "
+          f"{TTL_SECONDS:g} seconds.")
     return 0
