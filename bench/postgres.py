@@ -66,10 +66,14 @@ def echo_bot() -> int:
     from telegram import Update
     from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 
+    from bot.telegram.app import CONCURRENT_UPDATES
+
     api = os.environ["INTAKE_BOT_API_URL"]
+    # As many updates in hand as the product takes: with PTB's default (256) and 200 sent
+    # at once, the echo's own HTTP pool times out and replies are lost.
     application = (ApplicationBuilder().token(os.environ["INTAKE_BOT_TOKEN"])
                    .base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
-                   .concurrent_updates(True).build())
+                   .concurrent_updates(CONCURRENT_UPDATES).build())
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat

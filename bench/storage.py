@@ -47,7 +47,8 @@ from bot.i18n.texts import Texts  # noqa: E402
 from storage import migrate  # noqa: E402
 from storage.crypto import Cipher, generate_key  # noqa: E402
 from storage.database import make_engine  # noqa: E402
-from storage.models import Conversation, Referral  # noqa: E402
+from storage.models import Referral  # noqa: E402
+from storage.sessions import UPSERT  # noqa: E402
 from storage.stores import Storage  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -180,13 +181,9 @@ class PlainSessions:
         self._context = storage.context
 
     def save(self, chat_id: int, session: Session, at: datetime) -> None:
-        statement = self._context.insert(Conversation).values(
-            chat_id=chat_id, state=session.to_json(), created_at=at, updated_at=at)
-        statement = statement.on_conflict_do_update(
-            index_elements=[Conversation.chat_id],
-            set_={"state": statement.excluded.state, "updated_at": statement.excluded.updated_at})
         with self._context.writing() as db:
-            db.execute(statement)
+            db.connection().execute(UPSERT, {"chat_id": chat_id, "state": session.to_json(),
+                                             "at": at})
 
 
 def session_writes(storage: Storage, session: Session, writes: int) -> None:

@@ -18,7 +18,7 @@ from storage.sql import Context
 
 #: One upsert text, the same on SQLite and PostgreSQL, so SQLAlchemy compiles it once (the
 #: dialects' own ``insert`` constructs are never cached, and this runs on every update).
-_SAVE = text(
+UPSERT = text(
     "INSERT INTO conversations (chat_id, state, created_at, updated_at) "
     "VALUES (:chat_id, :state, :at, :at) "
     "ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, "
@@ -46,7 +46,7 @@ class SqlSessionStore:
     def save(self, chat_id: int, session: Session, at: datetime) -> None:
         token = self._context.cipher.encrypt(session.to_json())
         with self._context.writing() as db:
-            db.connection().execute(_SAVE, {"chat_id": chat_id, "state": token, "at": at})
+            db.connection().execute(UPSERT, {"chat_id": chat_id, "state": token, "at": at})
 
     def delete(self, chat_id: int) -> None:
         with self._context.writing() as db:
