@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Iterable, Sequence
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.telegram.render import Button
 
@@ -40,7 +42,10 @@ class Sender:
             except RetryAfter as flood:
                 if attempt == RETRIES:
                     raise
-                wait = flood.retry_after
+                with warnings.catch_warnings():
+                    # PTB 22 warns that this becomes a timedelta; both forms are read below.
+                    warnings.simplefilter("ignore", PTBDeprecationWarning)
+                    wait = flood.retry_after
                 seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else wait
                 log.warning("flood_wait", extra={"call": what, "seconds": seconds})
                 await asyncio.sleep(float(seconds))
