@@ -64,8 +64,9 @@ SETTLE_TIMEOUT = 30.0
 def echo_bot() -> int:
     """A bare python-telegram-bot application: one ``sendMessage`` per update."""
     from telegram import Update
-    from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
+    from telegram.ext import ApplicationBuilder, TypeHandler
 
+    from bench.channel import echo  # the same handler as the in-process benchmark
     from bot.telegram.app import CONCURRENT_UPDATES
 
     api = os.environ["INTAKE_BOT_API_URL"]
@@ -74,14 +75,6 @@ def echo_bot() -> int:
     application = (ApplicationBuilder().token(os.environ["INTAKE_BOT_TOKEN"])
                    .base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
                    .concurrent_updates(CONCURRENT_UPDATES).build())
-
-    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        chat = update.effective_chat
-        if chat is not None:
-            await context.bot.send_message(chat.id, "echo", protect_content=True)
-        if update.callback_query is not None:
-            await update.callback_query.answer()
-
     application.add_handler(TypeHandler(Update, echo))
     application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0

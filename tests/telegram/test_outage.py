@@ -11,14 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.telegram.app import build_bot
-from bot.wiring import build_services
-from storage.clock import FixedClock
-from storage.migrate import upgrade
 from tests.storage.conftest import without_postgres
 from tests.storage.postgres import PostgresServer, Unavailable, find_bindir
-from tests.telegram.fakeapi import FakeBotAPI
-from tests.telegram.harness import START, Harness, settings_for
+from tests.telegram.harness import Harness, settings_for
 from tests.telegram.test_end_to_end import FOCAL, REFERRER, complete_intake
 
 
@@ -38,13 +33,8 @@ async def test_an_outage_gives_a_clear_message_and_the_intake_resumes(
         server: PostgresServer, tmp_path: Path) -> None:
     settings = dataclasses.replace(settings_for(tmp_path),
                                    database_url=server.create_database("outage"))
-    clock = FixedClock(START)
-    services = build_services(settings, clock=clock)
-    upgrade(services.storage.engine)
-    api = FakeBotAPI()
-    bot = build_bot(services, request=api, run_worker=False)
-    await bot.application.initialize()
-    product = Harness(services, bot, api, clock)
+    product = await Harness.start(tmp_path, settings)
+    services, api = product.services, product.api
     try:
         product.enrol(REFERRER, "referrer")
         await product.text(REFERRER, "/new")
@@ -68,8 +58,7 @@ async def test_an_outage_gives_a_clear_message_and_the_intake_resumes(
         assert session is not None and session.state == "person_language"
         assert session.answers == {"hub": "gaziantep", "situation": "pwsn"}
     finally:
-        await bot.application.shutdown()
-        services.storage.close()
+        await product.stop()
 
 
 async def _until(condition: Callable[[], object], seconds: float = 60.0) -> None:
@@ -84,13 +73,8 @@ async def test_the_worker_outlives_an_outage_and_delivers_the_card_once_it_retur
         server: PostgresServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     settings = dataclasses.replace(settings_for(tmp_path),
                                    database_url=server.create_database("worker_outage"))
-    clock = FixedClock(START)
-    services = build_services(settings, clock=clock)
-    upgrade(services.storage.engine)
-    api = FakeBotAPI()
-    bot = build_bot(services, request=api, run_worker=False)
-    await bot.application.initialize()
-    product = Harness(services, bot, api, clock)
+    product = await Harness.start(tmp_path, settings)
+    api, bot = product.api, product.bot
     stop = asyncio.Event()
     try:
         product.enrol(REFERRER, "referrer")
@@ -113,5 +97,4 @@ async def test_the_worker_outlives_an_outage_and_delivers_the_card_once_it_retur
         assert len(cards) == 1 and code in str(cards[0].params["text"])
     finally:
         stop.set()
-        await bot.application.shutdown()
-        services.storage.close()
+        await product.stop()
