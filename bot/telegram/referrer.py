@@ -134,7 +134,7 @@ class ReferrerChat:
             if prompts:
                 host["sensitive"] = prompts[-1].sensitive_reply
             plan.in_place = (user_message is None and len(plan.outgoing) == 1
-                             and plan.outgoing[0].prompt and host.get("prompt") is not None
+                             and plan.outgoing[0].prompt and inc.message_id is not None
                              and host.get("prompt") == inc.message_id)
             plan.host = host
             return host
