@@ -20,8 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
-import re
 import sys
 import tempfile
 import time
@@ -31,9 +29,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from telegram import InlineKeyboardMarkup, Update  # noqa: E402
+from telegram import Update  # noqa: E402
 from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler  # noqa: E402
 
+from bot.telegram.sender import quiet_raw_calls  # noqa: E402
 from tests.telegram.fakeapi import FakeBotAPI  # noqa: E402
 from tests.telegram.harness import Harness  # noqa: E402
 from tests.telegram.test_end_to_end import complete_intake  # noqa: E402
@@ -102,19 +101,12 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def replay(calls: Calls) -> Any:
     """A handler making the product's own Bot API calls for each update, and nothing else,
-    through the same typed PTB methods (``editMessageText`` -> ``Bot.edit_message_text``)."""
+    posted the way the product's sender posts them (``Bot.do_api_request``)."""
+    quiet_raw_calls()
 
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        bot = context.bot
         for method, params in calls[update.update_id]:
-            kwargs = dict(params)
-            if "reply_markup" in kwargs:
-                markup = kwargs["reply_markup"]
-                kwargs["reply_markup"] = InlineKeyboardMarkup.de_json(
-                    json.loads(markup) if isinstance(markup, str) else markup, bot)
-            if "message_ids" in kwargs and isinstance(kwargs["message_ids"], str):
-                kwargs["message_ids"] = json.loads(kwargs["message_ids"])
-            await getattr(bot, re.sub(r"([A-Z])", r"_\1", method).lower())(**kwargs)
+            await context.bot.do_api_request(method, dict(params))
     return handler
 
 

@@ -1,17 +1,25 @@
 """Bot API calls with the product's rules: every message protected, flood limits honoured,
 blocked users recognised, and failures that do not matter (an old message that cannot be
-deleted) logged without stopping anything."""
+deleted) logged without stopping anything.
+
+Messages go out through ``Bot.do_api_request``, PTB's call for a raw result, with the
+keyboard built as plain JSON: the typed methods would build keyboard objects, and parse
+every reply into a ``Message`` with its keyboard, only for the product to read one id.
+That parsing was most of a button press's Bot API cost (see docs/performance.md).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import warnings
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.warnings import PTBDeprecationWarning
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.telegram.render import Button
 
@@ -24,16 +32,27 @@ class Unreachable(Exception):
     """The person blocked the bot or left: Telegram answered Forbidden."""
 
 
-def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
-    if not rows:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data)
-                                  for b in row] for row in rows])
+def keyboard(rows: Sequence[Sequence[Button]]) -> str:
+    """The Bot API's ``reply_markup`` for inline buttons, as the JSON text it travels as."""
+    return json.dumps({"inline_keyboard": [[{"text": b.label, "callback_data": b.data}
+                                            for b in row] for row in rows]},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def quiet_raw_calls() -> None:
+    """PTB suggests the typed method whenever ``do_api_request`` names a known one; the
+    sender does so on purpose, so that advice is not repeated in the logs."""
+    warnings.filterwarnings("ignore", message=r"Please use 'Bot\.\w+' instead of "
+                            r"'Bot\.do_api_request", category=PTBUserWarning)
 
 
 class Sender:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
+        quiet_raw_calls()
+
+    async def _post(self, method: str, params: dict[str, Any]) -> Any:
+        return await self.bot.do_api_request(method, params)
 
     async def _call(self, what: str, call):  # type: ignore[no-untyped-def]
         for attempt in range(RETRIES + 1):
@@ -55,15 +74,20 @@ class Sender:
 
     async def send(self, chat_id: int, text: str,
                    rows: Sequence[Sequence[Button]] = ()) -> int:
-        message = await self._call("send", lambda: self.bot.send_message(
-            chat_id, text, reply_markup=keyboard(rows), protect_content=True))
-        return int(message.message_id)
+        params: dict[str, Any] = {"chat_id": chat_id, "text": text, "protect_content": True}
+        if rows:
+            params["reply_markup"] = keyboard(rows)
+        message = await self._call("send", lambda: self._post("sendMessage", params))
+        return int(message["message_id"])
 
     async def edit(self, chat_id: int, message_id: int, text: str,
                    rows: Sequence[Sequence[Button]] = ()) -> bool:
         try:
-            await self._call("edit", lambda: self.bot.edit_message_text(
-                text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard(rows)))
+            params: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id,
+                                      "text": text}
+            if rows:
+                params["reply_markup"] = keyboard(rows)
+            await self._call("edit", lambda: self._post("editMessageText", params))
             return True
         except BadRequest as error:
             if "not modified" in str(error).lower():
@@ -73,8 +97,8 @@ class Sender:
 
     async def strip_buttons(self, chat_id: int, message_id: int) -> None:
         try:
-            await self._call("strip", lambda: self.bot.edit_message_reply_markup(
-                chat_id=chat_id, message_id=message_id, reply_markup=None))
+            await self._call("strip", lambda: self._post("editMessageReplyMarkup", {
+                "chat_id": chat_id, "message_id": message_id}))
         except TelegramError:
             log.info("strip_failed")
 
