@@ -182,8 +182,7 @@ class PlainSessions:
 
     def save(self, chat_id: int, session: Session, at: datetime) -> None:
         with self._context.writing() as db:
-            db.connection().execute(UPSERT, {"chat_id": chat_id, "state": session.to_json(),
-                                             "at": at})
+            UPSERT.run(db, {"chat_id": chat_id, "state": session.to_json(), "at": at})
 
 
 def session_writes(storage: Storage, session: Session, writes: int) -> None:

@@ -10,15 +10,16 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from bot.casecode import parse
 from storage.models import AuditEntry
 from storage.sql import Context
+from storage.statement import Statement
 
 ACTOR = re.compile(r"[a-z][a-z_]{0,31}(:[A-Za-z0-9_-]{1,31})?")
 ACTION = re.compile(r"[a-z][a-z_]{0,31}")
-_RECORD = insert(AuditEntry)  # prebuilt: compiled once, written on every action
+_RECORD = Statement.insert(AuditEntry.__table__)  # written on every action
 
 
 class SqlAuditLog:
@@ -33,8 +34,8 @@ class SqlAuditLog:
             raise ValueError("audit action must be a lower-case verb such as view or reveal")
         canonical = parse(code) if code is not None else None
         with self._context.writing() as db:
-            db.connection().execute(_RECORD, {"at": at, "actor": actor, "action": action,
-                                              "referral_code": canonical})
+            _RECORD.run(db, {"at": at, "actor": actor, "action": action,
+                             "referral_code": canonical})
 
     def entries(self, code: str | None = None) -> list[tuple[datetime, str, str, str | None]]:
         """The trail, oldest first, of one case code or of everything."""

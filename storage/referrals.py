@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, insert, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
@@ -35,12 +35,16 @@ from bot.ports import (
 from storage.models import ConsentRecord, Referral, ReferralEvent
 from storage.retention import erase
 from storage.sql import Context
+from storage.statement import Statement
 
 PARTNER = "partner"
 #: Every column a listed record needs: all but the id and the encrypted ones.
 LISTED = tuple(column for column in Referral.__table__.columns
                if column.name not in ("id", "card", "contact"))
-_INSERT = insert(Referral).returning(Referral.id)
+# The submission is the heaviest step of an intake: its inserts run on the driver's cursor.
+_INSERT = Statement.insert(Referral.__table__, returning="id")
+_CONSENT = Statement.insert(ConsentRecord.__table__)
+_EVENT = Statement.insert(ReferralEvent.__table__)
 #: New codes drawn before giving up; a clash among 31**8 codes is already very unlikely.
 CODE_ATTEMPTS = 5
 
@@ -68,9 +72,8 @@ class SqlReferralStore:
             referrer_id=referrer_id, acknowledge_by=acknowledge_by, respond_by=respond_by,
             due_at=acknowledge_by, status_since=at, escalation_level=0, reminders_sent=0,
             card=card, contact=contact, consent_scopes=" ".join(request.consent),
-            override_reason=request.override_reason, created_at=at)
-        # Core statements (compiled once, cached): the submission is the heaviest step of
-        # an intake, and the ORM's unit of work costs more than the inserts themselves.
+            override_reason=request.override_reason, created_at=at, closed_at=None,
+            erased_at=None)
         with self._context.writing() as db:
             for attempt in range(CODE_ATTEMPTS):
                 values["code"] = new_code()
@@ -78,21 +81,19 @@ class SqlReferralStore:
                     # A savepoint, so a clash of codes does not abort a caller's unit.
                     # (The connection is taken inside it, so the SAVEPOINT is emitted.)
                     with db.begin_nested():
-                        referral_id = db.connection().execute(_INSERT, values).scalar_one()
+                        referral_id = _INSERT.run(db, values)[0][0]
                     break
                 except IntegrityError:
                     if attempt == CODE_ATTEMPTS - 1:
                         raise
-            connection = db.connection()
             if consent is not None:
-                connection.execute(insert(ConsentRecord), dict(
+                _CONSENT.run(db, dict(
                     referral_id=referral_id, granted=list(consent.granted),
                     refused=list(consent.refused), given_by=consent.given_by,
                     method=consent.method, override_reason=consent.override_reason,
-                    recorded_at=at))
-            connection.execute(insert(ReferralEvent), dict(
-                referral_id=referral_id, status=SENT, at=at, actor=staff_actor(referrer_id),
-                agency=agency))
+                    recorded_at=at, withdrawn_at=None))
+            _EVENT.run(db, dict(referral_id=referral_id, status=SENT, at=at,
+                                actor=staff_actor(referrer_id), agency=agency, reason=None))
             return str(values["code"])
 
     def get(self, code: str) -> ReferralRecord:

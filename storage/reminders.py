@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from bot.casecode import parse
@@ -23,12 +23,13 @@ from bot.ports import NotFound, Reminder
 from storage.models import Referral
 from storage.models import Reminder as ReminderRow
 from storage.sql import Context, rowcount
+from storage.statement import Statement
 
 #: How long a claim holds before another worker may take the reminder over.
 LEASE = timedelta(minutes=10)
-#: Prebuilt, so they compile once: scheduling runs inside every referral's submission.
-_SCHEDULE = insert(ReminderRow).returning(ReminderRow.id)
-_REFERRAL_ID = select(Referral.id).where(Referral.code == bindparam("code"))
+#: On the driver's cursor: scheduling runs inside every referral's submission.
+_SCHEDULE = Statement.insert(ReminderRow.__table__, returning="id")
+_REFERRAL_ID = Statement("SELECT id FROM referrals WHERE code = :code")
 
 
 class SqlReminderQueue:
@@ -40,9 +41,9 @@ class SqlReminderQueue:
                  agency: str | None = None) -> int:
         with self._context.writing() as db:
             referral_id = _referral_id(db, code) if code is not None else None
-            return int(db.connection().execute(_SCHEDULE, {
-                "kind": kind, "due_at": due_at, "referral_id": referral_id,
-                "agency": agency}).scalar_one())
+            return int(_SCHEDULE.run(db, {
+                "kind": kind, "due_at": due_at, "referral_id": referral_id, "agency": agency,
+                "claimed_by": None, "claimed_at": None, "sent_at": None})[0][0])
 
     def claim_due(self, worker: str, now: datetime, limit: int = 50) -> list[Reminder]:
         with self._context.writing() as db:
@@ -104,10 +105,10 @@ def cancel(db: DbSession, referral_id: int, kinds: Sequence[str] | None = None) 
 
 def _referral_id(db: DbSession, code: str) -> int:
     canonical = parse(code)
-    found = db.connection().execute(_REFERRAL_ID, {"code": canonical}).scalar()
-    if found is None:
+    found = _REFERRAL_ID.run(db, {"code": canonical})
+    if not found:
         raise NotFound(f"no referral with case code {canonical}")
-    return found
+    return int(found[0][0])
 
 
 def _reminder(row: ReminderRow, code: str | None) -> Reminder:

@@ -9,23 +9,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select, text
+from sqlalchemy import delete, select
 
 from bot.engine.session import Session
 from storage.models import Conversation
 from storage.models.base import UTCDateTime
 from storage.sql import Context
+from storage.statement import Statement
 
-#: One upsert text, the same on SQLite and PostgreSQL, so SQLAlchemy compiles it once (the
-#: dialects' own ``insert`` constructs are never cached, and this runs on every update).
-UPSERT = text(
+# Every update loads and saves its session: the same texts on SQLite and PostgreSQL, run on
+# the driver's cursor (``storage.statement``).
+UPSERT = Statement(
     "INSERT INTO conversations (chat_id, state, created_at, updated_at) "
     "VALUES (:chat_id, :state, :at, :at) "
     "ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, "
-    "updated_at = excluded.updated_at").bindparams(bindparam("at", type_=UTCDateTime()))
-_LOAD = select(Conversation.state).where(Conversation.chat_id == bindparam("chat_id"))
-#: Inside a unit the row stays locked until the unit ends (PostgreSQL; SQLite ignores it).
-_LOAD_LOCKED = _LOAD.with_for_update()
+    "updated_at = excluded.updated_at", at=UTCDateTime())
+_LOAD = Statement("SELECT state FROM conversations WHERE chat_id = :chat_id")
+#: Inside a unit the row stays locked until the unit ends (PostgreSQL; SQLite has no
+#: FOR UPDATE, and the unit's ``BEGIN IMMEDIATE`` already holds the write lock).
+_LOAD_LOCKED = {"postgresql": Statement(_LOAD.sql + " FOR UPDATE")}
 
 
 class SqlSessionStore:
@@ -36,17 +38,18 @@ class SqlSessionStore:
         """Inside a unit of work the row stays locked until the unit ends, so two workers
         given updates of the same chat take turns instead of overwriting each other (on
         SQLite the unit's ``BEGIN IMMEDIATE`` already serialises them)."""
-        query = _LOAD_LOCKED if self._context.in_unit else _LOAD
+        query = _LOAD_LOCKED.get(self._context.dialect, _LOAD) if self._context.in_unit \
+            else _LOAD
         with self._context.reading() as db:
-            token = db.connection().execute(query, {"chat_id": chat_id}).scalar()
-        if token is None:
+            rows = query.run(db, {"chat_id": chat_id})
+        if not rows:
             return None
-        return Session.from_json(self._context.cipher.decrypt(token))
+        return Session.from_json(self._context.cipher.decrypt(rows[0][0]))
 
     def save(self, chat_id: int, session: Session, at: datetime) -> None:
         token = self._context.cipher.encrypt(session.to_json())
         with self._context.writing() as db:
-            db.connection().execute(UPSERT, {"chat_id": chat_id, "state": token, "at": at})
+            UPSERT.run(db, {"chat_id": chat_id, "state": token, "at": at})
 
     def delete(self, chat_id: int) -> None:
         with self._context.writing() as db:

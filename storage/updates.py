@@ -9,19 +9,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, text
+from sqlalchemy import delete
 
 from storage.models import ProcessedUpdate
 from storage.models.base import UTCDateTime
 from storage.sql import Context, rowcount
+from storage.statement import Statement
 
 #: RETURNING gives a row only when the insert happened (rowcount is unreliable for
-#: INSERT … ON CONFLICT across drivers). Plain text, identical on both databases, so it is
-#: compiled once; the dialects' ``insert`` constructs are compiled on every call.
-_FIRST_TIME = text(
+#: INSERT … ON CONFLICT across drivers). The same text on both databases; it runs on every
+#: update, so on the driver's cursor (``storage.statement``).
+_FIRST_TIME = Statement(
     "INSERT INTO processed_updates (update_id, at) VALUES (:update_id, :at) "
-    "ON CONFLICT (update_id) DO NOTHING RETURNING update_id").bindparams(
-    bindparam("at", type_=UTCDateTime()))
+    "ON CONFLICT (update_id) DO NOTHING RETURNING update_id", at=UTCDateTime())
 
 
 class SqlUpdateLedger:
@@ -30,8 +30,7 @@ class SqlUpdateLedger:
 
     def first_time(self, update_id: int, at: datetime) -> bool:
         with self._context.writing() as db:
-            done = db.connection().execute(_FIRST_TIME, {"update_id": update_id, "at": at})
-            return done.first() is not None
+            return bool(_FIRST_TIME.run(db, {"update_id": update_id, "at": at}))
 
     def seen(self, update_id: int) -> bool:
         with self._context.reading() as db:
