@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
 from bot.casecode import new_code, parse
@@ -42,7 +41,9 @@ PARTNER = "partner"
 LISTED = tuple(column for column in Referral.__table__.columns
                if column.name not in ("id", "card", "contact"))
 # The submission is the heaviest step of an intake: its inserts run on the driver's cursor.
-_INSERT = Statement.insert(Referral.__table__, returning="id")
+#: A clash of case codes inserts nothing and returns no id: draw another code.
+_INSERT = Statement.insert(Referral.__table__, on_conflict="(code) DO NOTHING",
+                           returning="id")
 _CONSENT = Statement.insert(ConsentRecord.__table__)
 _EVENT = Statement.insert(ReferralEvent.__table__)
 #: New codes drawn before giving up; a clash among 31**8 codes is already very unlikely.
@@ -75,17 +76,14 @@ class SqlReferralStore:
             override_reason=request.override_reason, created_at=at, closed_at=None,
             erased_at=None)
         with self._context.writing() as db:
-            for attempt in range(CODE_ATTEMPTS):
+            for _ in range(CODE_ATTEMPTS):
                 values["code"] = new_code()
-                try:
-                    # A savepoint, so a clash of codes does not abort a caller's unit.
-                    # (The connection is taken inside it, so the SAVEPOINT is emitted.)
-                    with db.begin_nested():
-                        referral_id = _INSERT.run(db, values)[0][0]
+                inserted = _INSERT.run(db, values)
+                if inserted:
+                    referral_id = inserted[0][0]
                     break
-                except IntegrityError:
-                    if attempt == CODE_ATTEMPTS - 1:
-                        raise
+            else:
+                raise RuntimeError(f"no unused case code in {CODE_ATTEMPTS} draws")
             if consent is not None:
                 _CONSENT.run(db, dict(
                     referral_id=referral_id, granted=list(consent.granted),

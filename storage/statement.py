@@ -46,16 +46,20 @@ class Statement:
 
     @classmethod
     def insert(cls, table: FromClause, *, returning: str | None = None,
+               on_conflict: str | None = None,
                generated: tuple[str, ...] = ("id",)) -> Statement:
         """An INSERT of every column of ``table`` but the ``generated`` ones, each value
         converted by its column's type. Every column is a parameter: pass ``None`` for an
-        empty one (Python-side column defaults do not apply here)."""
+        empty one (Python-side column defaults do not apply here). ``on_conflict`` follows
+        ``ON CONFLICT`` as written (the same syntax on both databases)."""
         if not isinstance(table, Table):
             raise TypeError(f"an INSERT needs a table, not {table!r}")
         columns = [column for column in table.columns if column.name not in generated]
         names = ", ".join(column.name for column in columns)
         values = ", ".join(f":{column.name}" for column in columns)
         sql = f"INSERT INTO {table.name} ({names}) VALUES ({values})"
+        if on_conflict is not None:
+            sql += f" ON CONFLICT {on_conflict}"
         if returning is not None:
             sql += f" RETURNING {returning}"
         return cls(sql, **{column.name: column.type for column in columns})

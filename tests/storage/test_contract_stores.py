@@ -263,3 +263,13 @@ def test_a_clash_of_case_codes_is_retried_without_spoiling_the_unit(
     assert code == "K7Q-4MX-2PY"
     assert storage.sessions.load(1) is not None
     assert [r.code for r in storage.referrals.open()] == [taken, code]
+
+
+def test_when_every_drawn_case_code_is_taken_nothing_is_written(
+        storage: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
+    taken = storage.referrals.create(request(), referrer_id=None, agency="a", at=NOW)
+    monkeypatch.setattr("storage.referrals.new_code", lambda: taken)
+    with pytest.raises(RuntimeError, match=r"^no unused case code in 5 draws$"), \
+            storage.unit():
+        storage.referrals.create(request(), referrer_id=None, agency="a", at=NOW)
+    assert [r.code for r in storage.referrals.open()] == [taken]
