@@ -31,6 +31,8 @@ from bot.telegram.sender import Sender, Unreachable
 log = logging.getLogger("intake.telegram")
 #: Tries for a chat held by another process: about a minute in all.
 LOCK_ATTEMPTS = 150
+#: Seconds before an update whose database connection was lost is handled once more.
+RETRY_PAUSE = 0.2
 
 
 class LockTimeout(RuntimeError):
@@ -77,7 +79,19 @@ class Channel:
     async def _locked(self, inc: Incoming) -> None:
         assert inc.chat_id is not None
         try:
-            await self._hold(inc)
+            try:
+                await self._hold(inc)
+            except DBAPIError as error:
+                if not error.connection_invalidated:
+                    raise
+                # A connection lost mid-update (a server restart, a failover): the pool has
+                # dropped it, so the next one is fresh. Every change is transactional and the
+                # update id is recorded with it, so handling the update again is what the
+                # person would do by sending it again, and a step that did commit is
+                # recognised as done.
+                log.warning("database_connection_lost_retrying")
+                await asyncio.sleep(RETRY_PAUSE)
+                await self._hold(inc)
         except (DBAPIError, SQLAlchemyTimeout, LockTimeout):
             # Every change is transactional, so nothing half-done stays behind: the person
             # only has to send the same thing again once the database is back.

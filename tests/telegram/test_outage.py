@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Connection, Engine, text
 
+from storage.database import make_engine
 from tests.storage.conftest import without_postgres
 from tests.storage.postgres import PostgresServer, Unavailable, find_bindir
 from tests.telegram.harness import Harness, settings_for
@@ -59,6 +61,62 @@ async def test_an_outage_gives_a_clear_message_and_the_intake_resumes(
         assert session.answers == {"hub": "gaziantep", "situation": "pwsn"}
     finally:
         await product.stop()
+
+
+@dataclasses.dataclass
+class LosesTheLockConnection:
+    """The chat locks of the product, except that once armed, the server ends the session of
+    the next lock taken right after it is taken: a restart or failover mid-update."""
+
+    locks: object
+    server: Engine
+    armed: bool = False
+    shared: bool = True
+
+    def try_acquire(self, chat_id: int) -> object:
+        held = self.locks.try_acquire(chat_id)  # type: ignore[attr-defined]
+        if self.armed and isinstance(held, Connection):
+            self.armed = False
+            pid = held.execute(text("SELECT pg_backend_pid()")).scalar()
+            held.commit()
+            with self.server.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                while other.execute(text("SELECT count(*) FROM pg_stat_activity "
+                                         "WHERE pid = :pid"), {"pid": pid}).scalar():
+                    other.rollback()  # a fresh snapshot of the activity view
+        return held
+
+    def bound(self, held: object) -> object:
+        return self.locks.bound(held)  # type: ignore[attr-defined]
+
+    def release(self, held: object) -> None:
+        self.locks.release(held)  # type: ignore[attr-defined]
+
+
+async def test_a_connection_lost_mid_update_is_retried_and_the_person_notices_nothing(
+        server: PostgresServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    url = server.create_database("lost")
+    settings = dataclasses.replace(settings_for(tmp_path), database_url=url)
+    product = await Harness.start(tmp_path, settings)
+    watcher = make_engine(url)
+    channel = product.bot.channel
+    channel.chat_locks = lossy = LosesTheLockConnection(channel.chat_locks, watcher)  # type: ignore[assignment]
+    try:
+        product.enrol(REFERRER, "referrer")
+        await product.text(REFERRER, "/new")
+        await product.choose(REFERRER, "pwsn")
+        lossy.armed = True
+        with caplog.at_level(logging.WARNING, logger="intake.telegram"):
+            await product.choose(REFERRER, "gaziantep")
+        assert not lossy.armed  # the connection was lost
+        assert "database_connection_lost_retrying" in caplog.text
+        assert not any("cannot reach" in sent for sent in product.texts_to(REFERRER))
+        session = product.services.storage.sessions.load(REFERRER)
+        assert session is not None and session.state == "person_language"
+        assert session.answers == {"hub": "gaziantep", "situation": "pwsn"}
+    finally:
+        await product.stop()
+        watcher.dispose()
 
 
 async def _until(condition: Callable[[], object], seconds: float = 60.0) -> None:
