@@ -40,8 +40,8 @@ PARTNER = "partner"
 #: Every column a listed record needs: all but the id and the encrypted ones.
 LISTED = tuple(column for column in Referral.__table__.columns
                if column.name not in ("id", "card", "contact"))
-# The submission is the heaviest step of an intake: its inserts run on the driver's cursor.
-#: A clash of case codes inserts nothing and returns no id: draw another code.
+#: The submission is the heaviest step of an intake, so its inserts run on the driver's
+#: cursor. A clash of case codes inserts nothing and returns no id: another code is drawn.
 _INSERT = Statement.insert(Referral.__table__, on_conflict="(code) DO NOTHING",
                            returning="id")
 _CONSENT = Statement.insert(ConsentRecord.__table__)
