@@ -33,7 +33,8 @@ Prepared = tuple[str, dict[str, Callable[[Any], Any]]]
 
 class Statement:
     """``sql`` with ``:name`` parameters; ``types`` converts the values that need it (an
-    aware datetime into what the column stores) exactly as a SQLAlchemy type would."""
+    aware datetime into what the column stores) exactly as a SQLAlchemy type would. Every
+    ``:name`` is a parameter, even inside a quoted literal or a comment: keep both out."""
 
     def __init__(self, sql: str, **types: TypeEngine[Any]) -> None:
         self.sql = sql
@@ -69,18 +70,19 @@ class Statement:
 
     def prepare(self, dialect: Dialect) -> Prepared:
         """The SQL in the driver's parameter style, and the converters, for ``dialect``."""
-        prepared = self._prepared.get(dialect.name)
+        key = f"{dialect.name}+{dialect.driver}"  # converters differ by driver
+        prepared = self._prepared.get(key)
         if prepared is None:
             prepared = (_paramstyle(self.sql, dialect.paramstyle), _binds(self._types, dialect))
-            self._prepared[dialect.name] = prepared
+            self._prepared[key] = prepared
         return prepared
 
     def run(self, db: Session, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Execute in ``db``'s transaction; the rows it returns (none for a plain write)."""
+        if params.keys() != self.names:  # before the session begins a transaction
+            raise ValueError(f"{self!r} takes {sorted(self.names)}, got {sorted(params)}")
         connection = db.connection()
         sql, binds = self.prepare(connection.dialect)
-        if params.keys() != self.names:
-            raise ValueError(f"{self!r} takes {sorted(self.names)}, got {sorted(params)}")
         values = {name: binds[name](value) if name in binds else value
                   for name, value in params.items()}
         if log.isEnabledFor(logging.DEBUG):

@@ -31,7 +31,9 @@ from bot.telegram.sender import Sender, Unreachable
 log = logging.getLogger("intake.telegram")
 #: Tries for a chat held by another process: about a minute in all.
 LOCK_ATTEMPTS = 150
-#: Seconds before an update whose database connection was lost is handled once more.
+#: Seconds before an update whose database connection was lost is handled once more. It
+#: rides over one dropped connection; a server that is restarting is still down by then, and
+#: the person is told to try again.
 RETRY_PAUSE = 0.2
 
 
@@ -78,21 +80,21 @@ class Channel:
 
     async def _locked(self, inc: Incoming) -> None:
         assert inc.chat_id is not None
+        attempt = _Attempt(self.sender.posted())
         try:
             try:
-                await self._hold(inc)
+                await self._hold(inc, attempt)
             except DBAPIError as error:
-                if not error.connection_invalidated:
+                if not (error.connection_invalidated and attempt.retryable(self.sender)):
                     raise
-                # A connection lost mid-update (a server restart, a failover): the pool has
-                # dropped it, so the next one is fresh. Every change is transactional and the
-                # update id is recorded with it, so handling the update again is what the
-                # person would do by sending it again, and a step that did commit is
-                # recognised as done.
+                # A connection lost mid-update (a dropped connection, a failover): the pool
+                # has discarded it, so the next is fresh. Nothing was sent yet, and the intake
+                # desk records the update id in its step's transaction: handling the update
+                # again is what the person would do by sending it again.
                 log.warning("database_connection_lost_retrying")
                 await asyncio.sleep(RETRY_PAUSE)
-                await self._hold(inc)
-        except (DBAPIError, SQLAlchemyTimeout, LockTimeout):
+                await self._hold(inc, _Attempt(self.sender.posted(), retry=True))
+        except (DBAPIError, SQLAlchemyTimeout, LockTimeout, _LostReply):
             # Every change is transactional, so nothing half-done stays behind: the person
             # only has to send the same thing again once the database is back.
             log.error("database_unavailable")
@@ -104,13 +106,18 @@ class Channel:
                 inc.language or "en", N_("The service cannot reach its database right now. "
                                          "Nothing was lost: please try again in a minute.")))
 
-    async def _hold(self, inc: Incoming) -> None:
+    async def _hold(self, inc: Incoming, attempt: _Attempt) -> None:
         assert inc.chat_id is not None
         held = await self._acquire(inc.chat_id) if self.chat_locks.shared else None
         try:
             with self.chat_locks.bound(held):
-                await self._route(inc)
+                await self._route(inc, attempt)
         except Duplicate:
+            if attempt.retry:
+                # The first try's step did commit (the connection went during COMMIT), but
+                # its replies were never sent: say so, as for an outage, so the person
+                # presses or sends again and the current question comes back.
+                raise _LostReply from None
             log.info("duplicate_update")
         except Unreachable:
             log.info("unreachable_during_reply")
@@ -134,12 +141,13 @@ class Channel:
             self.known.put(user_id, staff)
         return staff
 
-    async def _route(self, inc: Incoming) -> None:
+    async def _route(self, inc: Incoming, attempt: _Attempt) -> None:
         assert inc.chat_id is not None and inc.user_id is not None
         staff = await self._staff(inc.user_id)
         enrolling = inc.kind == "command" and inc.command == "start" and bool(inc.arg)
         if not enrolling and staff is not None and staff.active and _intake_input(inc, staff):
             # The intake desk records the update inside the transaction of its step.
+            attempt.idempotent = True
             await self._intake(inc, staff)
             return
         if await asyncio.to_thread(self.ledger.seen, inc.update_id):
@@ -204,6 +212,26 @@ class Channel:
         else:
             await self.sender.send(inc.chat_id, self.texts.gettext(lang, N_(
                 "Unknown command. Send /help for the list.")))
+
+
+@dataclass
+class _Attempt:
+    """One try at handling an update: what decides whether it may be tried again."""
+
+    posted: int  # the sender's count of Bot API calls in this task when the try began
+    retry: bool = False
+    #: The update went to the intake desk, which records it in its step's transaction (the
+    #: other paths act, reply, and record the update after).
+    idempotent: bool = False
+
+    def retryable(self, sender: Sender) -> bool:
+        """Only a first try of an intake input that has sent nothing: trying again can then
+        neither repeat a reply nor an action."""
+        return not self.retry and self.idempotent and sender.posted() == self.posted
+
+
+class _LostReply(Exception):
+    """A retried update found its step already done: the first try's replies were lost."""
 
 
 #: Commands that belong to the referrer's conversation.

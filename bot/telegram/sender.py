@@ -15,6 +15,7 @@ import json
 import logging
 import warnings
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from telegram import Bot
@@ -50,12 +51,20 @@ class Sender:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
         quiet_raw_calls()
+        #: Bot API calls posted by the current task (one update's handling, or the worker).
+        self._posted: ContextVar[int] = ContextVar(f"posted_{id(self)}", default=0)
+
+    def posted(self) -> int:
+        """How many Bot API calls the current task has posted, tried ones included: the
+        channel reads it to know whether anything of an update reached the chat."""
+        return self._posted.get()
 
     async def _post(self, method: str, params: dict[str, Any]) -> Any:
         return await self.bot.do_api_request(method, params)
 
     async def _call(self, what: str, call):  # type: ignore[no-untyped-def]
         for attempt in range(RETRIES + 1):
+            self._posted.set(self._posted.get() + 1)
             try:
                 return await call()
             except RetryAfter as flood:

@@ -98,7 +98,7 @@ def test_a_driver_error_is_sqlalchemy_s_error_without_the_values(database: Engin
         PLAIN_MARK.run(db, {"update_id": 5, "at": NOW})
         with pytest.raises(IntegrityError) as raised, db.begin_nested():
             PLAIN_MARK.run(db, {"update_id": 5, "at": NOW})
-        assert "2026" not in str(raised.value)  # the values are not in the message
+        assert raised.value.params is None  # the values are kept out of the error
         PLAIN_MARK.run(db, {"update_id": 6, "at": NOW})  # the savepoint kept the rest
     with database.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM processed_updates")) == 2

@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, text
@@ -65,26 +67,34 @@ async def test_an_outage_gives_a_clear_message_and_the_intake_resumes(
 
 @dataclasses.dataclass
 class LosesTheLockConnection:
-    """The chat locks of the product, except that once armed, the server ends the session of
-    the next lock taken right after it is taken: a restart or failover mid-update."""
+    """The chat locks of the product, plus a way to have the server end the session of the
+    lock last taken (a dropped connection, a failover mid-update): right after the next
+    lock is taken once ``armed``, or whenever ``lose`` is called."""
 
     locks: object
     server: Engine
     armed: bool = False
     shared: bool = True
+    pid: int | None = None
+    lost: int = 0
 
     def try_acquire(self, chat_id: int) -> object:
         held = self.locks.try_acquire(chat_id)  # type: ignore[attr-defined]
-        if self.armed and isinstance(held, Connection):
-            self.armed = False
-            pid = held.execute(text("SELECT pg_backend_pid()")).scalar()
+        if isinstance(held, Connection):
+            self.pid = held.execute(text("SELECT pg_backend_pid()")).scalar()
             held.commit()
-            with self.server.connect() as other:
-                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-                while other.execute(text("SELECT count(*) FROM pg_stat_activity "
-                                         "WHERE pid = :pid"), {"pid": pid}).scalar():
-                    other.rollback()  # a fresh snapshot of the activity view
+            if self.armed:
+                self.armed = False
+                self.lose()
         return held
+
+    def lose(self) -> None:
+        with self.server.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": self.pid})
+            while other.execute(text("SELECT count(*) FROM pg_stat_activity "
+                                     "WHERE pid = :pid"), {"pid": self.pid}).scalar():
+                other.rollback()  # a fresh snapshot of the activity view
+        self.lost += 1
 
     def bound(self, held: object) -> object:
         return self.locks.bound(held)  # type: ignore[attr-defined]
@@ -93,30 +103,66 @@ class LosesTheLockConnection:
         self.locks.release(held)  # type: ignore[attr-defined]
 
 
-async def test_a_connection_lost_mid_update_is_retried_and_the_person_notices_nothing(
-        server: PostgresServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+@pytest.fixture
+async def lossy(server: PostgresServer, tmp_path: Path
+                ) -> AsyncIterator[tuple[Harness, LosesTheLockConnection]]:
     url = server.create_database("lost")
-    settings = dataclasses.replace(settings_for(tmp_path), database_url=url)
-    product = await Harness.start(tmp_path, settings)
+    product = await Harness.start(tmp_path, dataclasses.replace(settings_for(tmp_path),
+                                                                database_url=url))
     watcher = make_engine(url)
     channel = product.bot.channel
-    channel.chat_locks = lossy = LosesTheLockConnection(channel.chat_locks, watcher)  # type: ignore[assignment]
+    locks = LosesTheLockConnection(channel.chat_locks, watcher)
+    channel.chat_locks = locks  # type: ignore[assignment]
     try:
-        product.enrol(REFERRER, "referrer")
-        await product.text(REFERRER, "/new")
-        await product.choose(REFERRER, "pwsn")
-        lossy.armed = True
-        with caplog.at_level(logging.WARNING, logger="intake.telegram"):
-            await product.choose(REFERRER, "gaziantep")
-        assert not lossy.armed  # the connection was lost
-        assert "database_connection_lost_retrying" in caplog.text
-        assert not any("cannot reach" in sent for sent in product.texts_to(REFERRER))
-        session = product.services.storage.sessions.load(REFERRER)
-        assert session is not None and session.state == "person_language"
-        assert session.answers == {"hub": "gaziantep", "situation": "pwsn"}
+        yield product, locks
     finally:
         await product.stop()
         watcher.dispose()
+
+
+async def test_a_connection_lost_mid_step_is_retried_and_the_person_notices_nothing(
+        lossy: tuple[Harness, LosesTheLockConnection], caplog: pytest.LogCaptureFixture,
+        ) -> None:
+    product, locks = lossy
+    product.enrol(REFERRER, "referrer")
+    await product.text(REFERRER, "/new")
+    await product.choose(REFERRER, "pwsn")
+    locks.armed = True
+    with caplog.at_level(logging.WARNING, logger="intake.telegram"):
+        await product.choose(REFERRER, "gaziantep")
+    assert locks.lost == 1
+    assert "database_connection_lost_retrying" in caplog.text
+    assert not any("cannot reach" in sent for sent in product.texts_to(REFERRER))
+    session = product.services.storage.sessions.load(REFERRER)
+    assert session is not None and session.state == "person_language"
+    assert session.answers == {"hub": "gaziantep", "situation": "pwsn"}
+
+
+async def test_an_update_that_already_replied_is_not_handled_twice(
+        lossy: tuple[Harness, LosesTheLockConnection], caplog: pytest.LogCaptureFixture,
+        ) -> None:
+    """Enrolment acts, replies, and records the update after: a connection lost once the
+    welcome went out must not enrol again (which would answer "private service")."""
+    product, locks = lossy
+    code, _ = product.services.invites.create("referrer", None, "hatay", timedelta(days=1))
+    welcome = product.api._sendMessage
+
+    def send_then_lose(params: dict[str, Any]) -> dict[str, Any]:
+        sent = welcome(params)
+        if not locks.lost:
+            locks.lose()
+        return sent
+
+    product.api._sendMessage = send_then_lose  # type: ignore[method-assign]
+    with caplog.at_level(logging.WARNING, logger="intake.telegram"):
+        await product.text(800, f"/start {code}")
+    assert locks.lost == 1
+    assert "database_connection_lost_retrying" not in caplog.text
+    replies = product.texts_to(800)
+    assert replies[0].startswith("Welcome. You are enrolled.")
+    assert not any("private service" in reply for reply in replies)
+    staff = product.services.storage.staff.by_telegram(800)
+    assert staff is not None and staff.active
 
 
 async def _until(condition: Callable[[], object], seconds: float = 60.0) -> None:
