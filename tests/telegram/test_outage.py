@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from storage.database import make_engine
 from tests.storage.conftest import without_postgres
@@ -201,4 +202,42 @@ async def test_the_worker_outlives_an_outage_and_delivers_the_card_once_it_retur
         assert len(cards) == 1 and code in str(cards[0].params["text"])
     finally:
         stop.set()
+        await product.stop()
+
+
+async def test_a_step_whose_commit_was_not_acknowledged_is_not_taken_twice(
+        tmp_path: Path) -> None:
+    """The connection went down as the step committed: the server kept it, the bot never
+    heard. The retry finds the update already recorded, takes no second step, and tells the
+    person to try again, which brings the current question back on the same message."""
+    product = await Harness.start(tmp_path)
+    try:
+        product.enrol(REFERRER, "referrer")
+        await product.text(REFERRER, "/new")
+        await product.choose(REFERRER, "pwsn")
+        desk = product.bot.channel.referrer.desk
+        handle = desk.handle
+
+        def committed_unheard(*args: Any, **kwargs: Any) -> Any:
+            handle(*args, **kwargs)
+            desk.handle = handle  # type: ignore[method-assign]
+            raise DBAPIError("COMMIT", None, OSError("connection lost"),
+                             connection_invalidated=True)
+
+        desk.handle = committed_unheard  # type: ignore[method-assign]
+        message_id, buttons = product.last_keyboard(REFERRER)
+        await product.choose(REFERRER, "gaziantep")
+        assert product.texts_to(REFERRER)[-1].startswith(
+            "The service cannot reach its database right now.")
+        session = product.services.storage.sessions.load(REFERRER)
+        assert session is not None and session.state == "person_language"
+        assert session.answers == {"hub": "gaziantep", "situation": "pwsn"}
+
+        await product.choose(REFERRER, "gaziantep")  # pressed again: the question returns
+        _, shown = product.last_keyboard(REFERRER)
+        assert product.last_keyboard(REFERRER)[0] == message_id
+        assert shown != buttons
+        session = product.services.storage.sessions.load(REFERRER)
+        assert session is not None and session.state == "person_language"
+    finally:
         await product.stop()
