@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.i18n.texts import N_, Texts
@@ -98,13 +99,29 @@ class Channel:
             # Every change is transactional, so nothing half-done stays behind: the person
             # only has to send the same thing again once the database is back.
             log.error("database_unavailable")
+            await self._refused(inc, N_("The service cannot reach its database right now. "
+                                        "Nothing was lost: please try again in a minute."))
+        except Exception:
+            # A fault of ours: the person is not left waiting in silence, and the error
+            # still reaches the application's error handler, which logs its kind.
+            await self._refused(inc, N_("Something went wrong on our side while handling "
+                                        "this. Please try again; if it happens again, tell "
+                                        "your coordinator."))
+            raise
+
+    async def _refused(self, inc: Incoming, message: str) -> None:
+        """Tell the person their update could not be handled (best effort: Telegram may be
+        what failed)."""
+        assert inc.chat_id is not None
+        try:
             if inc.kind == "text" and inc.message_id is not None:
                 # What was typed could not be stored, and may be personal: it does not stay
                 # in the chat either way (the person sends it again).
                 await self.sender.delete(inc.chat_id, [inc.message_id])
-            await self.sender.send(inc.chat_id, self.texts.gettext(
-                inc.language or "en", N_("The service cannot reach its database right now. "
-                                         "Nothing was lost: please try again in a minute.")))
+            await self.sender.send(inc.chat_id, self.texts.gettext(inc.language or "en",
+                                                                   message))
+        except (TelegramError, Unreachable):
+            log.info("refusal_not_delivered")
 
     async def _hold(self, inc: Incoming, attempt: _Attempt) -> None:
         assert inc.chat_id is not None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram.ext import ContextTypes
@@ -103,5 +105,31 @@ async def _fuzz(tmp: Path, batch: list[dict[str, Any]]) -> None:
         assert errors == []
         assert product.services.storage.sessions.load(STRANGER) is None
         assert len(product.services.storage.staff.everyone()) == 2
+    finally:
+        await product.stop()
+
+
+async def test_a_fault_of_ours_is_told_to_the_person_and_still_reaches_the_error_log(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    product = await _product(tmp_path)
+    try:
+        await product.text(REFERRER, "/new")
+        desk = product.bot.channel.referrer.desk
+        handle = desk.handle
+
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            desk.handle = handle  # type: ignore[method-assign]
+            raise RuntimeError("a bug")
+
+        desk.handle = broken  # type: ignore[method-assign]
+        with caplog.at_level(logging.ERROR, logger="intake.telegram"):
+            typed = await product.text(REFERRER, "Amira, +90 555 000 0000")
+        assert product.texts_to(REFERRER)[-1] == (
+            "Something went wrong on our side while handling this. Please try again; if it "
+            "happens again, tell your coordinator.")
+        deleted = [[int(i) for i in c.params["message_ids"]]
+                   for c in product.api.sent("deleteMessages", REFERRER)]
+        assert [10_000 + typed] in deleted  # what was typed does not stay in the chat
+        assert "update_failed" in caplog.text and "a bug" not in caplog.text
     finally:
         await product.stop()
