@@ -271,3 +271,34 @@ async def test_a_declined_referral_goes_on_to_the_backup_and_the_referrer_hears_
     statuses = [t for t in p.texts_to(REFERRER) if t.startswith(f"Referral {code}:")]
     assert statuses == [f"Referral {code}: {s}." for s in ("acknowledged", "declined",
                                                            "forwarded")]
+
+
+async def test_a_question_that_cannot_be_edited_in_place_is_sent_anew(
+        product: Harness) -> None:
+    p = product
+    await p.text(REFERRER, "/new")
+    await p.choose(REFERRER, "pwsn")
+    old_id, _ = p.last_keyboard(REFERRER)
+    p.api.fail_next("editMessageText", 400, "Bad Request: message can't be edited")
+    await p.choose(REFERRER, "gaziantep")
+    new_id, buttons = p.last_keyboard(REFERRER)
+    assert new_id != old_id and buttons  # the next question came as a new message
+    stripped = p.api.sent("editMessageReplyMarkup", REFERRER)[-1]
+    assert int(stripped.params["message_id"]) == old_id and "reply_markup" not in \
+        stripped.params  # the old question kept no buttons
+    await p.choose(REFERRER, "en")  # and the new message is the one edited from now on
+    assert p.last_keyboard(REFERRER)[0] == new_id
+
+
+async def test_an_edit_telegram_finds_unchanged_counts_as_done(product: Harness) -> None:
+    p = product
+    await p.text(REFERRER, "/new")
+    await p.choose(REFERRER, "pwsn")
+    message_id, _ = p.last_keyboard(REFERRER)
+    sends = len(p.api.sent("sendMessage", REFERRER))
+    p.api.fail_next("editMessageText", 400, "Bad Request: message is not modified")
+    await p.choose(REFERRER, "gaziantep")
+    assert len(p.api.sent("sendMessage", REFERRER)) == sends  # nothing sent again
+    session = p.services.storage.sessions.load(REFERRER)
+    assert session is not None and session.state == "person_language"
+    assert session.host["prompt"] == message_id
