@@ -25,10 +25,12 @@ test: $(STAMP)
 	$(BIN)/intake flows test
 	$(BIN)/pytest
 
-## bench: print the engine, checker and storage figures (SQLite and PostgreSQL)
+## bench: print the engine, checker, channel and storage figures, then two processes on PostgreSQL
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/channel.py
 	$(BIN)/python bench/storage.py
+	$(BIN)/python bench/postgres.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
