@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from bot import __version__
 from bot.cli import chat, db, directory, flows, i18n, keys, report, retention, run, staff
+from bot.cli.common import CommandError
 from bot.settings import Settings, SettingsError
 
 
@@ -26,10 +27,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()
-    except SettingsError as error:
+        return int(args.handler(args, settings))
+    except (CommandError, SettingsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    return int(args.handler(args, settings))
 
 
 if __name__ == "__main__":

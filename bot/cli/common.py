@@ -15,6 +15,11 @@ from bot.i18n.texts import Texts
 from bot.settings import Settings
 
 
+class CommandError(Exception):
+    """An expected failure of a command: the operator gets ``error: <message>`` on one line
+    and exit status 2, never a traceback. Raise it anywhere below a command handler."""
+
+
 def load_library(paths: Sequence[Path], locales: Path) -> FlowLibrary:
     """Flows checked including their translations."""
     return FlowLibrary.load(flow_files(paths),
