@@ -173,6 +173,8 @@ class StaffMember(Base):
     agency: Mapped[str | None] = mapped_column(String(64))
     hub: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(16))
+    #: A role description set by the coordinator ("MSF clinic nurse, Gaziantep"), not a name.
+    label: Mapped[str | None] = mapped_column(String(80))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Telegram said Forbidden: the person blocked the bot; escalate instead of waiting.
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -201,6 +203,7 @@ class Invite(Base):
     role: Mapped[str] = mapped_column(String(16))
     agency: Mapped[str | None] = mapped_column(String(64))
     hub: Mapped[str | None] = mapped_column(String(64))
+    label: Mapped[str | None] = mapped_column(String(80))  # given to the staff member enrolled
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -145,3 +145,5 @@ class AuditEntry(Base):
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))
     referral_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    #: What the action was done to when that is not a referral: ``staff:12``, ``invite:3``.
+    subject: Mapped[str | None] = mapped_column(String(64))
