@@ -45,3 +45,44 @@ def test_parts_outside_the_safe_alphabet_cannot_be_encoded() -> None:
 def test_arbitrary_data_never_decodes_without_the_key(data: str) -> None:
     with pytest.raises(BadCallback):
         CODEC.decode(data)
+
+
+#: Computed apart from the codec (HMAC-SHA256 of the body with CODEC's key, base64url, cut
+#: to 10 characters), so a change of algorithm, key use or length cannot pass unnoticed.
+KNOWN = "a.Q7K2M4XZ.fff.sexual_assault_120h..e5K9nOtEc3"
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def test_the_signature_is_ten_base64url_characters_of_the_body_s_hmac() -> None:
+    data = CODEC.encode(Callback("a", "Q7K2M4XZ", 4095, "sexual_assault_120h"))
+    assert data == KNOWN
+    signature = data.rpartition(".")[2]
+    assert len(signature) == 10 and set(signature) <= set(ALPHABET)  # 60 bits
+
+
+def test_every_signature_of_the_right_form_but_one_character_off_is_refused() -> None:
+    body, _, signature = KNOWN.rpartition(".")
+    tried = 0
+    for position, right in enumerate(signature):
+        for wrong in ALPHABET.replace(right, ""):
+            forged = signature[:position] + wrong + signature[position + 1:]
+            with pytest.raises(BadCallback, match="wrong signature"):
+                CODEC.decode(f"{body}.{forged}")
+            tried += 1
+    assert tried == 10 * 63
+
+
+@pytest.mark.parametrize("signature", ["e5", "e5K9nOtEc", "e5K9nOtEc3A", "", "E5K9NOTEC3"])
+def test_a_signature_cut_short_lengthened_or_recased_is_refused(signature: str) -> None:
+    with pytest.raises(BadCallback, match="wrong signature"):
+        CODEC.decode(f"{KNOWN.rpartition('.')[0]}.{signature}")
+
+
+def test_a_signed_body_with_any_part_changed_is_refused() -> None:
+    body, _, signature = KNOWN.rpartition(".")
+    for changed in ("a.Q7K2M4XZ.ffe.sexual_assault_120h.", "r.Q7K2M4XZ.fff.sexual_assault_120h.",
+                    "a.Q7K2M4XY.fff.sexual_assault_120h.", "a.Q7K2M4XZ.fff.sexual_assault_72h.",
+                    "a.Q7K2M4XZ.fff.sexual_assault_120h.x"):
+        assert changed != body
+        with pytest.raises(BadCallback, match="wrong signature"):
+            CODEC.decode(f"{changed}.{signature}")
