@@ -61,7 +61,8 @@ class SqlReferralStore:
     def create(self, request: ReferralRequested, *, referrer_id: int | None,
                agency: str | None, at: datetime, acknowledge_by: datetime | None = None,
                respond_by: datetime | None = None, via: str | None = None,
-               hub: str | None = None, consent: ConsentRecorded | None = None) -> str:
+               hub: str | None = None, consent: ConsentRecorded | None = None,
+               case_due_at: datetime | None = None) -> str:
         cipher = self._context.cipher
         card = cipher.encrypt_json({"envelope": request.envelope,
                                     "services": list(request.services)})
@@ -71,7 +72,8 @@ class SqlReferralStore:
             case_type=request.case_type, risk=request.risk, urgent=request.urgent,
             status=SENT, agency=agency, via=via, partner_chosen=via == PARTNER,
             referrer_id=referrer_id, acknowledge_by=acknowledge_by, respond_by=respond_by,
-            due_at=acknowledge_by, status_since=at, escalation_level=0, reminders_sent=0,
+            due_at=acknowledge_by, case_due_at=case_due_at, status_since=at,
+            escalation_level=0, reminders_sent=0,
             card=card, contact=contact, consent_scopes=" ".join(request.consent),
             override_reason=request.override_reason, created_at=at, closed_at=None,
             erased_at=None)
@@ -168,7 +170,7 @@ class SqlReferralStore:
     def _list(self, query: Select[Any]) -> list[ReferralRecord]:
         # Plain tuples, not ORM objects nor named rows: a scan may return 100,000.
         with self._context.reading() as db:
-            return [_listed(values) for values in db.execute(query).tuples()]
+            return [_listed(values) for values in db.execute(query)]
 
     def _record(self, row: Referral, with_card: bool) -> ReferralRecord:
         envelope: dict[str, object] | None = None
@@ -187,7 +189,7 @@ class SqlReferralStore:
             reminders_sent=row.reminders_sent,
             consent=scopes(row.consent_scopes), override_reason=row.override_reason,
             created_at=row.created_at, closed_at=row.closed_at, erased_at=row.erased_at,
-            envelope=envelope, services=services)
+            envelope=envelope, services=services, case_due_at=row.case_due_at)
 
 
 _AT = {column.name: n for n, column in enumerate(LISTED)}
@@ -208,7 +210,8 @@ def _listed(values: tuple[Any, ...]) -> ReferralRecord:
         reminders_sent=values[at["reminders_sent"]],
         consent=scopes(values[at["consent_scopes"]]),
         override_reason=values[at["override_reason"]], created_at=values[at["created_at"]],
-        closed_at=values[at["closed_at"]], erased_at=values[at["erased_at"]])
+        closed_at=values[at["closed_at"]], erased_at=values[at["erased_at"]],
+        case_due_at=values[at["case_due_at"]])
 
 
 def scopes(stored: str) -> tuple[str, ...]:

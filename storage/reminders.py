@@ -67,7 +67,7 @@ class SqlReminderQueue:
         if code is not None:
             query = query.where(Referral.code == parse(code))
         with self._context.reading() as db:
-            return [_reminder(row, found) for row, found in db.execute(query).tuples()]
+            return [_reminder(row, found) for row, found in db.execute(query)]
 
 
 def claim(db: DbSession, worker: str, now: datetime, limit: int,
@@ -91,7 +91,7 @@ def claim(db: DbSession, worker: str, now: datetime, limit: int,
     rows = db.execute(select(ReminderRow, Referral.code)
                       .outerjoin(Referral, Referral.id == ReminderRow.referral_id)
                       .where(ReminderRow.id.in_(ids))
-                      .order_by(ReminderRow.due_at, ReminderRow.id)).tuples()
+                      .order_by(ReminderRow.due_at, ReminderRow.id))
     return [_reminder(row, code) for row, code in rows]
 
 

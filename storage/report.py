@@ -136,7 +136,7 @@ def build_report(context: Context, now: datetime, *, hub: str | None = None,
     """The report as of ``now``, optionally for one hub and from one day (UTC) on."""
     filters = _filters(hub, since)
     with context.reading() as db:
-        facts = list(_facts(db.execute(_query(filters)).tuples()))
+        facts = list(_facts(db.execute(_query(filters))))
         left_out = int(db.scalar(select(func.count()).select_from(Referral)
                                  .where(*filters, not_(_allows_statistics()))) or 0)
     counts = Counter((f.month, f.hub, f.case_type, f.risk, f.status) for f in facts)

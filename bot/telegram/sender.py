@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import warnings
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
+from datetime import timedelta
 from typing import Any
 
 from telegram import Bot
@@ -33,6 +35,23 @@ class Unreachable(Exception):
     """The person blocked the bot or left: Telegram answered Forbidden."""
 
 
+def retry_seconds(flood: RetryAfter) -> float:
+    """How long a flood refusal asks to wait, in seconds, in either form PTB gives it.
+
+    PTB 22 returns whole seconds as an int and warns that the attribute becomes a
+    ``timedelta``; with ``PTB_TIMEDELTA=true`` (and from PTB 23 on) it is a ``timedelta``.
+    Only that one deprecation is silenced, and only around this read.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait: object = flood.retry_after
+    if isinstance(wait, timedelta):
+        return wait.total_seconds()
+    if isinstance(wait, int | float):
+        return float(wait)
+    raise TypeError(f"RetryAfter.retry_after is a {type(wait).__name__}")
+
+
 def keyboard(rows: Sequence[Sequence[Button]]) -> str:
     """The Bot API's ``reply_markup`` for inline buttons, as the JSON text it travels as."""
     return json.dumps({"inline_keyboard": [[{"text": b.label, "callback_data": b.data}
@@ -47,10 +66,21 @@ def quiet_raw_calls() -> None:
                             r"'Bot\.do_api_request", category=PTBUserWarning)
 
 
+def prefer_timedelta_periods() -> None:
+    """Opt in to PTB's ``timedelta`` time periods unless the operator chose otherwise.
+
+    PTB 22 warns each time it builds a flood refusal (``RetryAfter``) while periods are
+    still whole seconds; with the opt-in it warns about nothing and hands a ``timedelta``.
+    The product reads no other time period, and reads this one in either form.
+    """
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+
 class Sender:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
         quiet_raw_calls()
+        prefer_timedelta_periods()
         #: Bot API calls posted by the current task (one update's handling, or the worker).
         self._posted: ContextVar[int] = ContextVar(f"posted_{id(self)}", default=0)
 
@@ -70,13 +100,9 @@ class Sender:
             except RetryAfter as flood:
                 if attempt == RETRIES:
                     raise
-                with warnings.catch_warnings():
-                    # PTB 22 warns that this becomes a timedelta; both forms are read below.
-                    warnings.simplefilter("ignore", PTBDeprecationWarning)
-                    wait = flood.retry_after
-                seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else wait
+                seconds = retry_seconds(flood)
                 log.warning("flood_wait", extra={"call": what, "seconds": seconds})
-                await asyncio.sleep(float(seconds))
+                await asyncio.sleep(seconds)
             except Forbidden:
                 raise Unreachable(what) from None
         return None  # pragma: no cover
