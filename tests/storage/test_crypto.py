@@ -88,3 +88,13 @@ def test_a_weak_or_reused_index_key_is_refused(index_key: str, message: str) -> 
     key = generate_key()
     with pytest.raises(KeyConfigError, match=message):
         Cipher([key], key if index_key == "SAME" else index_key)
+
+
+def test_with_two_keys_listed_new_values_are_encrypted_with_the_first() -> None:
+    new, old = generate_key(), generate_key()
+    token = Cipher([new, old]).encrypt(PLAIN)
+    assert Cipher([new]).decrypt(token) == PLAIN
+    with pytest.raises(DecryptionError):
+        Cipher([old]).decrypt(token)
+    json_token = Cipher([new, old]).encrypt_json({"phone": PLAIN})
+    assert Cipher([new]).decrypt_json(json_token) == {"phone": PLAIN}

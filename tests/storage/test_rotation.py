@@ -53,6 +53,26 @@ def test_every_encrypted_column_of_the_models_is_rotated() -> None:
         "referral_events.reason", "staff.telegram_id"}
 
 
+def test_values_saved_with_two_keys_listed_are_encrypted_with_the_newest(
+        database: Engine) -> None:
+    """Every encrypted column of every row written while an old key is still listed opens
+    with the newest key alone, and not with the old one: rotation is left nothing to do."""
+    old, new, index = generate_key(), generate_key(), generate_key()
+    seed(Storage.on(database, Cipher([new, old], index)), count=2)
+    newest, oldest = Cipher([new]), Cipher([old])
+    tokens = []
+    with database.connect() as connection:
+        for plan in plans():
+            for column in plan.encrypted:
+                tokens += [t for t in connection.scalars(select(column)) if t is not None]
+    assert len(tokens) == 2 * 5  # a conversation, a staff member, card, contact, a reason
+    for token in tokens:
+        assert newest.is_current(token)
+        newest.decrypt(token)
+        with pytest.raises(DecryptionError):
+            oldest.decrypt(token)
+
+
 def test_after_rotating_the_old_key_can_be_dropped_and_everything_still_decrypts(
         database: Engine) -> None:
     engine = database
