@@ -1,0 +1,151 @@
+"""The referral desk lets only an active focal point or coordinator of the agency holding a
+referral act on it: every other actor is refused, audited, and changes nothing.
+
+These tests go to the desk directly (no Telegram in front of it), so a check missing from
+one desk action cannot hide behind an earlier check of the chat path. Storage is a real,
+migrated SQLite file, copied fresh for each test from one migrated per module.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.directory import load_directory
+from bot.ports import Role, Staff
+from bot.service.referrals import ReferralDesk, Refused
+from storage import migrate
+from storage.clock import FixedClock
+from storage.crypto import Cipher, generate_key
+from storage.database import make_engine
+from storage.stores import Storage
+from tests.storage.builders import request
+from tests.storage.conftest import NOW
+
+OWNER = "example_health"
+OTHER = "example_law"
+CONTACT = {"phone": "+90 555 123 4567"}
+NOT_YOURS = "This referral is not with your agency."
+
+
+@dataclass
+class Desk:
+    desk: ReferralDesk
+    storage: Storage
+
+    def member(self, telegram_id: int, role: Role, agency: str | None,
+               active: bool = True) -> Staff:
+        staff = self.storage.staff
+        member_id = staff.enrol(telegram_id, role, agency=agency, hub="gaziantep",
+                                language="en", at=NOW)
+        if not active:
+            staff.set_active(member_id, False)
+        return staff.get(member_id)
+
+    def referral(self, agency: str | None, status: str = "sent") -> str:
+        """A referral held by ``agency``, moved by its own focal point to ``status``."""
+        code = self.storage.referrals.create(request(contact=CONTACT), referrer_id=None,
+                                             agency=agency, at=NOW)
+        if status == "accepted":
+            owner = self.member(900, "focal_point", agency)
+            assert self.desk.act(owner, code, "accept") == "accepted"
+        return code
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("migrated") / "intake.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def desk(migrated: Path, tmp_path: Path) -> Iterator[Desk]:
+    path = tmp_path / "intake.sqlite3"
+    shutil.copyfile(migrated, path)
+    engine = make_engine(f"sqlite:///{path}")
+    storage = Storage.on(engine, Cipher([generate_key()], index_key=generate_key()))
+    yield Desk(ReferralDesk(storage.referrals, storage.reminders, storage.audit,
+                            load_directory(), FixedClock(NOW), storage.unit), storage)
+    engine.dispose()
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    status: str  # where the referral is put first: the owner could take the action there
+    takes: Callable[[ReferralDesk, Staff, str], object]
+    done: str  # the status once the owner has taken it (view and reveal change nothing)
+
+
+ACTIONS = [
+    Action("view", "sent", lambda d, s, c: d.view(s, c), "sent"),
+    Action("acknowledge", "sent", lambda d, s, c: d.act(s, c, "acknowledge"), "acknowledged"),
+    Action("accept", "sent", lambda d, s, c: d.act(s, c, "accept"), "accepted"),
+    Action("decline", "sent", lambda d, s, c: d.act(s, c, "decline", "no_capacity"),
+           "declined"),
+    Action("forward", "sent", lambda d, s, c: d.act(s, c, "forward", OTHER), "forwarded"),
+    Action("close", "accepted", lambda d, s, c: d.act(s, c, "close", "services_provided"),
+           "closed"),
+    Action("reveal", "accepted", lambda d, s, c: d.reveal(s, c), "accepted"),
+]
+
+#: Who may not act on a referral held by OWNER: (description, role, agency, active).
+STRANGERS: list[tuple[str, Role, str | None, bool]] = [
+    ("focal point of another agency", "focal_point", OTHER, True),
+    ("coordinator of another agency", "coordinator", OTHER, True),
+    ("deactivated focal point of the agency", "focal_point", OWNER, False),
+    ("referrer enrolled with the agency", "referrer", OWNER, True),
+    ("focal point of no agency", "focal_point", None, True),
+]
+
+
+@pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.name)
+def test_the_agency_s_own_focal_point_can_take_each_action(desk: Desk, action: Action) -> None:
+    """The control for the refusals below: from the same status, the owner succeeds."""
+    code = desk.referral(OWNER, action.status)
+    result = action.takes(desk.desk, desk.member(1, "focal_point", OWNER), code)
+    if action.name == "reveal":
+        assert result == CONTACT
+    assert desk.storage.referrals.get(code).status == action.done
+    assert desk.storage.audit.entries(code)[-1][2] == action.name
+
+
+@pytest.mark.parametrize("stranger", STRANGERS, ids=lambda s: s[0])
+@pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.name)
+def test_every_focal_action_by_anyone_else_is_refused_audited_and_changes_nothing(
+        desk: Desk, action: Action, stranger: tuple[str, Role, str | None, bool]) -> None:
+    _, role, agency, active = stranger
+    code = desk.referral(OWNER, action.status)
+    actor = desk.member(2, role, agency, active)
+    before = (desk.storage.referrals.get(code), desk.storage.referrals.events(code))
+    trail = desk.storage.audit.entries(code)
+    with pytest.raises(Refused) as refused:
+        action.takes(desk.desk, actor, code)
+    assert str(refused.value) == NOT_YOURS
+    assert (desk.storage.referrals.get(code), desk.storage.referrals.events(code)) == before
+    assert desk.storage.audit.entries(code) == [
+        *trail, (NOW, f"staff:{actor.id}", f"refused_{action.name}", code)]
+
+
+@pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.name)
+def test_a_referral_no_agency_holds_is_refused_to_every_focal_point(
+        desk: Desk, action: Action) -> None:
+    code = desk.referral(None)
+    with pytest.raises(Refused, match=NOT_YOURS):
+        action.takes(desk.desk, desk.member(3, "coordinator", OWNER), code)
+    assert desk.storage.referrals.get(code).status == "sent"
+
+
+def test_the_inbox_shows_an_agency_only_its_own_open_referrals(desk: Desk) -> None:
+    mine, theirs = desk.referral(OWNER), desk.referral(OTHER)
+    desk.referral(None)
+    assert [r.code for r in desk.desk.inbox(desk.member(4, "focal_point", OWNER))] == [mine]
+    assert [r.code for r in desk.desk.inbox(desk.member(5, "focal_point", OTHER))] == [theirs]
+    assert desk.desk.inbox(desk.member(6, "referrer", OWNER)) == []
