@@ -21,6 +21,7 @@ from datetime import date
 
 from babel import Locale
 
+from bot.engine import referral
 from bot.engine.context import Ctx
 from bot.engine.events import AnswerRecorded, Button, Hint
 from bot.engine.inputs import DONE, Choice, Choices, Input, Text
@@ -72,6 +73,11 @@ def _retry(ctx: Ctx, session: Session, node: AskNode, hint: str) -> Result:
     if retries > node.retries and node.invalid:
         ctx.hint(session, N_("No valid answer was given; moving on."))
         return session.with_(retries=0, node_state={}), "invalid"
+    if retries > node.retries:
+        # No 'invalid' way: the documented default ends the intake rather than asking forever.
+        ctx.hint(session, N_("No valid answer was given, so this intake ends here. Send /new "
+                             "to start again."))
+        return referral.finish(ctx, session, "cancelled", "no_valid_answer"), None
     ctx.events.append(Hint(hint, session.referrer_lang))
     session = session.with_(retries=retries)
     enter(ctx, session, node)

@@ -197,6 +197,7 @@ class _FileChecks:
         for counter in node.counters:
             self.options_of(counter.answer, counter.options, node.id, f"counts.{counter.name}",
                             counter.line, kinds=("multi",))
+        self.uncounted(node)
         for field, message in gaps_and_overlaps(node):
             at = field.partition("[")[2].rstrip("]")
             line = node.rules[int(at)].line if at else node.where.line_of(field)
@@ -205,6 +206,27 @@ class _FileChecks:
             if rule.level not in node.levels:
                 self.fail(rule.line, node.id, f"rules[{index}].level",
                           f"'{rule.level}' has no entry under 'levels' (due_hours, timeframe)")
+
+    def uncounted(self, node: RiskNode) -> None:
+        """An option of a question the rating reads must be counted: a criterion no counter
+        counts can never raise the risk, whatever the referrer ticks. "None of these"
+        (an exclusive option) is the one option left uncounted on purpose."""
+        counted: dict[str, set[str]] = {}
+        first: dict[str, tuple[str, int]] = {}
+        for counter in node.counters:
+            counted.setdefault(counter.answer, set()).update(counter.options)
+            first.setdefault(counter.answer, (counter.name, counter.line))
+        for answer, options in counted.items():
+            ask = self.answers.get(answer)
+            if ask is None or ask.kind != "multi":
+                continue
+            name, line = first[answer]
+            for option in ask.options:
+                if option.id not in options and not option.exclusive:
+                    self.fail(line, node.id, f"counts.{name}",
+                              f"option '{option.id}' of '{answer}' is counted by no rule: "
+                              "ticking it can never raise the risk (count it, or ask it "
+                              "in a question the rating does not read)")
 
     def refer(self, node: ReferNode) -> None:
         line = node.where.line_of("envelope")
@@ -291,16 +313,22 @@ def _witness(parents: Mapping[str, str | None], qid: str) -> str:
     return " → ".join(reversed(path))
 
 
-def _scopes_lacking(graph: Graph, parents: Mapping[str, str | None], qid: str) -> str:
-    """Name the consents on the path that do not require every scope a referral needs."""
+def _consents_passed(graph: Graph, parents: Mapping[str, str | None], qid: str) -> str:
+    """Say why each consent on the path let it through: a scope a referral needs is not
+    required, or the path leaves the consent by its refused way."""
     notes = []
-    parent = parents[qid]
+    child, parent = qid, parents[qid]
     while parent is not None:
         node = graph.nodes[parent]
         if isinstance(node, ConsentNode):
             lacking = ", ".join(sorted(REFER_SCOPES - set(node.required)))
-            notes.append(f"; consent '{node.id}' does not require {lacking}")
-        parent = parents[parent]
+            labels = {label for label, dest in graph.edges[parent] if dest == child}
+            if lacking and "next" in labels:
+                notes.append(f"; consent '{node.id}' does not require {lacking}")
+            elif "refused" in labels:
+                notes.append(f"; consent '{node.id}' was refused on this path (a refusal "
+                             "must never lead to a referral)")
+        child, parent = parent, parents[parent]
     return "".join(reversed(notes))
 
 
@@ -360,7 +388,7 @@ def check_paths(graph: Graph) -> list[Problem]:
             problems.append(_report(graph, qid, "", "a path reaches this referral without "
                                     "consent to refer and share (or the child-safety override): "
                                     + _witness(before_refer_consent, qid)
-                                    + _scopes_lacking(graph, before_refer_consent, qid)))
+                                    + _consents_passed(graph, before_refer_consent, qid)))
         if isinstance(node, AskNode) and node.sensitive and qid in before_any_consent:
             problems.append(_report(graph, qid, "sensitive", "a sensitive question is asked "
                                     "before consent: " + _witness(before_any_consent, qid)))

@@ -26,6 +26,16 @@ CONSENT_GIVERS = ("person", "child_assent", "caregiver")
 CONSENT_METHODS = ("in_person", "remote")
 URGENT_CATEGORIES = ("health", "safety", "interim_care", "other")
 ASK_KINDS = ("choice", "multi", "number", "text", "date", "language", "hub")
+#: What a question may collect (its ``collects:``), so the checker can keep the story out:
+#: contact (how to reach the person), demographic (age group, sex), need (needs, services,
+#: urgent concerns), wish (what the person asks for), risk_indicator (criteria of a risk
+#: form), routing (pathway, hub, language, eligibility). Nothing else may be asked.
+COLLECTS = ("contact", "demographic", "need", "wish", "risk_indicator", "routing")
+#: Understood only so that the checker can refuse it by name: the incident story is told
+#: once, to the specialist, never to the referrer or the bot.
+INCIDENT = "incident"
+#: Case types whose path may carry no free text but contact details.
+NO_FREE_TEXT_CASE_TYPES = ("gbv", "child_protection")
 #: Outcomes that leave a referral behind, and so must be preceded by a refer node.
 REFERRAL_OUTCOMES = ("referred", "urgent_referred")
 
@@ -148,6 +158,10 @@ class AskNode(Node):
     not_future: bool = False
     min_selected: int = 1
     max_selected: int | None = None
+    #: One of COLLECTS (or INCIDENT, which the checker refuses); None while undeclared.
+    collects: str | None = None
+    #: How the person is told this answer travels with a referral ("age group").
+    shared_as: Text | None = None
 
     def edges(self) -> list[tuple[str, str]]:
         result = _branch_edges(self.next)

@@ -14,9 +14,11 @@ from bot.flows import conditions
 from bot.flows.migrations import CURRENT_SPEC, migrate
 from bot.flows.model import (
     ASK_KINDS,
+    COLLECTS,
     CONSENT_GIVERS,
     CONSENT_METHODS,
     CONSENT_SCOPES,
+    INCIDENT,
     OUTCOMES,
     RISK_LEVELS,
     URGENT_CATEGORIES,
@@ -55,7 +57,7 @@ NODE_FIELDS: dict[str, set[str]] = {
     "say": {"text", "audience", "next"},
     "ask": {"kind", "text", "audience", "options", "next", "invalid", "retries", "sensitive",
             "relevant", "min", "max", "max_length", "not_future", "min_selected",
-            "max_selected"},
+            "max_selected", "collects", "shared_as"},
     "consent": {"script", "scopes", "required", "given_by", "methods", "next", "refused",
                 "override"},
     "risk": {"counts", "rules", "levels", "next", "allow_raise", "raise_reasons"},
@@ -295,6 +297,13 @@ class _Parser:
         if invalid is not None and not isinstance(invalid, str):
             self.fail(raw.line_of("invalid"), nid, "invalid", "must be a node id")
             raise _Skip
+        collects = self.optional(raw, "collects", nid, str, "one word", None)
+        if collects is not None and collects not in (*COLLECTS, INCIDENT):
+            self.fail(raw.line_of("collects"), nid, "collects",
+                      f"unknown value '{collects}' (expected one of: {', '.join(COLLECTS)})")
+            raise _Skip
+        shared_as = (self.text(raw, "shared_as", nid, f"{ctx}:shared_as")
+                     if "shared_as" in raw else None)
         return AskNode(
             nid, where, kind, self.text(raw, "text", nid, f"{ctx}:text"), audience, options,
             self.branches(raw, "next", nid), invalid, retries,
@@ -303,6 +312,7 @@ class _Parser:
             self.optional(raw, "not_future", nid, bool, "true or false", False),
             self.optional(raw, "min_selected", nid, int, "a whole number", 1),
             self.optional(raw, "max_selected", nid, int, "a whole number", None),
+            collects, shared_as,
         )
 
     def _consent(self, nid: str, raw: LocatedDict, where: Where, ctx: str) -> ConsentNode:

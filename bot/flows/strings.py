@@ -26,6 +26,8 @@ def flow_texts(flow: Flow) -> Iterator[tuple[str, str, Text]]:
             yield node.id, "text", node.text
             for option in node.options:
                 yield node.id, f"options.{option.id}", option.label
+            if node.shared_as is not None:
+                yield node.id, "shared_as", node.shared_as
         elif isinstance(node, ConsentNode):
             yield node.id, "script", node.script
             for reason in node.override.reasons if node.override else ():

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Choice, Engine, Text
-from bot.engine.events import Hint
+from bot.engine.events import Hint, SessionEnded
 from bot.flows.library import FlowLibrary
 from bot.i18n.texts import Texts
 from tests.engine.helpers import last_prompt, of_type, run
@@ -141,3 +141,37 @@ def test_the_retry_limit_comes_from_the_question(typed: Engine) -> None:
 def test_the_prompt_of_a_typed_question_has_no_buttons(typed: Engine) -> None:
     _, events = run(typed, [], flow="typed")
     assert last_prompt(events).buttons == () and last_prompt(events).kind == "number"
+
+
+NO_INVALID = """
+spec_version: 2
+id: no_invalid
+revision: 1
+title: A question without an invalid way
+languages: [en]
+start: age
+nodes:
+  age:
+    type: ask
+    kind: number
+    text: Age in years?
+    retries: 1
+    next: done
+  done:
+    type: end
+    outcome: info_only
+    text: Done.
+"""
+
+
+def test_a_question_without_invalid_ends_the_intake_after_its_retries(tmp_path: Path) -> None:
+    (tmp_path / "no_invalid.yaml").write_text(NO_INVALID, encoding="utf-8")
+    engine = Engine(FlowLibrary.load([tmp_path]), Texts())
+    session, _ = run(engine, [Text("x")], flow="no_invalid")
+    assert session.state == "age" and session.outcome is None
+    session, events = run(engine, [Text("x")] * 2, flow="no_invalid")
+    assert session.outcome == "cancelled" and session.answers == {}
+    assert of_type(events, Hint)[-1].text == ("No valid answer was given, so this intake ends "
+                                              "here. Send /new to start again.")
+    assert [(e.outcome, e.kept, e.reason) for e in of_type(events, SessionEnded)] == [
+        ("cancelled", False, "no_valid_answer")]

@@ -152,6 +152,11 @@ CASES = [
         f"consent_without_share.yaml:23 node 'send': {NO_CONSENT}hub → consent → send; "
         "consent 'consent' does not require share",
     ], id="a referral after a consent that does not require share is refused"),
+    pytest.param("refusal_reaches_referral.yaml", [
+        f"refusal_reaches_referral.yaml:27 node 'send': {NO_CONSENT}hub → consent → sorry → "
+        "send; consent 'consent' was refused on this path (a refusal must never lead to a "
+        "referral)",
+    ], id="a referral reached through a consent's refused way is refused"),
     pytest.param("sensitive_before_consent.yaml", [
         "sensitive_before_consent.yaml:11 node 'phone' sensitive: "
         "a sensitive question is asked before consent: phone",
@@ -181,6 +186,11 @@ CASES = [
         "risk_counter_unknown_option.yaml:28 node 'rating' counts.red: "
         "'red_flags' has no option 'eviction'",
     ], id="a risk counter counting an option the question lacks is refused"),
+    pytest.param("risk_option_uncounted.yaml", [
+        "risk_option_uncounted.yaml:32 node 'rating' counts.yellow: option 'no_documents' of "
+        "'yellow_flags' is counted by no rule: ticking it can never raise the risk (count it, "
+        "or ask it in a question the rating does not read)",
+    ], id="an option of a rated question that no counter counts is refused"),
     pytest.param("risk_counter_on_choice_question.yaml", [
         "risk_counter_on_choice_question.yaml:28 node 'rating' counts.red: "
         "'red_flags' must be a multi question",
