@@ -7,9 +7,9 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import chat, db, directory, flows, i18n, keys, report, retention, run, staff
-from bot.cli.common import CommandError
-from bot.settings import Settings, SettingsError
+from bot.cli import audit, chat, db, directory, flows, i18n, keys, report, retention, run, staff
+from bot.cli.common import expected_error, plain_help
+from bot.settings import Settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,8 +18,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Guided protection intake and referral routing for frontline staff.")
     parser.add_argument("--version", action="version", version=f"intake {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (chat, db, directory, flows, i18n, keys, report, retention, run, staff):
+    for module in (audit, chat, db, directory, flows, i18n, keys, report, retention, run,
+                   staff):
         module.register(commands)
+    plain_help(parser)
     return parser
 
 
@@ -28,8 +30,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         return int(args.handler(args, settings))
-    except (CommandError, SettingsError) as error:
-        print(f"error: {error}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        message = expected_error(error)
+        if message is None:
+            raise  # a bug: its traceback is what a report needs
+        print(f"error: {message}", file=sys.stderr)
         return 2
 
 

@@ -86,6 +86,9 @@ class ReferralRecord:
     #: (``open``, ``overdue``) leave it None so a scan decrypts nothing: ``get`` reads it.
     envelope: dict[str, Any] | None = None
     services: tuple[str, ...] = ()
+    #: The case deadline: set at identification from the person's risk, kept through every
+    #: forward and escalation (``acknowledge_by``/``respond_by`` are the holder's own clocks).
+    case_due_at: datetime | None = None
 
     @property
     def erased(self) -> bool:
@@ -120,8 +123,12 @@ class ReferralStore(Protocol):
     def create(self, request: ReferralRequested, *, referrer_id: int | None,
                agency: str | None, at: datetime, acknowledge_by: datetime | None = None,
                respond_by: datetime | None = None, via: str | None = None,
-               hub: str | None = None, consent: ConsentRecorded | None = None) -> str:
+               hub: str | None = None, consent: ConsentRecorded | None = None,
+               case_due_at: datetime | None = None) -> str:
         """Store a routed referral with status ``sent`` and return its new case code.
+
+        ``case_due_at`` is the case deadline the person's risk set at identification; no
+        later move changes it.
 
         ``hub`` overrides the request's hub when routing resolved it (a fuzzy district
         match); ``via`` is the agency's role from routing, and ``"partner"`` records that
@@ -165,9 +172,11 @@ class ReferralStore(Protocol):
 
 
 class AuditLog(Protocol):
-    def record(self, actor: str, action: str, code: str | None, at: datetime) -> None:
+    def record(self, actor: str, action: str, code: str | None, at: datetime,
+               subject: str | None = None) -> None:
         """Who did what to which case code, when. Never personal data: ``actor`` is a staff
-        id or a component name, ``action`` a fixed verb such as ``view`` or ``reveal``."""
+        id or a component name, ``action`` a fixed verb such as ``view`` or ``reveal``,
+        ``subject`` what a non-referral action was done to (``staff:12``)."""
 
 
 @dataclass(frozen=True)
@@ -203,13 +212,14 @@ class Staff:
     language: str
     active: bool
     unreachable: bool
+    label: str | None = None  # a role description ("clinic nurse, Gaziantep"), never a name
 
 
 class StaffStore(Protocol):
     """Enrolled staff, found by Telegram user id through a blind index."""
 
     def enrol(self, telegram_id: int, role: Role, *, agency: str | None, hub: str | None,
-              language: str, at: datetime) -> int: ...
+              language: str, at: datetime, label: str | None = None) -> int: ...
 
     def by_telegram(self, telegram_id: int) -> Staff | None: ...
 
@@ -227,6 +237,9 @@ class StaffStore(Protocol):
 
     def set_unreachable(self, staff_id: int, unreachable: bool) -> None:
         """Telegram answered ``Forbidden``: the person blocked the bot."""
+
+    def set_language(self, staff_id: int, language: str) -> None:
+        """The member chose another language (/language): remembered for every chat."""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ class SqlStaffStore:
         self._context = context
 
     def enrol(self, telegram_id: int, role: Role, *, agency: str | None, hub: str | None,
-              language: str, at: datetime) -> int:
+              language: str, at: datetime, label: str | None = None) -> int:
         """Enrol a new member, or re-activate and update the one with this Telegram id."""
         cipher = self._context.cipher
         index = cipher.blind_index(str(telegram_id))
@@ -33,6 +33,7 @@ class SqlStaffStore:
                 db.add(row)
             row.telegram_id = cipher.encrypt(str(telegram_id))
             row.role, row.agency, row.hub, row.language = role, agency, hub, language
+            row.label = label
             row.active, row.unreachable, row.revoked_at = True, False, None
             db.flush()
             return row.id
@@ -74,6 +75,9 @@ class SqlStaffStore:
     def set_unreachable(self, staff_id: int, unreachable: bool) -> None:
         self._set(staff_id, unreachable=unreachable)
 
+    def set_language(self, staff_id: int, language: str) -> None:
+        self._set(staff_id, language=language)
+
     def _set(self, staff_id: int, **values: object) -> None:
         with self._context.writing() as db:
             done = db.execute(update(StaffMember).where(StaffMember.id == staff_id)
@@ -92,4 +96,4 @@ class SqlStaffStore:
 def _staff(row: StaffMember) -> Staff:
     return Staff(id=row.id, role=row.role,  # type: ignore[arg-type]
                  agency=row.agency, hub=row.hub, language=row.language, active=row.active,
-                 unreachable=row.unreachable)
+                 unreachable=row.unreachable, label=row.label)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from bot.directory import Directory
@@ -115,15 +115,27 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except FlowError as error:
         return report(error)
     lang = args.lang or settings.default_language
+    check_choices(engine, directory, args.flow, lang, args.hub)
     simulator = Simulator(engine, directory, sys.stdout)
-    try:
-        step: Step = engine.start(args.flow, lang, args.person_lang,
-                                  answers={"hub": args.hub} if args.hub else None)
-    except KeyError as exc:
-        print(exc.args[0], file=sys.stderr)
-        return 2
+    step: Step = engine.start(args.flow, lang, args.person_lang,
+                              answers={"hub": args.hub} if args.hub else None)
     simulator.show(step.events)
     return loop(engine, simulator, step, sys.stdin)
+
+
+def check_choices(engine: Engine, directory: Directory, flow_id: str, lang: str,
+                  hub: str | None) -> None:
+    """Refuse an unknown flow, language or hub, naming the known ones, before anything runs."""
+    from bot.cli.common import CommandError
+
+    def known(option: str, value: str, values: Sequence[str]) -> None:
+        if value not in values:
+            raise CommandError(f"unknown {option} '{value}' (known: {', '.join(values)})")
+
+    known("--flow", flow_id, sorted(engine.library.flows))
+    known("--lang", lang, list(engine.library.current(flow_id).flow.languages))
+    if hub is not None:
+        known("--hub", hub, sorted(directory.hubs))
 
 
 def loop(engine: Engine, simulator: Simulator, step: Step, lines: Iterable[str],
