@@ -72,12 +72,16 @@ class IntakeDesk:
             raise Duplicate(update_id)
 
     def start(self, chat_id: int, staff: Staff, host: dict[str, object],
-              update_id: int | None = None) -> Turn:
+              update_id: int | None = None, replace_open: bool = True) -> Turn:
         """A new intake; an unfinished one in this chat is dropped with its answers (the
-        turn's ``previous``, so the channel can clear its messages)."""
+        turn's ``previous``, so the channel can clear its messages). With ``replace_open``
+        false an unfinished one is kept instead: the turn is ``refused``, its session the
+        unfinished one, and only the update is recorded (the channel asks first)."""
         with self.unit():
             self._once(update_id)
             previous = self.sessions.load(chat_id)
+            if previous is not None and not replace_open:
+                return Turn(session=previous, refused=True)
             today = self.clock.now().date()
             step = self.engine.start(self.flow, staff.language, today=today,
                                      answers={"hub": staff.hub} if staff.hub else None)
