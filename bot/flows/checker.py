@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from bot.flows import conditions
 from bot.flows.graph import EXIT, Graph, flatten
 from bot.flows.model import (
+    INCIDENT,
+    NO_FREE_TEXT_CASE_TYPES,
     REFERRAL_OUTCOMES,
     RISK_LEVELS,
     AnyNode,
@@ -96,6 +98,10 @@ class _FileChecks:
         if isinstance(node, IncludeNode):
             self.include(node)
         if isinstance(node, AskNode):
+            if node.collects == INCIDENT:
+                self.fail(node.where.line_of("collects"), node.id, "collects",
+                          "a question may not collect incident details: the story is told "
+                          "once, to the specialist, never to the referrer or the bot")
             if node.relevant is not None:
                 self.condition(node.relevant, node.id, "relevant")
             if node.kind == "multi" and node.max_selected is not None \
@@ -242,6 +248,10 @@ class _FileChecks:
                 self.condition(rule.when, node.id, f"case_type[{index}].when")
         for name in node.envelope:
             ask = self.answers.get(name)
+            if ask is not None and ask.kind == "text" and ask.collects != "contact":
+                self.fail(line, node.id, "envelope", f"'{name}' is free text and not contact "
+                          "details: typed words may carry the story, so they never travel "
+                          "with a referral (ask with options instead)")
             if ask is not None and ask.sensitive:
                 self.fail(line, node.id, "envelope", f"'{name}' is sensitive: put it under "
                           "'contact', which only the accepting agency sees")
@@ -393,6 +403,42 @@ def check_paths(graph: Graph) -> list[Problem]:
             problems.append(_report(graph, qid, "sensitive", "a sensitive question is asked "
                                     "before consent: " + _witness(before_any_consent, qid)))
     problems.extend(_referral_outcomes(graph))
+    problems.extend(_free_text_before_specialised_referral(graph))
+    return problems
+
+
+def _free_text_before_specialised_referral(graph: Graph) -> list[Problem]:
+    """On a path to a GBV or child protection referral, only contact details may be typed:
+    any other free text invites the incident story into the chat."""
+    problems = []
+    for qid, node in graph.nodes.items():
+        if not (isinstance(node, AskNode) and node.kind == "text"
+                and node.collects is not None and node.collects != "contact"):
+            continue
+        parents: dict[str, str | None] = {qid: None}
+        queue = deque([qid])
+        found = None
+        while queue and found is None:
+            here = queue.popleft()
+            for dest in _successors(graph, here, None):
+                if dest in parents:
+                    continue
+                parents[dest] = here
+                refer = graph.nodes[dest]
+                if isinstance(refer, ReferNode) and any(
+                        rule.value in NO_FREE_TEXT_CASE_TYPES for rule in refer.case_type):
+                    found = dest
+                    break
+                queue.append(dest)
+        if found is not None:
+            refer = graph.nodes[found]
+            assert isinstance(refer, ReferNode)
+            case_type = next(rule.value for rule in refer.case_type
+                             if rule.value in NO_FREE_TEXT_CASE_TYPES)
+            problems.append(_report(
+                graph, qid, "kind", f"free text that collects {node.collects} on a path to a "
+                f"{case_type} referral: on that pathway only contact details may be typed "
+                "(ask with options instead): " + _witness(parents, found)))
     return problems
 
 

@@ -22,6 +22,7 @@ NO_CONSENT = ("a path reaches this referral without consent to refer and share "
               "(or the child-safety override): ")
 NODE_TYPES = "say, ask, consent, risk, urgent, refer, include, return, end"
 OUTCOMES = "referred, urgent_referred, info_only, consent_refused, not_eligible, cancelled"
+COLLECTS = "contact, demographic, need, wish, risk_indicator, routing"
 OPERATORS = "is, is_not, in, includes, includes_any, answered, lt, lte, gt, gte"
 
 CASES = [
@@ -166,9 +167,29 @@ CASES = [
         "the child-safety override needs at least one recorded reason",
     ], id="a child-safety override without reasons is refused"),
     pytest.param("sensitive_in_envelope.yaml", [
-        "sensitive_in_envelope.yaml:32 node 'send' envelope: 'phone' is sensitive: "
+        "sensitive_in_envelope.yaml:33 node 'send' envelope: 'phone' is sensitive: "
         "put it under 'contact', which only the accepting agency sees",
     ], id="a sensitive answer in the referral envelope is refused"),
+    # -- keeping the story out ------------------------------------------------------------
+    pytest.param("collects_incident.yaml", [
+        "collects_incident.yaml:12 node 'what_happened' collects: a question may not collect "
+        "incident details: the story is told once, to the specialist, never to the referrer "
+        "or the bot",
+    ], id="a question declared as collecting incident details is refused"),
+    pytest.param("collects_unknown_value.yaml", [
+        f"collects_unknown_value.yaml:12 node 'note' collects: unknown value 'story' "
+        f"(expected one of: {COLLECTS})",
+    ], id="a question collecting something outside the closed list is refused"),
+    pytest.param("free_text_in_envelope.yaml", [
+        "free_text_in_envelope.yaml:35 node 'send' envelope: 'needs' is free text and not "
+        "contact details: typed words may carry the story, so they never travel with a "
+        "referral (ask with options instead)",
+    ], id="a free-text answer other than contact details in an envelope is refused"),
+    pytest.param("free_text_before_gbv_referral.yaml", [
+        "free_text_before_gbv_referral.yaml:26 node 'wish' kind: free text that collects wish "
+        "on a path to a gbv referral: on that pathway only contact details may be typed (ask "
+        "with options instead): wish → phone → send",
+    ], id="free text other than contact details on the way to a GBV referral is refused"),
     # -- risk tables ---------------------------------------------------------------------
     pytest.param("risk_count_undefined.yaml", [
         "risk_count_undefined.yaml:30 node 'rating' rules: "
