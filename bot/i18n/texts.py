@@ -21,7 +21,20 @@ SOURCE_LANGUAGE = "en"
 RTL_LANGUAGES = frozenset({"ar", "ckb", "fa", "he", "ku", "ur"})
 _FSI, _PDI = "\u2068", "\u2069"
 
-DEFAULT_LOCALES = Path(__file__).resolve().parents[2] / "locales"
+
+def bundled_locales(package: Path | None = None) -> Path:
+    """Where the shipped catalogs lie for the ``bot`` package at ``package``.
+
+    An installed wheel carries them inside the package (the top-level ``locales/`` folder is
+    mapped to ``bot/locales`` by setup.py); in the source tree, and in an editable install,
+    they are the top-level ``locales/`` folder beside the package.
+    """
+    package = package or Path(__file__).resolve().parents[1]
+    installed = package / "locales"
+    return installed if installed.is_dir() else package.parent / "locales"
+
+
+DEFAULT_LOCALES = bundled_locales()
 
 
 def po_path(locales: Path, lang: str) -> Path:

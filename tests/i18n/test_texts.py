@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.flows.model import Text
-from bot.i18n.texts import Texts, isolate
+from bot.i18n.texts import DEFAULT_LOCALES, Texts, bundled_locales, isolate
 
 FSI, PDI = "\u2068", "\u2069"
 
@@ -60,3 +60,17 @@ def test_the_shipped_catalogs_translate_the_interface(lang: str) -> None:
     texts = Texts()
     assert texts.gettext(lang, "Done") != "Done"
     assert texts.gettext(lang, "Who gives consent?") != "Who gives consent?"
+
+
+def test_the_catalogs_are_found_inside_an_installed_package_else_beside_the_source(
+        tmp_path: Path) -> None:
+    source = tmp_path / "tree" / "bot"
+    source.mkdir(parents=True)
+    assert bundled_locales(source) == tmp_path / "tree" / "locales"
+    installed = tmp_path / "site" / "bot"
+    (installed / "locales").mkdir(parents=True)
+    assert bundled_locales(installed) == installed / "locales"
+
+
+def test_the_source_tree_speaks_arabic_by_default() -> None:
+    assert (DEFAULT_LOCALES / "ar" / "LC_MESSAGES" / "messages.po").is_file()
