@@ -2,9 +2,9 @@
 
 A ``check`` row asks :func:`bot.routing.escalation.next_action` what the referral's clock
 says: remind the agency, escalate (a ``forward`` to the next agency of the chain, with a new
-card, new clocks and a notice to the referrer), or nothing yet. Every other row is a message
-to deliver. Rows are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
-processes may dispatch at once and none sends twice.
+card, that agency's own clocks and a notice to the referrer; the case deadline stays), or
+nothing yet. Every other row is a message to deliver. Rows are claimed with ``FOR UPDATE
+SKIP LOCKED`` on PostgreSQL, so several processes may dispatch at once and none sends twice.
 """
 
 from __future__ import annotations
@@ -134,7 +134,8 @@ class Dispatcher:
         now = self.clock.now()
         move = lifecycle.forward(record.status, SYSTEM, now, agency, reason=why)
         deadlines = compute_deadlines(now, self.directory.deadlines, record.case_type,
-                                      record.risk, record.urgent)
+                                      record.risk, record.urgent,
+                                      case_due_at=record.case_due_at)
         self.referrals.append_event(record.code, move.to_status, at=now, actor=SYSTEM,
                                     agency=agency, reason="escalated", via=via,
                                     acknowledge_by=deadlines.acknowledge_by,

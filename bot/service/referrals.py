@@ -16,7 +16,7 @@ from bot.directory.model import Directory
 from bot.engine.events import ConsentRecorded, ReferralRequested
 from bot.ports import AuditLog, Clock, ReferralRecord, ReferralStore, ReminderQueue, Staff
 from bot.routing import lifecycle
-from bot.routing.deadlines import compute_deadlines
+from bot.routing.deadlines import case_deadline, compute_deadlines
 from bot.routing.route import NoRoute, Route, route
 from bot.service import outbox
 
@@ -57,9 +57,12 @@ class ReferralDesk:
         """Route and store a referral; the caller's transaction makes it stick or vanish."""
         now = self.clock.now()
         decision = route(request, self.directory, partner)
+        case_type = decision.case_type
+        case_due = case_deadline(now, self.directory.deadlines, case_type, request.risk,
+                                 request.urgent, request.due_hours)
         if isinstance(decision, NoRoute):
             code = self.referrals.create(request, referrer_id=referrer.id, agency=None, at=now,
-                                         consent=consent)
+                                         consent=consent, case_due_at=case_due)
             self.reminders.schedule(outbox.UNROUTED, now, code=code)
             self.audit.record(staff_actor(referrer), "refer_unrouted", code, now)
             return Submitted(code, decision)
@@ -68,7 +71,7 @@ class ReferralDesk:
         code = self.referrals.create(
             request, referrer_id=referrer.id, agency=decision.agency, at=now,
             acknowledge_by=deadlines.acknowledge_by, respond_by=deadlines.respond_by,
-            via=decision.via, hub=decision.hub, consent=consent)
+            via=decision.via, hub=decision.hub, consent=consent, case_due_at=case_due)
         self.reminders.schedule(outbox.CARD, now, code=code, agency=decision.agency)
         self.reminders.schedule(outbox.CHECK, self._first_check(deadlines.sent_at,
                                                                 deadlines.acknowledge_by),
@@ -127,7 +130,8 @@ class ReferralDesk:
             if target is None:
                 raise Refused("That agency is not in the directory.")
             deadlines = compute_deadlines(now, self.directory.deadlines, record.case_type,
-                                          record.risk, record.urgent)
+                                          record.risk, record.urgent,
+                                          case_due_at=record.case_due_at)
             changes = {"agency": target.id, "via": "forwarded",
                        "acknowledge_by": deadlines.acknowledge_by,
                        "respond_by": deadlines.respond_by}

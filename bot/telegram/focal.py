@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 from bot.directory.model import Directory
 from bot.engine.rating import LEVEL_NAMES
+from bot.flows.library import FlowLibrary
 from bot.i18n.texts import N_, Texts, isolate
 from bot.ports import NotFound, ReferralRecord, Staff
 from bot.service.referrals import ReferralDesk, Refused
 from bot.telegram.callbacks import BadCallback, Callback, CallbackCodec
+from bot.telegram.cardview import consent_line, content_lines
 from bot.telegram.incoming import Incoming
 from bot.telegram.render import Button
 from bot.telegram.sender import Sender
@@ -59,6 +61,7 @@ class FocalChat:
     codec: CallbackCodec
     directory: Directory
     reveal_seconds: float = 120.0
+    flows: FlowLibrary | None = None  # for the envelope's labels (``cardview``)
 
     def _ui(self, lang: str, message: str, **params: object) -> str:
         return self.texts.gettext(lang, message, **params)
@@ -69,7 +72,6 @@ class FocalChat:
     # -- cards ---------------------------------------------------------------------------
     def card_text(self, record: ReferralRecord, lang: str) -> str:
         ui = self._ui
-        envelope = record.envelope or {}
         hub = self.directory.hubs.get(record.hub or "")
         lines = [
             ui(lang, N_("Referral %(code)s"), code=record.code),
@@ -81,17 +83,8 @@ class FocalChat:
             ui(lang, N_("Risk: %(risk)s"), risk=ui(lang, LEVEL_NAMES[record.risk])
                if record.risk in LEVEL_NAMES else "-"),
         ]
-        if record.due_at:
-            lines.append(ui(lang, N_("Due: %(when)s UTC"),
-                            when=record.due_at.strftime("%Y-%m-%d %H:%M")))
-        if record.services:
-            lines.append(ui(lang, N_("Services needed: %(list)s"),
-                            list=", ".join(record.services)))
-        for key, value in envelope.items():
-            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-            lines.append(f"{key}: {isolate(shown, lang)}")
-        lines.append(ui(lang, N_("Consent: %(scopes)s"), scopes="+".join(record.consent)
-                        or ui(lang, N_("none (child-safety override)"))))
+        lines.extend(content_lines(self.texts, lang, record, self.flows))
+        lines.append(consent_line(self.texts, lang, record))
         return "\n".join(lines)
 
     def card_buttons(self, record: ReferralRecord, lang: str) -> list[tuple[Button, ...]]:

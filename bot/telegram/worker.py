@@ -17,6 +17,7 @@ from bot.service import outbox
 from bot.service.dispatch import Delivery, Dispatcher
 from bot.service.intake import IntakeDesk
 from bot.service.retention import PurgeSchedule
+from bot.telegram.cardview import case_deadline_line, clock_line
 from bot.telegram.focal import STATUS_NAMES, FocalChat
 from bot.telegram.referrer import ReferrerChat
 from bot.telegram.sender import Sender, Unreachable
@@ -99,11 +100,14 @@ class Worker:
                                             code=record.code,
                                             status=ui(lang, STATUS_NAMES.get(
                                                 delivery.status or record.status,
-                                                delivery.status or record.status))))
+                                                delivery.status or record.status)))
+                                   + "\n" + case_deadline_line(self.texts, lang, record))
         elif delivery.kind == "reminder":
-            await self.sender.send(chat, ui(lang, N_(
+            clock = clock_line(self.texts, lang, record)
+            await self.sender.send(chat, "\n".join([ui(lang, N_(
                 "Reminder: referral %(code)s is waiting for your agency. Send /inbox."),
-                code=record.code))
+                code=record.code), *([clock] if clock else []),
+                case_deadline_line(self.texts, lang, record)]))
         elif delivery.kind == outbox.UNROUTED:
             await self.sender.send(chat, ui(lang, N_(
                 "Referral %(code)s (%(type)s) could not be routed automatically. Please "

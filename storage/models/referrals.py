@@ -59,9 +59,11 @@ class Referral(Base):
     via: Mapped[str | None] = mapped_column(String(16))
     referrer_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff.id", ondelete="SET NULL"))
-    #: The two clocks of the current agency, restarted by a forward.
+    #: The clocks of the agency that holds the referral now, restarted by a forward.
     acknowledge_by: Mapped[datetime | None] = mapped_column(UTCDateTime())
     respond_by: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The case deadline, set at identification from the risk; never restarted.
+    case_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: The clock that runs now (indexed with status for the escalation scan); None: settled.
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status_since: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.directory import Deadline, DeadlineTable, load_directory_text
-from bot.routing.deadlines import compute_deadlines, reminder_times
+from bot.routing.deadlines import case_deadline, compute_deadlines, reminder_times
 
 SENT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DEFAULTS = DeadlineTable()
@@ -61,3 +61,38 @@ def test_a_closed_window_has_no_reminders() -> None:
 def test_a_time_without_time_zone_is_refused() -> None:
     with pytest.raises(ValueError, match="must carry a time zone"):
         compute_deadlines(datetime(2026, 3, 2, 9, 0), DEFAULTS, "legal", "high")
+
+
+@pytest.mark.parametrize(("case_type", "risk", "due_hours", "hours"), [
+    ("protection", "high", None, 48),
+    ("protection", "low", None, 336),   # PwSN low risk: within two weeks
+    ("child_protection", "high", None, 24),
+    ("protection", "high", 24, 24),     # the flow's shorter time wins here too
+])
+def test_the_case_deadline_runs_from_identification(case_type: str, risk: str,
+                                                     due_hours: float | None,
+                                                     hours: float) -> None:
+    due = case_deadline(SENT, DEFAULTS, case_type, risk, due_hours=due_hours)
+    assert due - SENT == timedelta(hours=hours)
+
+
+@pytest.mark.parametrize(("after", "acknowledge", "respond"), [
+    (2, 4, 46),    # forwarded early: respond by the case deadline, not 48 h from now
+    (40, 4, 8),    # late: the case deadline is still ahead, the agency acknowledges first
+    (46, 4, 4),    # the case deadline falls inside the acknowledgement window
+    (60, 4, 4),    # already past it: the agency still gets its full acknowledgement window
+])
+def test_a_forward_keeps_the_case_deadline_and_gives_the_agency_its_own_clock(
+        after: float, acknowledge: float, respond: float) -> None:
+    case_due = case_deadline(SENT, DEFAULTS, "protection", "high")
+    moved = SENT + timedelta(hours=after)
+    due = compute_deadlines(moved, DEFAULTS, "protection", "high", case_due_at=case_due)
+    assert due.acknowledge_by - moved == timedelta(hours=acknowledge)
+    assert due.respond_by - moved == timedelta(hours=respond)
+    assert due.acknowledge_by > moved  # never overdue on arrival
+
+
+def test_a_naive_case_deadline_is_refused() -> None:
+    with pytest.raises(ValueError, match="case_due_at must carry a time zone"):
+        compute_deadlines(SENT, DEFAULTS, "protection", "high",
+                          case_due_at=datetime(2026, 3, 4, 9, 0))

@@ -103,6 +103,21 @@ def test_appended_events_move_the_referral_and_form_its_trail(storage: Storage) 
         ("declined", "a", "No capacity this week"), ("forwarded", "b", None)]
 
 
+def test_the_case_deadline_is_kept_through_every_move_and_listed(storage: Storage) -> None:
+    case_due = NOW + timedelta(hours=48)
+    code = storage.referrals.create(request(), referrer_id=None, agency="a", at=NOW,
+                                    acknowledge_by=NOW + timedelta(hours=4),
+                                    respond_by=case_due, case_due_at=case_due)
+    later = NOW + timedelta(hours=30)
+    storage.referrals.append_event(code, "forwarded", at=later, actor="system:escalation",
+                                   agency="b", acknowledge_by=later + timedelta(hours=4),
+                                   respond_by=later + timedelta(hours=48),
+                                   escalation_level=1)
+    record = storage.referrals.get(code)
+    assert record.case_due_at == case_due and record.respond_by == later + timedelta(hours=48)
+    assert [r.case_due_at for r in storage.referrals.open() if r.code == code] == [case_due]
+
+
 def test_the_running_clock_follows_the_status(storage: Storage) -> None:
     acknowledge_by, respond_by = NOW + timedelta(hours=4), NOW + timedelta(hours=48)
     code = storage.referrals.create(request(), referrer_id=None, agency="a", at=NOW,

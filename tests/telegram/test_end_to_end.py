@@ -56,6 +56,10 @@ async def test_a_referral_goes_round_the_whole_loop(product: Harness) -> None:
     card = p.texts_to(FOCAL)[-1]
     assert card.startswith(f"Referral {code}") and "Risk: medium" in card
     assert PHONE not in card
+    # Labels in the reader's language, never ids; both clocks shown.
+    assert ": 60 or older" in card and "Female" in card and "Health care" in card
+    assert "age_band" not in card and "Services needed: Health care" in card
+    assert "Case deadline: " in card and "Your agency must acknowledge by " in card
 
     await p.choose(FOCAL, "accept")
     await p.choose(FOCAL, "reveal")
@@ -64,8 +68,10 @@ async def test_a_referral_goes_round_the_whole_loop(product: Harness) -> None:
     await p.choose(FOCAL, "close:served")
     assert await p.tick() >= 3
     statuses = [t for t in p.texts_to(REFERRER) if t.startswith(f"Referral {code}:")]
-    assert statuses == [f"Referral {code}: {s}." for s in ("acknowledged", "accepted",
-                                                           "closed")]
+    assert [t.split("\n")[0] for t in statuses] == [
+        f"Referral {code}: {s}." for s in ("acknowledged", "accepted", "closed")]
+    assert all("\nCase deadline: " in t for t in statuses)  # it never restarts
+    assert len({t.split("\n")[1] for t in statuses}) == 1
     assert all(PHONE not in t for t in p.texts_to(REFERRER)[-5:])
     actions = [action for _, _, action, _ in p.services.storage.audit.entries(code)]
     assert {"refer", "view", "acknowledge", "accept", "reveal", "close"} <= set(actions)
@@ -261,6 +267,7 @@ async def test_a_declined_referral_goes_on_to_the_backup_and_the_referrer_hears_
         product: Harness) -> None:
     p = product
     code = await complete_intake(p)
+    first = p.services.storage.referrals.get(code)
     await p.tick()
     await p.choose(FOCAL, "decline")
     await p.choose(FOCAL, "decline:capacity")
@@ -268,9 +275,12 @@ async def test_a_declined_referral_goes_on_to_the_backup_and_the_referrer_hears_
     await p.tick()
     moved = p.services.storage.referrals.get(code)
     assert (moved.status, moved.agency) == ("forwarded", "example_relief")
+    # Two clocks: the case deadline stays; the backup gets its own acknowledgement window.
+    assert moved.case_due_at == first.case_due_at is not None
+    assert moved.acknowledge_by is not None and moved.acknowledge_by > p.clock.now()
     statuses = [t for t in p.texts_to(REFERRER) if t.startswith(f"Referral {code}:")]
-    assert statuses == [f"Referral {code}: {s}." for s in ("acknowledged", "declined",
-                                                           "forwarded")]
+    assert [t.split("\n")[0] for t in statuses] == [
+        f"Referral {code}: {s}." for s in ("acknowledged", "declined", "forwarded")]
 
 
 async def test_a_question_that_cannot_be_edited_in_place_is_sent_anew(

@@ -1,0 +1,78 @@
+"""What a referral card and a notice say about a referral's content and clocks.
+
+Two clocks (``bot.routing.deadlines``): the case deadline the person's risk set at
+identification, which no forward restarts, and the clock of the agency that holds the
+referral now (acknowledge, then respond). Cards show both; notices show the case
+deadline. The envelope is shown as labels in the reader's language
+(:mod:`bot.flows.labels`), never as answer or option ids.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.flows.compiled import CompiledFlow
+from bot.flows.labels import answer_lines, services_label
+from bot.flows.library import FlowLibrary
+from bot.i18n.texts import N_, Texts, isolate
+from bot.ports import ReferralRecord
+
+TIME = "%Y-%m-%d %H:%M"
+SCOPE_NAMES = {"refer": N_("referral"), "share": N_("sharing with the receiving agency"),
+               "statistics": N_("anonymous figures")}
+
+
+def when(moment: datetime) -> str:
+    return moment.strftime(TIME)
+
+
+def flow_of(flows: FlowLibrary | None, record: ReferralRecord) -> CompiledFlow | None:
+    """The flow revision the referral was made with, if it is still loaded."""
+    if flows is None:
+        return None
+    try:
+        return flows.revision(record.flow_id, record.flow_revision)
+    except KeyError:
+        return None
+
+
+def case_deadline_line(texts: Texts, lang: str, record: ReferralRecord) -> str:
+    if record.case_due_at is None:
+        return texts.gettext(lang, N_("Case deadline: not recorded"))
+    return texts.gettext(lang, N_("Case deadline: %(when)s UTC (set from the risk when the "
+                                  "person was identified)"), when=when(record.case_due_at))
+
+
+def clock_line(texts: Texts, lang: str, record: ReferralRecord) -> str | None:
+    """The deadline of the agency that holds the referral now, if one runs."""
+    if record.status in ("sent", "forwarded") and record.acknowledge_by:
+        return texts.gettext(lang, N_("Your agency must acknowledge by %(when)s UTC"),
+                             when=when(record.acknowledge_by))
+    if record.status == "acknowledged" and record.respond_by:
+        return texts.gettext(lang, N_("Your agency must accept, decline or forward by "
+                                      "%(when)s UTC"), when=when(record.respond_by))
+    return None
+
+
+def content_lines(texts: Texts, lang: str, record: ReferralRecord,
+                  flows: FlowLibrary | None) -> list[str]:
+    """The card's clocks, services and envelope, in the reader's language."""
+    flow = flow_of(flows, record)
+    lines = [case_deadline_line(texts, lang, record)]
+    clock = clock_line(texts, lang, record)
+    if clock:
+        lines.append(clock)
+    if record.services:
+        lines.append(texts.gettext(lang, N_("Services needed: %(list)s"),
+                                   list=services_label(flow, texts, lang, record.services)))
+    for label, value in answer_lines(flow, texts, lang, record.envelope or {}):
+        lines.append(f"{label}: {isolate(value, lang)}")
+    return lines
+
+
+def consent_line(texts: Texts, lang: str, record: ReferralRecord) -> str:
+    """What the person agreed to, in words; an override says so."""
+    scopes = ", ".join(texts.gettext(lang, SCOPE_NAMES[scope]) if scope in SCOPE_NAMES
+                       else scope for scope in record.consent)
+    return texts.gettext(lang, N_("Consent: %(scopes)s"), scopes=scopes or texts.gettext(
+        lang, N_("none (child-safety override)")))
