@@ -76,7 +76,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run_check(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.common import report
     from bot.directory import load_directory
-    from bot.directory.vocabulary import CASE_TYPES, EMERGENCY_CATEGORIES
+    from bot.directory.coverage import coverage_problems
+    from bot.directory.vocabulary import CASE_TYPES
     from bot.flows.problems import FlowError
 
     path: Path = args.file or settings.directory
@@ -84,8 +85,11 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
         directory = load_directory(path)
     except FlowError as error:
         return report(error)
+    gaps_found = coverage_problems(directory, path.name)
+    count = len(gaps_found)
     kinds = Counter(agency.kind for agency in directory.agencies.values())
-    print(f"{path.name}: no problems")
+    print(f"{path.name}: " + (f"{count} problem{'s' if count != 1 else ''}" if count
+                              else "no problems"))
     print(f"  {len(directory.hubs)} hubs, {len(directory.agencies)} agencies ("
           + ", ".join(f"{count} {kind.replace('_', '-')}" for kind, count in sorted(kinds.items()))
           + ")")
@@ -97,14 +101,17 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
         fallback = directory.coordinator(hub)
         print(f"  no focal point: {hub} × {case_type} -> "
               + (f"hub coordinator {fallback}" if fallback else "NO ROUTE (add one)"))
-    for hub in directory.hubs:
-        if not directory.emergency_contacts(hub, EMERGENCY_CATEGORIES):
-            print(f"  no emergency contact: {hub}")
     table = directory.deadlines
     print("  deadlines (acknowledge / respond, hours): " + "; ".join(
         f"{level} {row.acknowledge_hours:g}/{row.respond_hours:g}"
         for level, row in table.levels.items())
         + f"; urgent {table.urgent.acknowledge_hours:g}/{table.urgent.respond_hours:g}")
+    for problem in gaps_found:
+        print(problem, file=sys.stderr)
+    if gaps_found:
+        print(f"{count} problem{'s' if count != 1 else ''} found: urgent action is not covered "
+              "in every hub.", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -13,10 +13,14 @@ Emergency contacts (CP SOPs, urgent action card) are listed per hub and category
 
     emergency:
       - {hub: gaziantep, category: health, name: Example Health Line, phone: "+90 000", hours: 24/7}
+
+Hours are ``24/7`` or days with times (``Mon-Fri 08:00-18:00, Sat 09:00-13:00``): structured,
+so ``intake directory check`` can tell whether a safety contact has an after-hours alternative.
 """
 
 from __future__ import annotations
 
+from bot.directory.hours import HoursError, parse_hours
 from bot.directory.model import Agency, EmergencyContact, FocalPoint
 from bot.directory.reader import Reader
 from bot.directory.vocabulary import CASE_TYPES, EMERGENCY_CATEGORIES, choices
@@ -123,6 +127,12 @@ def parse_emergency(reader: Reader, raw: LocatedDict, hub_ids: frozenset[str],
         if first != line:
             reader.fail(line, entry, "name", f"duplicate contact (first at line {first})")
             continue
+        if values["hours"]:
+            try:
+                parse_hours(values["hours"])
+            except HoursError as error:
+                reader.fail(spec.line_of("hours"), entry, "hours", str(error))
+                continue
         contacts.append(EmergencyContact(hub, category, name, values["phone"],
-                                         values["hours"]))
+                                         values["hours"], line))
     return tuple(contacts)

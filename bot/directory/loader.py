@@ -103,7 +103,7 @@ def _hubs(reader: Reader, hubs_raw: LocatedDict, agency_ids: frozenset[str]) -> 
                             f"'{place}' is already a name or area of hub '{owner}'; "
                             "a place may belong to one hub only")
         hubs[hub_id] = Hub(hub_id, names, areas,
-                           coordinator if isinstance(coordinator, str) else None)
+                           coordinator if isinstance(coordinator, str) else None, line)
     return hubs
 
 

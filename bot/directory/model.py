@@ -25,7 +25,8 @@ class EmergencyContact:
     category: str
     name: str
     phone: str
-    hours: str
+    hours: str  # as written; its structure is read by bot.directory.hours
+    line: int = field(default=0, compare=False)  # where the file lists it (0: not from a file)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Hub:
     names: dict[str, str]
     areas: tuple[str, ...]
     coordinator: str | None = None  # agency id: the escalation target of last resort
+    line: int = field(default=0, compare=False)  # where the file lists it (0: not from a file)
 
     def choice(self) -> HubChoice:
         return HubChoice(self.id, self.names)

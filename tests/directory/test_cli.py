@@ -14,6 +14,11 @@ from bot.directory import SAMPLE, load_directory
 BROKEN = Path(__file__).resolve().parent / "broken"
 
 
+EVERY_CATEGORY = "emergency:\n" + "".join(
+    f"  - {{hub: kilis, category: {category}, name: Example {category}, phone: '+90 000', "
+    "hours: 24/7}\n" for category in ("health", "safety", "interim_care", "other"))
+
+
 def test_check_summarises_a_good_directory(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["directory", "check", str(SAMPLE)]) == 0
     out = capsys.readouterr().out
@@ -30,7 +35,8 @@ def test_check_lists_every_problem_and_fails(capsys: pytest.CaptureFixture[str])
 def test_check_names_hub_and_case_type_pairs_without_focal_point(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "d.yaml"
-    path.write_text("hubs:\n  kilis: {names: {en: Kilis}}\n", encoding="utf-8")
+    path.write_text("hubs:\n  kilis: {names: {en: Kilis}}\n" + EVERY_CATEGORY,
+                    encoding="utf-8")
     assert main(["directory", "check", str(path)]) == 0
     assert "no focal point: kilis × gbv -> NO ROUTE (add one)" in capsys.readouterr().out
 
