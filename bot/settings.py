@@ -1,4 +1,10 @@
-"""Typed settings, read from the environment in one place (and nowhere else).
+"""Typed settings, read in one place (and nowhere else).
+
+Where they come from, the same from any working directory: the process environment, over
+one settings file read with python-dotenv. That file is the one ``INTAKE_ENV_FILE`` names,
+else ``.env`` in the working directory, else ``.env`` in the data directory
+(``INTAKE_DATA_DIR``, default ``$XDG_DATA_HOME/intake`` or ``~/.local/share/intake``), which
+also holds the default SQLite database. ``.env.example`` lists every setting.
 
 Secrets (encryption keys, the blind-index key) are held here as given, kept out of
 ``repr`` so a settings object printed in a traceback or a log shows none of them. They
@@ -8,17 +14,22 @@ such as ``intake chat`` or ``intake flows check``, run without any key configure
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dotenv.parser import parse_stream
+
 from bot.directory import SAMPLE as SAMPLE_DIRECTORY
 from bot.flows.library import BUNDLED as BUNDLED_FLOWS
 from bot.i18n.texts import DEFAULT_LOCALES
 
-#: The embedded default: a SQLite file beside the working directory.
-DEFAULT_DATABASE = Path("var") / "intake.sqlite3"
+#: The settings file looked for in the working directory, then in the data directory.
+ENV_FILE = ".env"
+#: The default database: this SQLite file in the data directory.
+DATABASE_FILE = "intake.sqlite3"
 DEFAULT_RETENTION_DAYS = 90
 DEFAULT_IDLE_MINUTES = 30
 DEFAULT_BOT_API = "https://api.telegram.org"
@@ -27,10 +38,32 @@ DEFAULT_WORKER_SECONDS = 15
 #: The worker loop purges once a day; 0 turns it off (the operator runs ``intake purge``).
 DEFAULT_PURGE_HOURS = 24
 PURGE_HOURS = "INTAKE_PURGE_HOURS"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_LOG_LEVEL = "INFO"
 
 
 class SettingsError(ValueError):
     """A setting is present but unusable; the message names the variable to fix."""
+
+
+def default_data_dir(env: Mapping[str, str]) -> Path:
+    """``INTAKE_DATA_DIR``, else ``intake`` in the XDG data home of the user running it."""
+    given = _text(env, "INTAKE_DATA_DIR")
+    if given is not None:
+        path = Path(given).expanduser()
+        if not path.is_absolute():
+            raise SettingsError(f"INTAKE_DATA_DIR must be an absolute path, not {given!r} "
+                                "(a relative one would change with the working directory)")
+        return path
+    xdg = _text(env, "XDG_DATA_HOME")
+    if xdg is not None and Path(xdg).is_absolute():  # the XDG rule: ignore a relative one
+        return Path(xdg) / "intake"
+    home = _text(env, "HOME")
+    return (Path(home) if home is not None else Path.home()) / ".local" / "share" / "intake"
+
+
+def default_database_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / DATABASE_FILE}"
 
 
 @dataclass(frozen=True)
@@ -39,7 +72,8 @@ class Settings:
     locales: Path
     directory: Path
     default_language: str
-    database_url: str = f"sqlite:///{DEFAULT_DATABASE}"
+    database_url: str = field(default_factory=lambda: default_database_url(
+        default_data_dir({})))
     #: Fernet keys, newest first: the first encrypts, all decrypt.
     keys: tuple[str, ...] = field(default=(), repr=False)
     #: Where ``keys`` came from, for error messages that say what to set.
@@ -57,46 +91,103 @@ class Settings:
     worker_seconds: int = DEFAULT_WORKER_SECONDS
     #: Hours between the retention purges the bot runs itself; 0: never (cron runs it).
     purge_hours: int = DEFAULT_PURGE_HOURS
+    #: The bot's @username without the @, for the deep links of invitations.
+    bot_username: str | None = None
+    log_level: str = DEFAULT_LOG_LEVEL
+    #: Holds the default database and, optionally, the settings file.
+    data_dir: Path = field(default_factory=lambda: default_data_dir({}))
+    #: The settings file that was read, if any (said by ``intake db current``).
+    env_file: Path | None = None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Settings from ``env``, or from the process environment over a ``.env`` file
-        in the working directory (the environment wins; the file is optional)."""
+    def from_env(cls, env: Mapping[str, str] | None = None,
+                 env_file: Path | None = None) -> Settings:
+        """Settings from ``env``, or, without it, from the process environment over the
+        settings file :func:`find_env_file` finds (the environment wins; no file is fine).
+        Relative paths in settings are taken from the data directory, never from the
+        working directory."""
         if env is None:
-            env = {**read_env_file(Path(".env")), **os.environ}
-        flows = env.get("INTAKE_FLOWS")
-        keys, keys_source = _keys(env)
+            env_file = find_env_file(os.environ)
+            env = {**(read_env_file(env_file) if env_file else {}), **os.environ}
+        data_dir = default_data_dir(env)
+        flows = _text(env, "INTAKE_FLOWS")
+        keys, keys_source = _keys(env, data_dir)
         return cls(
-            flows=tuple(Path(p) for p in flows.split(os.pathsep) if p) if flows
-            else (BUNDLED_FLOWS,),
-            locales=Path(env.get("INTAKE_LOCALES", str(DEFAULT_LOCALES))),
-            directory=Path(env.get("INTAKE_DIRECTORY", str(SAMPLE_DIRECTORY))),
-            default_language=env.get("INTAKE_DEFAULT_LANGUAGE", "en"),
-            database_url=env.get("DATABASE_URL") or f"sqlite:///{DEFAULT_DATABASE}",
+            flows=tuple(data_dir / Path(p).expanduser() for p in flows.split(os.pathsep) if p)
+            if flows else (BUNDLED_FLOWS,),
+            locales=_path(env, "INTAKE_LOCALES", data_dir) or DEFAULT_LOCALES,
+            directory=_path(env, "INTAKE_DIRECTORY", data_dir) or SAMPLE_DIRECTORY,
+            default_language=_text(env, "INTAKE_DEFAULT_LANGUAGE") or "en",
+            database_url=_text(env, "DATABASE_URL") or default_database_url(data_dir),
             keys=keys,
             keys_source=keys_source,
-            index_key=env.get("INTAKE_INDEX_KEY") or None,
+            index_key=_text(env, "INTAKE_INDEX_KEY"),
             retention_days=_positive_int(env, "INTAKE_RETENTION_DAYS", DEFAULT_RETENTION_DAYS),
             idle_minutes=_positive_int(env, "INTAKE_IDLE_MINUTES", DEFAULT_IDLE_MINUTES),
-            bot_token=env.get("INTAKE_BOT_TOKEN") or None,
-            bot_api_url=(env.get("INTAKE_BOT_API_URL") or DEFAULT_BOT_API).rstrip("/"),
-            webhook_secret=env.get("INTAKE_WEBHOOK_SECRET") or None,
-            callback_key=env.get("INTAKE_CALLBACK_KEY") or None,
+            bot_token=_text(env, "INTAKE_BOT_TOKEN"),
+            bot_api_url=(_text(env, "INTAKE_BOT_API_URL") or DEFAULT_BOT_API).rstrip("/"),
+            webhook_secret=_text(env, "INTAKE_WEBHOOK_SECRET"),
+            callback_key=_text(env, "INTAKE_CALLBACK_KEY"),
             reveal_seconds=_positive_int(env, "INTAKE_REVEAL_SECONDS", DEFAULT_REVEAL_SECONDS),
             worker_seconds=_positive_int(env, "INTAKE_WORKER_SECONDS", DEFAULT_WORKER_SECONDS),
             purge_hours=_purge_hours(env),
+            bot_username=_bot_username(env),
+            log_level=_log_level(env),
+            data_dir=data_dir,
+            env_file=env_file,
         )
 
 
-def _keys(env: Mapping[str, str]) -> tuple[tuple[str, ...], str]:
-    inline = env.get("INTAKE_KEYS", "")
-    if inline.strip():
+def find_env_file(environ: Mapping[str, str]) -> Path | None:
+    """The file ``INTAKE_ENV_FILE`` names (it must exist), else ``.env`` in the working
+    directory, else ``.env`` in the data directory, else none."""
+    named = _text(environ, "INTAKE_ENV_FILE")
+    if named is not None:
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise SettingsError(f"INTAKE_ENV_FILE: no such file {path}")
+        return path
+    for path in (Path(ENV_FILE), default_data_dir(environ) / ENV_FILE):
+        if path.is_file():
+            return path.absolute()
+    return None
+
+
+def _text(env: Mapping[str, str], name: str) -> str | None:
+    """A setting's value, stripped; an empty one counts as not set."""
+    value = env.get(name)
+    return (value.strip() or None) if value is not None else None
+
+
+def _path(env: Mapping[str, str], name: str, data_dir: Path) -> Path | None:
+    value = _text(env, name)
+    return data_dir / Path(value).expanduser() if value is not None else None
+
+
+def _bot_username(env: Mapping[str, str]) -> str | None:
+    value = _text(env, "INTAKE_BOT_USERNAME")
+    return (value.removeprefix("@") or None) if value is not None else None
+
+
+def _log_level(env: Mapping[str, str]) -> str:
+    value = _text(env, "INTAKE_LOG_LEVEL")
+    if value is None:
+        return DEFAULT_LOG_LEVEL
+    if value.upper() not in LOG_LEVELS:
+        raise SettingsError(f"INTAKE_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
+                            f"not {value!r}")
+    return value.upper()
+
+
+def _keys(env: Mapping[str, str], data_dir: Path) -> tuple[tuple[str, ...], str]:
+    inline = _text(env, "INTAKE_KEYS")
+    if inline is not None:
         return tuple(k.strip() for k in inline.split(",") if k.strip()), "INTAKE_KEYS"
-    path = env.get("INTAKE_KEYS_FILE")
-    if not path:
+    path = _path(env, "INTAKE_KEYS_FILE", data_dir)
+    if path is None:
         return (), "INTAKE_KEYS"
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SettingsError(f"INTAKE_KEYS_FILE: cannot read {path}: {exc.strerror}") from None
     lines = (line.split("#", 1)[0] for line in text.splitlines())
@@ -131,20 +222,21 @@ def _purge_hours(env: Mapping[str, str]) -> int:
 
 
 def read_env_file(path: Path) -> dict[str, str]:
-    """``KEY=value`` lines of a ``.env`` file; blank lines, ``#`` comments and surrounding
-    quotes are allowed. A missing file is an empty mapping."""
+    """The settings in a ``.env`` file, read with python-dotenv: ``KEY=value`` lines, blank
+    lines, ``#`` comments (also after a value), quotes and ``export``. Values are taken
+    as written (no ``${VAR}`` expansion). A line that is not a setting is refused with its
+    number, so a typo is never silently ignored."""
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
+    except OSError as exc:
+        raise SettingsError(f"cannot read the settings file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"the settings file {path} is not UTF-8 text") from None
     values: dict[str, str] = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key.strip()] = value
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            raise SettingsError(f"{path}:{binding.original.line}: not a setting (write "
+                                "NAME=value, or # before a comment)")
+        if binding.key is not None and binding.value is not None:
+            values[binding.key] = binding.value
     return values

@@ -14,6 +14,10 @@ SQLite is tuned for one file shared by several processes (bot, worker, CLI):
   start with a plain ``BEGIN`` instead, so readers never queue behind writers.
 
 PostgreSQL goes through psycopg 3; a plain ``postgresql://`` URL is taken to mean it.
+
+Commands that read or change existing data open the database with :func:`open_existing`,
+which refuses a SQLite file that is not there instead of creating an empty one (a cron job
+started in the wrong place must fail, not purge a fresh empty database).
 """
 
 from __future__ import annotations
@@ -31,11 +35,41 @@ BUSY_TIMEOUT_MS = 10_000
 READ_ONLY = "intake_read_only"
 
 
+class DatabaseNotReady(RuntimeError):
+    """The database is missing, empty or not at the latest migration; the message says
+    what to run."""
+
+
 def normalise_url(url: str | URL) -> URL:
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
+
+
+def shown(url: str | URL) -> str:
+    """The URL for messages: its password hidden."""
+    return normalise_url(url).render_as_string(hide_password=True)
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file of a SQLite database on disk; None for another database or one in memory."""
+    parsed = normalise_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" \
+            or database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
+
+
+def open_existing(url: str | URL, **options: Any) -> Engine:
+    """An engine on a database that must exist already: a missing SQLite file is refused
+    (:class:`DatabaseNotReady`), never created."""
+    path = sqlite_file(url)
+    if path is not None and not path.is_file():
+        raise DatabaseNotReady(f"no database at {path}: run `intake db upgrade` to create "
+                               "it, or set DATABASE_URL (or INTAKE_DATA_DIR) to where it is")
+    return make_engine(url, **options)
 
 
 def make_engine(url: str | URL, busy_timeout_ms: int = BUSY_TIMEOUT_MS,
@@ -48,9 +82,9 @@ def make_engine(url: str | URL, busy_timeout_ms: int = BUSY_TIMEOUT_MS,
 
 
 def _sqlite_engine(url: URL, busy_timeout_ms: int, **options: Any) -> Engine:
-    database = url.database
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_file(url)
+    if path is not None:  # new folders readable by this user only: the file holds cases
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     engine = create_engine(url, **options)
 
     @event.listens_for(engine, "connect")

@@ -15,6 +15,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from storage.database import DatabaseNotReady, shown
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -42,3 +44,23 @@ def head() -> str:
     found = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert found is not None
     return found
+
+
+def require_latest(engine: Engine) -> str:
+    """The database's revision, if it is the latest; else :class:`DatabaseNotReady` saying
+    what to do. For commands that must not migrate a database behind their back."""
+    found = current(engine)
+    latest = head()
+    if found == latest:
+        return found
+    where = shown(engine.url)
+    if found is None:
+        raise DatabaseNotReady(f"the database at {where} has no tables: run `intake db "
+                               "upgrade` to create them")
+    script = ScriptDirectory.from_config(alembic_config())
+    if found not in {revision.revision for revision in script.walk_revisions()}:
+        raise DatabaseNotReady(f"the database at {where} is at revision {found}, which "
+                               f"this version of intake does not know (its latest is "
+                               f"{latest}): run the newer intake that migrated it")
+    raise DatabaseNotReady(f"the database at {where} is at revision {found}, not the "
+                           f"latest {latest}: run `intake db upgrade` first")

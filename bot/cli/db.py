@@ -12,7 +12,8 @@ from bot.settings import Settings
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("db", help="create or upgrade the database",
                                  description="Manage the database schema (DATABASE_URL; "
-                                 "default: a SQLite file under ./var).")
+                                 "default: intake.sqlite3 in the data directory, "
+                                 "INTAKE_DATA_DIR).")
     sub = parser.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     upgrade = sub.add_parser("upgrade", help="migrate the database to the latest schema",
                              description="Apply every pending migration, creating the "
@@ -22,14 +23,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                          help="target revision (default: head, the latest)")
     upgrade.set_defaults(handler=run_upgrade)
     current = sub.add_parser("current", help="print the database's schema revision",
-                             description="Print the database's revision and the latest one.")
+                             description="Print the database's revision and the latest one. "
+                             "Exit status 0 only when it is at the latest (a readiness "
+                             "check), 1 when it is behind or empty, 2 when there is no "
+                             "database at all (nothing is created).")
     current.set_defaults(handler=run_current)
 
 
 def _where(settings: Settings) -> str:
-    from storage.database import normalise_url
+    from storage.database import shown
 
-    return normalise_url(settings.database_url).render_as_string(hide_password=True)
+    return shown(settings.database_url)
 
 
 def run_upgrade(args: argparse.Namespace, settings: Settings) -> int:
@@ -62,9 +66,11 @@ def run_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_current(args: argparse.Namespace, settings: Settings) -> int:
     from storage import migrate
-    from storage.database import make_engine
+    from storage.database import open_existing
 
-    engine = make_engine(settings.database_url)
+    print(f"settings file: {settings.env_file or '(none)'}; data directory: "
+          f"{settings.data_dir}", file=sys.stderr)
+    engine = open_existing(settings.database_url)
     try:
         found = migrate.current(engine)
     finally:
@@ -72,4 +78,4 @@ def run_current(args: argparse.Namespace, settings: Settings) -> int:
     latest = migrate.head()
     state = "up to date" if found == latest else "run `intake db upgrade`"
     print(f"{_where(settings)}: revision {found or '(empty)'}, latest {latest} ({state})")
-    return 0
+    return 0 if found == latest else 1

@@ -13,9 +13,10 @@ import argparse
 import sys
 from typing import TextIO
 
-from bot.settings import Settings
+from tqdm import tqdm
 
-BAR_WIDTH = 30
+from bot.cli.common import CommandError, existing_storage
+from bot.settings import Settings
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,7 +31,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     rotate = sub.add_parser("rotate", help="re-encrypt every stored value with the newest key",
                             description="Re-encrypt every encrypted value with the first key "
                             "of INTAKE_KEYS, in batches, and recompute blind indexes with "
-                            "INTAKE_INDEX_KEY. Safe to interrupt and run again.")
+                            "INTAKE_INDEX_KEY. Safe to interrupt and run again. Shows "
+                            "progress on a terminal; says so when nothing was left to rotate.")
     rotate.add_argument("--batch-size", type=int, default=500, metavar="N",
                         help="rows per transaction (default: 500)")
     rotate.set_defaults(handler=run_rotate)
@@ -43,48 +45,45 @@ def run_generate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-class ProgressBar:
-    """``rotating [#####.....] 1500/3000`` on one line of stderr, redrawn in place."""
+class Progress:
+    """A progress bar on ``out`` only when it is a terminal (nothing in a log or a pipe),
+    ended with a newline by :meth:`close`."""
 
     def __init__(self, label: str, out: TextIO) -> None:
-        self.label = label
-        self.out = out
+        self._bar = tqdm(desc=label, total=0, unit=" rows", file=out, leave=True,
+                         disable=not out.isatty(), dynamic_ncols=True)
 
     def __call__(self, done: int, total: int) -> None:
-        filled = BAR_WIDTH if total == 0 else BAR_WIDTH * done // total
-        bar = "#" * filled + "." * (BAR_WIDTH - filled)
-        self.out.write(f"\r{self.label} [{bar}] {done}/{total}")
-        self.out.flush()
+        self._bar.total = total
+        self._bar.n = done
+        self._bar.refresh()
 
-    def finish(self) -> None:
-        self.out.write("\n")
-        self.out.flush()
+    def close(self) -> None:
+        self._bar.close()
 
 
 def run_rotate(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.crypto import DecryptionError, KeyConfigError
+    from storage.crypto import DecryptionError
     from storage.rotation import rotate
-    from storage.stores import Storage
 
     if args.batch_size <= 0:
-        print("--batch-size must be greater than zero", file=sys.stderr)
-        return 2
-    try:
-        storage = Storage.from_settings(settings)
-    except KeyConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    bar = ProgressBar("rotating", sys.stderr)
+        raise CommandError("--batch-size must be greater than zero")
+    storage = existing_storage(settings)
+    bar = Progress("rotating", sys.stderr)
     try:
         report = rotate(storage.context, args.batch_size, bar)
-    except (DecryptionError, KeyConfigError) as error:
-        bar.finish()
-        print(f"error: {error}", file=sys.stderr)
-        print("batches already done are kept; fix the keys and run again", file=sys.stderr)
-        return 1
+    except DecryptionError as error:
+        raise CommandError(f"{error}; batches already done are kept: fix the keys and run "
+                           "again") from None
     finally:
+        bar.close()
         storage.close()
-    bar.finish()
-    print(f"{report.rows} rows checked, {report.rewritten} rewritten "
-          f"({report.values} values re-encrypted with the newest key)")
+    if report.rows == 0:
+        print("nothing to rotate: no encrypted value is stored yet")
+    elif report.rewritten == 0:
+        print(f"nothing left to rotate: all {report.rows} rows already use the newest key "
+              "and current blind indexes")
+    else:
+        print(f"{report.rows} rows checked, {report.rewritten} rewritten "
+              f"({report.values} values re-encrypted with the newest key)")
     return 0

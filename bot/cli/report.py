@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, TextIO
 
+from bot.cli.common import existing_storage
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -109,19 +110,11 @@ def _min_count(text: str) -> int:
 
 def run_report(args: argparse.Namespace, settings: Settings) -> int:
     from storage.clock import SystemClock
-    from storage.crypto import KeyConfigError
-    from storage.migrate import upgrade
     from storage.report import build_report, protect
-    from storage.stores import Storage
 
-    try:
-        storage = Storage.from_settings(settings)
-    except KeyConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    storage = existing_storage(settings)
     now = SystemClock().now()
     try:
-        upgrade(storage.engine)
         with storage.unit():
             report = protect(build_report(storage.context, now, hub=args.hub,
                                           since=args.since), args.min_count)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import timedelta
 
+from bot.cli.common import CommandError, existing_storage
 from bot.settings import Settings
 
 
@@ -41,21 +41,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run_purge(args: argparse.Namespace, settings: Settings) -> int:
     from storage.clock import SystemClock
-    from storage.crypto import KeyConfigError
     from storage.retention import purge
-    from storage.stores import Storage
 
     days = args.older_than_days if args.older_than_days is not None else settings.retention_days
     minutes = args.idle_minutes if args.idle_minutes is not None else settings.idle_minutes
     if days <= 0 or minutes <= 0:
-        print("--older-than-days and --idle-minutes must be greater than zero",
-              file=sys.stderr)
-        return 2
-    try:
-        storage = Storage.from_settings(settings)
-    except KeyConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        raise CommandError("--older-than-days and --idle-minutes must be greater than zero")
+    storage = existing_storage(settings)
     try:
         report = purge(storage.context, SystemClock().now(),
                        older_than=timedelta(days=days), idle=timedelta(minutes=minutes),
@@ -73,20 +65,13 @@ def run_erase(args: argparse.Namespace, settings: Settings) -> int:
     from bot.casecode import CaseCodeError
     from bot.ports import NotFound
     from storage.clock import SystemClock
-    from storage.crypto import KeyConfigError
     from storage.retention import erase
-    from storage.stores import Storage
 
-    try:
-        storage = Storage.from_settings(settings)
-    except KeyConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    storage = existing_storage(settings)
     try:
         done = erase(storage.context, args.code, at=SystemClock().now(), actor=args.actor)
     except (CaseCodeError, NotFound) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+        raise CommandError(str(error)) from None
     finally:
         storage.close()
     if done.already:

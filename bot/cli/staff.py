@@ -4,7 +4,6 @@ invitations, cancel an invitation, revoke a member."""
 from __future__ import annotations
 
 import argparse
-import os
 
 from bot.cli.common import CommandError
 from bot.service.invites import MAX_DAYS, check_days, check_label
@@ -50,11 +49,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     revoke.set_defaults(handler=run_revoke)
 
 
-def _services(settings: Settings):  # type: ignore[no-untyped-def]
+def _services(settings: Settings, existing: bool = True):  # type: ignore[no-untyped-def]
+    """Services on the database; only an invitation (``existing=False``) may create or
+    migrate it, the commands that read or change staff refuse a missing or old one."""
+    from bot.cli.common import existing_storage
     from bot.wiring import build_services
     from storage.migrate import upgrade
     from storage.stores import Storage
 
+    if existing:
+        return build_services(settings, existing_storage(settings))
     storage = Storage.from_settings(settings)
     upgrade(storage.engine)  # first, so the directory loaded into the database is read
     services = build_services(settings, storage)
@@ -71,7 +75,7 @@ def run_invite(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(str(error)) from None
     if args.role == "focal_point" and not args.agency:
         raise CommandError("a focal point needs --agency")
-    services = _services(settings)
+    services = _services(settings, existing=False)
     directory = services.directory
     if args.agency and args.agency not in directory.agencies:
         raise CommandError(f"unknown agency '{args.agency}' (known: "
@@ -81,7 +85,7 @@ def run_invite(args: argparse.Namespace, settings: Settings) -> int:
                            f"{', '.join(sorted(directory.hubs))})")
     code, invite = services.invites.create(args.role, args.agency, args.hub, valid_for,
                                            label=label)
-    username = os.environ.get("INTAKE_BOT_USERNAME")
+    username = settings.bot_username
     print(f"Invitation {invite.id}: one-time, for a {args.role}, valid until "
           f"{invite.expires_at:%Y-%m-%d %H:%M} UTC.")
     if username:

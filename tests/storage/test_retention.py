@@ -180,7 +180,7 @@ def test_intake_erase_confirms_the_notice_and_rejects_a_mistyped_code(
     assert main(["erase", code]) == 0
     assert capsys.readouterr().out == f"{code} was already erased; nothing to do\n"
     mistyped = code[:-1] + ("0" if code[-1] != "0" else "1")
-    assert main(["erase", mistyped]) == 1
+    assert main(["erase", mistyped]) == 2
     assert "mistyped or swapped character" in capsys.readouterr().err
 
 

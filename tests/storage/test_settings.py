@@ -10,9 +10,10 @@ from bot.settings import Settings, SettingsError, read_env_file
 from storage.crypto import Cipher, generate_key
 
 
-def test_defaults_are_a_local_sqlite_file_90_days_and_30_minutes() -> None:
-    settings = Settings.from_env({})
-    assert settings.database_url == "sqlite:///var/intake.sqlite3"
+def test_defaults_are_a_sqlite_file_in_the_data_directory_90_days_and_30_minutes() -> None:
+    settings = Settings.from_env({"HOME": "/home/ana"})
+    assert settings.data_dir == Path("/home/ana/.local/share/intake")
+    assert settings.database_url == "sqlite:////home/ana/.local/share/intake/intake.sqlite3"
     assert (settings.retention_days, settings.idle_minutes) == (90, 30)
     assert settings.keys == () and settings.index_key is None
 
@@ -72,10 +73,39 @@ def test_a_cipher_built_from_settings_names_the_key_file_when_a_key_is_bad(
 def test_a_dot_env_file_is_read_with_quotes_comments_and_export(tmp_path: Path) -> None:
     path = tmp_path / ".env"
     path.write_text("# local settings\nexport DATABASE_URL='sqlite:///x.db'\n\n"
-                    'INTAKE_IDLE_MINUTES="45"\nnot a line\n')
+                    'INTAKE_IDLE_MINUTES="45"\nINTAKE_RETENTION_DAYS=90   # three months\n'
+                    "INTAKE_KEYS=a#b\nINTAKE_BOT_USERNAME\n")
     assert read_env_file(path) == {"DATABASE_URL": "sqlite:///x.db",
-                                   "INTAKE_IDLE_MINUTES": "45"}
-    assert read_env_file(tmp_path / "missing") == {}
+                                   "INTAKE_IDLE_MINUTES": "45",
+                                   "INTAKE_RETENTION_DAYS": "90", "INTAKE_KEYS": "a#b"}
+
+
+def test_a_value_is_taken_as_written_without_expansion(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("DATABASE_URL=postgresql://u:pa$$${word}@db/intake\n")
+    assert read_env_file(path) == {"DATABASE_URL": "postgresql://u:pa$$${word}@db/intake"}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("INTAKE_IDLE_MINUTES=45\nnot a line\n", ".env:2: not a setting (write NAME=value, or # "
+                                              "before a comment)"),
+    ('INTAKE_KEYS="unclosed\n', ".env:1: not a setting (write NAME=value, or # before a "
+                                "comment)"),
+])
+def test_a_line_that_is_not_a_setting_is_refused_with_its_number(
+        tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / ".env"
+    path.write_text(text)
+    with pytest.raises(SettingsError) as error:
+        read_env_file(path)
+    assert str(error.value) == f"{tmp_path}/{message}"
+
+
+def test_a_settings_file_that_is_not_text_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_bytes(b"INTAKE_KEYS=\xff\xfe\n")
+    with pytest.raises(SettingsError, match=r"\.env is not UTF-8 text"):
+        read_env_file(path)
 
 
 def test_the_environment_wins_over_the_dot_env_file(
