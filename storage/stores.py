@@ -24,6 +24,7 @@ from bot.settings import Settings
 from storage.audit import SqlAuditLog
 from storage.crypto import Cipher
 from storage.database import make_engine
+from storage.inbox import SqlInbox
 from storage.invites import SqlInviteStore
 from storage.locks import SqlChatLocks
 from storage.referrals import SqlReferralStore
@@ -47,6 +48,7 @@ class Storage:
     invites: SqlInviteStore
     locks: SqlChatLocks
     retention: SqlRetention
+    inbox: SqlInbox
 
     @classmethod
     def on(cls, engine: Engine, cipher: Cipher) -> Storage:
@@ -54,7 +56,7 @@ class Storage:
         return cls(context, SqlSessionStore(context), SqlReferralStore(context),
                    SqlAuditLog(context), SqlReminderQueue(context), SqlStaffStore(context),
                    SqlUpdateLedger(context), SqlInviteStore(context), SqlChatLocks(context),
-                   SqlRetention(context))
+                   SqlRetention(context), SqlInbox(context))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Storage:

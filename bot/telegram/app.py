@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
@@ -14,6 +15,7 @@ from telegram.request import BaseRequest
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.channel import Channel
 from bot.telegram.focal import FocalChat
+from bot.telegram.inbox import Inbox
 from bot.telegram.referrer import ReferrerChat
 from bot.telegram.sender import Sender
 from bot.telegram.worker import Worker
@@ -31,13 +33,16 @@ MENU = (("new", "Start a referral"), ("back", "One step back"), ("cancel", "Stop
 
 @dataclass
 class Bot:
-    """The running product: the PTB application, the channel, and the worker loop."""
+    """The running product: the PTB application, the channel, the worker loop, and the
+    inbox the updates are handled from."""
 
     application: Application  # type: ignore[type-arg]
     channel: Channel
     worker: Worker
+    inbox: Inbox
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+    inbox_task: asyncio.Task[None] | None = None
 
 
 def build_bot(services: Services, request: BaseRequest | None = None,
@@ -48,7 +53,10 @@ def build_bot(services: Services, request: BaseRequest | None = None,
     api = settings.bot_api_url
     builder = (ApplicationBuilder().token(settings.bot_token)
                .base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
-               .concurrent_updates(CONCURRENT_UPDATES))
+               .concurrent_updates(CONCURRENT_UPDATES)
+               # No Updater: it confirms updates to Telegram before they are handled. The
+               # poller (bot.telegram.polling) and the webhook store them in the inbox first.
+               .updater(None))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
@@ -62,7 +70,14 @@ def build_bot(services: Services, request: BaseRequest | None = None,
                       services.invites, referrer, focal, sender, services.texts, storage.locks)
     worker = Worker(services.dispatcher, services.intake, storage.staff, referrer, focal,
                     sender, services.texts, purges=services.purges)
-    running = Bot(application, channel, worker)
+
+    async def handle(data: dict[str, Any]) -> None:
+        update = Update.de_json(data, application.bot)
+        if update is not None:
+            await application.process_update(update)
+
+    inbox = Inbox(storage.inbox, handle, services.clock, CONCURRENT_UPDATES)
+    running = Bot(application, channel, worker, inbox)
     application.add_handler(TypeHandler(Update, channel.on_update))
     application.add_error_handler(_on_error)
 
@@ -74,11 +89,14 @@ def build_bot(services: Services, request: BaseRequest | None = None,
         if run_worker:
             running.task = asyncio.create_task(
                 worker.run(float(settings.worker_seconds), running.stop))
+        running.inbox_task = asyncio.create_task(inbox.run(running.stop))
 
     async def stopping(app: Application) -> None:  # type: ignore[type-arg]
         running.stop.set()
         if running.task is not None:
             await running.task
+        if running.inbox_task is not None:
+            await running.inbox_task  # the updates in hand finish first
 
     application.post_init = started
     application.post_stop = stopping

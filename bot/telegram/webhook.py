@@ -1,8 +1,13 @@
 """Webhook mode: a small ASGI app. Telegram posts updates to ``/telegram``; the secret token
 header is compared in constant time; ``/healthz`` answers for load balancers.
 
-Any number of bot processes may sit behind one webhook URL: updates are idempotent on their
-id and each chat is locked in the database while it is handled.
+An update is answered 200 only once it is stored in the inbox (``bot.telegram.inbox``):
+Telegram forgets it at that answer, so a crash after it loses nothing. A database that does
+not take it gets 500, and Telegram sends the update again later.
+
+Any number of bot processes may sit behind one webhook URL: whichever process stores an
+update, any of them may handle it, one chat at a time and in order, and an update id is
+handled once.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application
+
+from bot.telegram.app import Bot
+from bot.telegram.inbox import chat_of
 
 log = logging.getLogger("intake.webhook")
 Scope = dict[str, Any]
@@ -33,9 +40,10 @@ async def _respond(send: Send, status: int, body: dict[str, Any]) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-def webhook_app(application: Application, secret: str) -> Callable[[Scope, Receive, Send],  # type: ignore[type-arg]
-                                                                    Awaitable[None]]:
+def webhook_app(running: Bot, secret: str) -> Callable[[Scope, Receive, Send],
+                                                      Awaitable[None]]:
     expected = secret.encode()
+    application = running.application
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -86,7 +94,15 @@ def webhook_app(application: Application, secret: str) -> Callable[[Scope, Recei
         except (ValueError, TypeError, KeyError, AttributeError):
             await _respond(send, 400, {"error": "not an update"})
             return
-        await application.update_queue.put(update)
+        if update is None:
+            await _respond(send, 400, {"error": "not an update"})
+            return
+        try:
+            await running.inbox.keep([(update.update_id, chat_of(update), data)])
+        except Exception as error:  # not stored: Telegram must send it again
+            log.error("inbox_store_failed", extra={"error": type(error).__name__})
+            await _respond(send, 500, {"error": "not stored"})
+            return
         await _respond(send, 200, {"ok": True})
 
     return app

@@ -13,6 +13,7 @@ from storage.models.directory import (
     Service,
     StaffMember,
 )
+from storage.models.inbox import InboxUpdate
 from storage.models.jobs import ScheduledJob
 from storage.models.referrals import (
     AuditEntry,
@@ -28,6 +29,7 @@ metadata = Base.metadata
 __all__ = [
     "NAMING_CONVENTION", "Agency", "AuditEntry", "Base", "BlindIndex", "ConsentRecord",
     "Conversation", "DeadlineRule", "DeadlineSettings", "EmergencyContact", "Encrypted",
-    "FocalPoint", "Hub", "Invite", "ProcessedUpdate", "Referral", "ReferralEvent", "Reminder",
-    "ScheduledJob", "Service", "StaffMember", "UTCDateTime", "metadata",
+    "FocalPoint", "Hub", "InboxUpdate", "Invite", "ProcessedUpdate", "Referral",
+    "ReferralEvent", "Reminder", "ScheduledJob", "Service", "StaffMember", "UTCDateTime",
+    "metadata",
 ]

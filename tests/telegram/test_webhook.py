@@ -62,7 +62,7 @@ class Exchange:
 
 async def call(product: Harness, method: str, path: str, chunks: Iterable[bytes] = (),
                secret: str | None = SECRET) -> Exchange:
-    app = webhook_app(product.bot.application, SECRET)
+    app = webhook_app(product.bot, SECRET)
     headers = [(b"content-type", b"application/json")]
     if secret is not None:
         headers.append((b"x-telegram-bot-api-secret-token", secret.encode()))
@@ -75,11 +75,8 @@ async def call(product: Harness, method: str, path: str, chunks: Iterable[bytes]
 
 
 def queued(product: Harness) -> list[Any]:
-    queue = product.bot.application.update_queue
-    items = []
-    while not queue.empty():
-        items.append(queue.get_nowait())
-    return items
+    """The updates the webhook stored in the inbox, claimed here (nothing handles them)."""
+    return list(product.services.storage.inbox.claim("test", 100, product.clock.now()))
 
 
 async def test_health(product: Harness) -> None:
@@ -120,16 +117,28 @@ async def test_an_oversized_body_is_refused(product: Harness) -> None:
     assert one_chunk.status == 413
 
 
-async def test_a_valid_update_reaches_the_update_queue(product: Harness) -> None:
+async def test_a_valid_update_is_stored_in_the_inbox_before_the_answer(
+        product: Harness) -> None:
     body = json.dumps(UPDATE).encode()
     answer = await call(product, "POST", "/telegram", [body[:10], body[10:]])
     assert answer.status == 200 and answer.body == {"ok": True}
     [update] = queued(product)
-    assert update.update_id == 77 and update.effective_chat.id == STRANGER
+    assert (update.update_id, update.chat_id, update.update) == (77, STRANGER, UPDATE)
+
+
+async def test_an_update_the_database_does_not_take_is_answered_500_for_a_retry(
+        product: Harness) -> None:
+    product.services.storage.close()
+    with product.services.storage.engine.connect() as db:
+        db.exec_driver_sql("DROP TABLE inbox")  # the database refuses the write
+        db.commit()
+    answer = await call(product, "POST", "/telegram", [json.dumps(UPDATE).encode()])
+    assert answer.status == 500 and answer.body == {"error": "not stored"}
+    assert product.api.sent() == []  # nothing answered: Telegram sends it again
 
 
 async def test_the_lifespan_starts_and_stops_the_application(product: Harness) -> None:
-    app = webhook_app(product.bot.application, SECRET)
+    app = webhook_app(product.bot, SECRET)
     events = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
     sent: list[dict[str, Any]] = []
 
