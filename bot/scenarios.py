@@ -20,8 +20,8 @@ A scenario file::
             - UrgentAction: {categories: [health]}
             - ReferralRequested
           key_events:               # exactly these, in this order, nothing between; key
-            - UrgentAction          # events are all but Prompt, Say, Hint, AnswerRecorded
-            - ConsentRecorded
+            - UrgentAction          # events are all but Prompt, Say, Hint, AnswerRecorded,
+            - ConsentRecorded       # Disclosure
             - ReferralRequested: {case_type: medical}
             - SessionEnded
 """
@@ -42,7 +42,7 @@ BUNDLED_SCENARIOS = Path(__file__).resolve().parent / "flows" / "scenarios"
 #: A fixed day, so scenarios with dates never depend on when they run.
 SCENARIO_DAY = date(2026, 11, 23)
 #: Events of the conversation itself; every other event is a key event (``key_events``).
-CONVERSATION_EVENTS = ("Prompt", "Say", "Hint", "AnswerRecorded")
+CONVERSATION_EVENTS = ("Prompt", "Say", "Hint", "AnswerRecorded", "Disclosure")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import TextIO
 from bot.directory import Directory
 from bot.engine import Choice, Choices, Command, Engine, Input, Step, Text
 from bot.engine.events import (
+    Disclosure,
     Event,
     Hint,
     Prompt,
@@ -66,6 +67,11 @@ class Simulator:
         elif isinstance(event, Say):
             who = "" if event.audience == "referrer" else f"[to the person, {event.lang}] "
             write(f"\n{who}{event.text}\n")
+        elif isinstance(event, Disclosure):
+            write(f"[to the person, {event.lang}] the referral carries: "
+                  f"{'; '.join(event.shared)}"
+                  + (f"; only the accepting organisation: {'; '.join(event.on_acceptance)}"
+                     if event.on_acceptance else "") + "\n")
         elif isinstance(event, Hint):
             write(f"  ! {event.text}\n")
         elif isinstance(event, UrgentAction):

@@ -20,9 +20,10 @@ answers. A consent node, as written in a flow::
 from __future__ import annotations
 
 from bot.engine.context import Ctx
-from bot.engine.events import Button, ConsentRecorded, Say
+from bot.engine.events import Button, ConsentRecorded, Disclosure, Say
 from bot.engine.inputs import NO_OVERRIDE, Choice, Input
 from bot.engine.session import Session
+from bot.flows.disclosure import disclosed_after
 from bot.flows.model import ConsentNode
 from bot.i18n.texts import N_
 
@@ -34,6 +35,8 @@ GIVER_LABELS = {
     "caregiver": N_("The caregiver"),
 }
 METHOD_LABELS = {"in_person": N_("In person"), "remote": N_("Remotely (phone or video)")}
+#: Every referral carries its hub, its case type and its urgency, whatever the flow sends.
+ALWAYS_SHARED = N_("the area you are in, the kind of help needed and how urgent it is")
 SCOPE_QUESTIONS = {
     "refer": N_("Do you agree to be referred to an organisation that can help you?"),
     "share": N_("Do you agree that only the information needed for this referral is shared "
@@ -56,9 +59,22 @@ def enter(ctx: Ctx, session: Session, node: ConsentNode) -> Result:
     # Consent is asked for every referral, even when an earlier one in the conversation was
     # given: an urgent note to the emergency team is not what the person agreed to before.
     ctx.events.append(Say(ctx.t(session, node.script, "person"), session.person_lang, "person"))
+    ctx.events.append(disclosure(ctx, session))
     session = session.with_(node_state={"step": 0, "granted": [], "refused": []})
     show(ctx, session, node)
     return session, None
+
+
+def disclosure(ctx: Ctx, session: Session) -> Disclosure:
+    """What the referrals after this consent carry, in the person's language: always the
+    area, the kind of help and its urgency, then each field the flow sends."""
+    fields = disclosed_after(ctx.flow.graph, session.state)
+    lang = session.person_lang
+    return Disclosure(
+        (ctx.texts.gettext(lang, ALWAYS_SHARED),
+         *(ctx.t(session, item.label, "person") for item in fields if not item.contact)),
+        tuple(ctx.t(session, item.label, "person") for item in fields if item.contact),
+        lang)
 
 
 def show(ctx: Ctx, session: Session, node: ConsentNode) -> None:

@@ -93,6 +93,18 @@ class ReferralRequested:
 
 
 @dataclass(frozen=True)
+class Disclosure:
+    """Shown to the person right after a consent script: what the referral(s) after it will
+    carry, as labels in the person's language (computed from the flow, so the script can
+    never promise less than is sent). ``on_acceptance`` only reaches the agency that accepts.
+    """
+
+    shared: tuple[str, ...]
+    on_acceptance: tuple[str, ...]
+    lang: str
+
+
+@dataclass(frozen=True)
 class LanguageChanged:
     referrer_lang: str
 
@@ -106,7 +118,7 @@ class SessionEnded:
 
 Event: TypeAlias = (
     Prompt | Say | Hint | AnswerRecorded | ConsentRecorded | RiskRated | UrgentAction
-    | ReferralRequested | LanguageChanged | SessionEnded
+    | ReferralRequested | LanguageChanged | SessionEnded | Disclosure
 )
 
 

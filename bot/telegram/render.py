@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.directory import Directory
-from bot.engine.events import Event, Hint, Prompt, Say, SessionEnded, UrgentAction
+from bot.engine.events import Disclosure, Event, Hint, Prompt, Say, SessionEnded, UrgentAction
 from bot.engine.inputs import DONE
 from bot.i18n.texts import N_, Texts, isolate
 from bot.telegram.callbacks import Callback, CallbackCodec
@@ -62,6 +62,9 @@ class Renderer:
                 prefix = "" if event.audience == "referrer" else \
                     self._ui(N_("Read to the person:")) + "\n"
                 self.out.append(Outgoing(prefix + event.text))
+            elif isinstance(event, Disclosure):
+                self.out.append(Outgoing(self._ui(N_("Read to the person:")) + "\n"
+                                         + disclosure(self.texts, event)))
             elif isinstance(event, Hint):
                 self.out.append(Outgoing(event.text))
             elif isinstance(event, UrgentAction):
@@ -94,12 +97,29 @@ class Renderer:
         return "\n".join(lines)
 
 
-def summary(texts: Texts, lang: str, ended: SessionEnded, code: str | None) -> str:
-    """The one message that stays in the chat when an intake ends."""
-    if code:
+def disclosure(texts: Texts, event: Disclosure) -> str:
+    """What the referral carries, as a list in the person's language."""
+    lines = [texts.gettext(event.lang, N_("If you agree, the referral will carry only:"))]
+    lines += [f"• {item}" for item in event.shared]
+    if event.on_acceptance:
+        lines.append(texts.gettext(event.lang, N_("Only the organisation that accepts it will "
+                                                  "also see:")))
+        lines += [f"• {item}" for item in event.on_acceptance]
+    return "\n".join(lines)
+
+
+def summary(texts: Texts, lang: str, ended: SessionEnded, codes: Sequence[str]) -> str:
+    """The one message that stays in the chat when an intake ends: every case code the
+    conversation made (one identification may make several referrals)."""
+    if len(codes) > 1:
+        return texts.gettext(lang, N_("Referrals sent, one to each agency. Case codes: "
+                                      "%(codes)s. You will be told here when each agency "
+                                      "answers; keep no other notes."),
+                             codes=", ".join(codes))
+    if codes:
         return texts.gettext(lang, N_("Referral sent. Case code: %(code)s. You will be told "
                                       "here when the agency answers; keep no other notes."),
-                             code=code)
+                             code=codes[0])
     if ended.outcome == "urgent_referred":
         return texts.gettext(lang, N_("Urgent referral recorded. Stay with the person if you "
                                       "can."))

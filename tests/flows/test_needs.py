@@ -1,0 +1,104 @@
+"""An intake that ends without a referral still knows its needs as case types: those the
+answers chose, or every case type its pathway refers to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.flows.compiled import CompiledFlow
+from bot.flows.library import FlowLibrary
+from bot.flows.needs import pathway_case_types
+
+ENTRY = """
+spec_version: 2
+id: entry
+revision: 1
+title: Entry
+languages: [en]
+start: situation
+nodes:
+  situation:
+    type: ask
+    kind: choice
+    text: Who?
+    options: {adult: An adult}
+    invalid: stop
+    next: hub
+  hub:
+    type: ask
+    kind: hub
+    text: Which hub?
+    invalid: stop
+    next: adult
+  adult:
+    type: include
+    flow: adult
+  stop:
+    type: end
+    outcome: cancelled
+    text: Stopped.
+"""
+ADULT = """
+spec_version: 2
+id: adult
+revision: 1
+title: Adult
+kind: subflow
+languages: [en]
+inputs: [hub]
+start: consent
+nodes:
+  consent:
+    type: consent
+    script: May I refer you?
+    scopes: [refer, share]
+    given_by: [person]
+    methods: [in_person]
+    next: services
+    refused: refused
+  refused:
+    type: end
+    outcome: consent_refused
+    text: Nothing kept.
+  services:
+    type: ask
+    kind: multi
+    text: What help?
+    options: {medical: Health care, legal: Legal help}
+    invalid: refused
+    next: send
+  send:
+    type: refer
+    case_type:
+      - {when: {answer: services, includes: medical}, value: medical}
+      - {when: {answer: services, includes: legal}, value: legal}
+      - {value: protection}
+    hub: hub
+    next: sent
+  sent:
+    type: end
+    outcome: referred
+    text: Sent.
+"""
+
+
+@pytest.fixture(scope="module")
+def entry(tmp_path_factory: pytest.TempPathFactory) -> CompiledFlow:
+    folder: Path = tmp_path_factory.mktemp("flows")
+    (folder / "entry.yaml").write_text(ENTRY, encoding="utf-8")
+    (folder / "adult.yaml").write_text(ADULT, encoding="utf-8")
+    return FlowLibrary.load([folder]).current("entry")
+
+
+@pytest.mark.parametrize(("state", "answers", "expected"), [
+    ("adult/consent", {}, ("medical", "legal", "protection")),   # needs not asked yet
+    ("adult/services", {"services": ["legal"]}, ("legal",)),
+    ("adult/services", {"services": ["legal", "medical"]}, ("medical", "legal")),
+    ("situation", {}, ()),                                        # the entry refers to nothing
+])
+def test_the_needs_of_an_ending_are_the_case_types_of_its_pathway(
+        entry: CompiledFlow, state: str, answers: dict[str, object],
+        expected: tuple[str, ...]) -> None:
+    assert pathway_case_types(entry, state, answers) == expected
