@@ -33,6 +33,12 @@ def expected_error(error: BaseException) -> str | None:
     else: a bug keeps its traceback."""
     if isinstance(error, (CommandError, SettingsError)):
         return str(error)
+    if isinstance(error, FlowError) and error.problems:
+        count = len(error.problems)
+        return (f"the configured flows or directory have {count} problem"
+                f"{'s' if count != 1 else ''}, nothing was loaded; the first: "
+                f"{error.problems[0]} (\"intake flows check\" and \"intake directory "
+                "check\" list them all)")
     from sqlalchemy.exc import OperationalError
 
     from storage.crypto import DecryptionError, KeyConfigError

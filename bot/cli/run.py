@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 
+from bot.cli.common import CommandError
 from bot.settings import Settings
 
 NO_TOKEN = """No bot token is configured (INTAKE_BOT_TOKEN).
 To get one: open Telegram, talk to @BotFather, send /newbot, and put the token it gives
-in INTAKE_BOT_TOKEN (or a .env file). Encryption keys are needed too: run
-`intake keys generate` twice and set INTAKE_KEYS and INTAKE_INDEX_KEY.
+in INTAKE_BOT_TOKEN (in .env, see .env.example). Encryption keys are needed too: run
+"intake keys generate" twice and set INTAKE_KEYS and INTAKE_INDEX_KEY.
 
 Starting the terminal simulator on the same flows meanwhile.
 """
@@ -20,7 +22,11 @@ Starting the terminal simulator on the same flows meanwhile.
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("run", help="start the bot",
                                  description="Start the bot: long polling by default, or a "
-                                 "webhook server with --webhook. Migrates the database first.")
+                                 "webhook server with --webhook. Migrates the database first. "
+                                 "While Telegram cannot be reached, the start-up calls are "
+                                 "retried, waiting longer each time (up to a minute), one "
+                                 "log line per attempt. Logs at INTAKE_LOG_LEVEL (default "
+                                 "INFO).")
     parser.add_argument("--webhook", action="store_true", help="serve an ASGI webhook app")
     parser.add_argument("--listen", default="127.0.0.1", help="webhook address "
                         "(default 127.0.0.1)")
@@ -32,9 +38,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
+    # httpx logs every request URL at INFO, and a Bot API URL contains the bot token; PTB
+    # logs each call's parameters at DEBUG, and they hold what people typed.
+    root = logging.getLogger().level
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root))
+    logging.getLogger("telegram").setLevel(max(logging.INFO, root))
     # transitions narrates every state change at INFO: noise, and nothing an operator needs.
     logging.getLogger("transitions").setLevel(logging.WARNING)
     if not settings.bot_token:
@@ -43,8 +52,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
         return chat.run(argparse.Namespace(flow="intake", lang=None, person_lang=None,
                                            hub=None), settings)
+    if args.webhook and not settings.webhook_secret:
+        raise CommandError("--webhook needs INTAKE_WEBHOOK_SECRET")
+    import asyncio
+
     from telegram import Update
 
+    from bot.telegram import startup
     from bot.telegram.app import build_bot
     from bot.wiring import build_services
     from storage.migrate import upgrade
@@ -55,25 +69,43 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     services = build_services(settings, storage)
     running = build_bot(services, run_worker=not args.no_worker)
     if not args.webhook:
-        running.application.run_polling(allowed_updates=Update.ALL_TYPES)
-        return 0
-    if not settings.webhook_secret:
-        print("error: --webhook needs INTAKE_WEBHOOK_SECRET", file=sys.stderr)
-        return 2
-    import asyncio
+        from bot.telegram.polling import serve
 
+        async def poll() -> None:
+            await startup.initialize(running.application)  # retried; serve's is a no-op
+            await serve(running)
+        _refusals(lambda: asyncio.run(poll()))
+        return 0
     import uvicorn
 
     from bot.telegram.webhook import webhook_app
 
+    assert settings.webhook_secret is not None
+    secret = settings.webhook_secret
     if args.url:
         async def set_hook() -> None:
             # Opened and closed inside this event loop: uvicorn runs another one, and an
             # HTTP connection kept alive from this one would fail there.
-            async with running.application.bot as bot:
-                await bot.set_webhook(args.url, secret_token=settings.webhook_secret,
-                                      allowed_updates=Update.ALL_TYPES)
-        asyncio.run(set_hook())
-    uvicorn.run(webhook_app(running.application, settings.webhook_secret), host=args.listen,
-                port=args.port, log_level="warning", lifespan="on")
+            bot = running.application.bot
+            try:
+                await startup.set_webhook(bot, args.url, secret, Update.ALL_TYPES)
+            finally:
+                await bot.shutdown()
+        _refusals(lambda: asyncio.run(set_hook()))
+    app = startup.patient_lifespan(webhook_app(running, secret), running.application)
+    uvicorn.run(app, host=args.listen, port=args.port, log_level="warning", lifespan="on")
     return 0
+
+
+def _refusals(start: Callable[[], object]) -> None:
+    """Run ``start``; Telegram refusing a start-up call (not a network failure, which is
+    retried) becomes one clear error line."""
+    from telegram.error import InvalidToken, TelegramError
+
+    try:
+        start()
+    except InvalidToken:
+        raise CommandError("Telegram refused the bot token: check INTAKE_BOT_TOKEN (from "
+                           "@BotFather)") from None
+    except TelegramError as error:
+        raise CommandError(f"Telegram refused a start-up call: {error.message}") from None

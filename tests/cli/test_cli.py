@@ -26,12 +26,14 @@ def _commands(parser: argparse.ArgumentParser,
 
 
 @pytest.mark.parametrize("command", _commands(build_parser()), ids=" ".join)
-def test_every_command_has_help(command: tuple[str, ...], capsys: pytest.CaptureFixture[str],
+def test_every_command_has_plain_help(command: tuple[str, ...], capsys: pytest.CaptureFixture[str],
                                 ) -> None:
     with pytest.raises(SystemExit) as exit_:
         main([*command, "--help"])
     assert exit_.value.code == 0
-    assert "usage: intake" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "usage: intake" in out
+    assert "`" not in out and "::" not in out, "reStructuredText markup left in the help"
 
 
 def test_an_unknown_command_is_refused_with_usage(capsys: pytest.CaptureFixture[str]) -> None:
