@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -22,12 +26,44 @@ def test_the_longest_action_fits_in_64_bytes() -> None:
     assert len(data.encode()) <= 64
 
 
-@pytest.mark.parametrize("data", [
-    None, "", "a.Q7K2M4XZ.4.yes.AAAAAAAAAA", "garbage", "x" * 65,
+def signed(body: str) -> str:
+    """``body`` signed with CODEC's key, computed apart from the codec."""
+    digest = hmac.new(b"0123456789abcdef0123456789abcdef", body.encode(), hashlib.sha256)
+    return f"{body}.{base64.urlsafe_b64encode(digest.digest()).decode()[:10]}"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (None, "empty, oversized or non-ASCII callback data"),
+    ("", "empty, oversized or non-ASCII callback data"),
+    ("x" * 65, "empty, oversized or non-ASCII callback data"),
+    ("a.Q7K2M4XZ.4.evet.ç", "empty, oversized or non-ASCII callback data"),
+    ("a.Q7K2M4XZ.4.yes.AAAAAAAAAA", "callback data with a wrong signature"),
+    ("garbage", "callback data with a wrong signature"),
+    (".e5K9nOtEc3", "callback data with a wrong signature"),
+    (signed("a.Q7K2M4XZ.4.yes"), "callback data of an unknown shape"),
+    (signed("a.Q7K2M4XZ.4.yes.x.y"), "callback data of an unknown shape"),
+    (signed("a.Q7K2M4XZ.zz.yes."), "callback data of an unknown shape"),
 ])
-def test_forged_or_malformed_data_is_refused(data: str | None) -> None:
-    with pytest.raises(BadCallback):
+def test_forged_or_malformed_data_is_refused(data: str | None, message: str) -> None:
+    with pytest.raises(BadCallback) as refused:
         CODEC.decode(data)
+    assert str(refused.value) == message
+
+
+def test_data_of_exactly_64_bytes_is_made_and_read_and_one_more_byte_is_not() -> None:
+    longest = Callback("r", "K7Q4MX2P9", 3, "forward", "a" * 31)
+    data = CODEC.encode(longest)
+    assert len(data) == 64 and CODEC.decode(data) == longest
+    with pytest.raises(ValueError) as over:
+        CODEC.encode(Callback("r", "K7Q4MX2P9", 3, "forward", "a" * 32))
+    assert str(over.value) == "callback data over 64 bytes: 65"
+
+
+def test_a_signing_key_needs_16_bytes() -> None:
+    CallbackCodec(b"k" * 16)
+    with pytest.raises(ValueError) as short:
+        CallbackCodec(b"k" * 15)
+    assert str(short.value) == "the callback signing key must be at least 16 bytes"
 
 
 def test_data_signed_with_another_key_is_refused() -> None:
