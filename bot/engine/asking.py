@@ -90,6 +90,14 @@ def _again(ctx: Ctx, session: Session, node: AskNode, message: str,
     return _retry(ctx, session, node, ctx.ui(session, message, **params))
 
 
+def _buttons_again(ctx: Ctx, session: Session, node: AskNode, message: str) -> Result:
+    """Typed words where buttons are expected: the buttons again, and it never counts toward
+    the 'invalid' path (typing is not an answer, and never an emergency by default)."""
+    ctx.hint(session, message)
+    enter(ctx, session, node)
+    return session, None
+
+
 def _record(ctx: Ctx, session: Session, node: AskNode, value: object) -> Result:
     answers = {**session.answers, node.id: value}
     changes: dict[str, object] = {"answers": answers, "retries": 0, "node_state": {}}
@@ -116,7 +124,7 @@ def answer(ctx: Ctx, session: Session, node: AskNode, given: Input) -> Result:
             return _record(ctx, session, node, given.value)
         if isinstance(given, Choice):
             return _again(ctx, session, node, N_("That option is not available here."))
-        return _again(ctx, session, node, N_("Please choose one of the buttons."))
+        return _buttons_again(ctx, session, node, N_("Please choose one of the buttons."))
     if not isinstance(given, Text):
         return _again(ctx, session, node, N_("Please type your answer."))
     text = unicodedata.normalize("NFKC", given.text).strip()
@@ -176,7 +184,8 @@ def _multi(ctx: Ctx, session: Session, node: AskNode, given: Input) -> Result:
             return _again(ctx, session, node, N_("That option is not available here."))
         return _submit(ctx, session, node, chosen, exclusive)
     if not isinstance(given, Choice):
-        return _again(ctx, session, node, N_("Please choose with the buttons, then press Done."))
+        return _buttons_again(ctx, session, node,
+                              N_("Please choose with the buttons, then press Done."))
     selected = list(session.node_state.get("selected", []))
     if given.value == DONE:
         return _submit(ctx, session, node, selected, exclusive)

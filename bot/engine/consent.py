@@ -23,6 +23,7 @@ from bot.engine.context import Ctx
 from bot.engine.events import Button, ConsentRecorded, Disclosure, Say
 from bot.engine.inputs import NO_OVERRIDE, Choice, Input
 from bot.engine.session import Session
+from bot.flows import conditions
 from bot.flows.disclosure import disclosed_after
 from bot.flows.model import ConsentNode
 from bot.i18n.texts import N_
@@ -80,9 +81,10 @@ def disclosure(ctx: Ctx, session: Session) -> Disclosure:
 def show(ctx: Ctx, session: Session, node: ConsentNode) -> None:
     state = session.node_state
     if state.get("override"):
-        text = ctx.ui(session, N_("Consent was not given. Only if the child faces an immediate "
-                                  "safety risk may you refer in the child's best interest. "
-                                  "Choose the reason, or do not refer."))
+        text = ctx.ui(session, N_("Consent was not given. The child faces an immediate safety "
+                                  "risk, so you may still refer in the child's best interest: "
+                                  "the child protection focal point is consulted and decides "
+                                  "with you. Choose the reason, or do not refer."))
         buttons = [Button(r.id, ctx.t(session, r.label)) for r in node.override.reasons] \
             if node.override else []
         buttons.append(Button(NO_OVERRIDE, ctx.ui(session, N_("Do not refer"))))
@@ -145,7 +147,11 @@ def _record(ctx: Ctx, session: Session, node: ConsentNode, reason: str | None) -
 
 
 def _refused(ctx: Ctx, session: Session, node: ConsentNode) -> Result:
-    if node.override is None:
+    # The override is narrow: offered only while its condition holds (a high rating or an
+    # urgent safety / interim-care concern; bot.flows.override proves the condition).
+    override = node.override
+    if override is None or (override.when is not None
+                            and not conditions.evaluate(override.when, session.answers)):
         return _record(ctx, session, node, None), "refused"
     session = session.with_(node_state={**session.node_state, "override": True})
     show(ctx, session, node)

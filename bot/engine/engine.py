@@ -103,8 +103,9 @@ class Engine:
     def _move(self, ctx: Ctx, session: Session, label: str) -> Session:
         for _ in range(MAX_AUTOMATIC_MOVES):
             dest = ctx.flow.move(session.state, label)
-            if dest == EXIT:
-                return referral.finish(ctx, session, "info_only")
+            if dest == EXIT:  # a sub-flow run on its own returned
+                return referral.finish(ctx, session, "urgent_referred" if session.referred
+                                       else "info_only")
             session = session.with_(state=dest, node_state={}, retries=0)
             session, next_label = self._enter(ctx, session)
             if next_label is None:

@@ -35,8 +35,10 @@ def urgent(ctx: Ctx, session: Session, node: UrgentNode) -> Result:
             if category and category not in categories:
                 categories.append(category)
     hub = session.answers.get("hub")
-    ctx.events.append(UrgentAction(tuple(categories), hub if isinstance(hub, str) else None))
+    # The instruction first ("go with the person to the health contact below now"), then
+    # the contacts it points to.
     ctx.events.append(Say(ctx.t(session, node.text), session.referrer_lang, "referrer"))
+    ctx.events.append(UrgentAction(tuple(categories), hub if isinstance(hub, str) else None))
     return session, "next"
 
 

@@ -28,6 +28,10 @@ class Session:
     #: still holds the answers that referral shared; erasing one of the referrer's last
     #: ``referred`` referrals therefore erases this conversation too (``storage.retention``).
     referred: int = 0
+    #: The case codes of those referrals, in order, as the host's desk assigned them: one
+    #: identification may make several referrals (an urgent note to health care, then the
+    #: pathway's own), and the referrer's summary names every one. The engine never reads it.
+    codes: tuple[str, ...] = ()
     #: The channel's own bookkeeping (message ids, button step); the engine never reads it.
     host: dict[str, Any] = field(default_factory=dict)
 
@@ -48,4 +52,5 @@ class Session:
     def from_json(cls, text: str) -> Session:
         data = json.loads(text)
         data["history"] = tuple(data.get("history", ()))
+        data["codes"] = tuple(data.get("codes", ()))
         return cls(**data)

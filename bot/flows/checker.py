@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping
 
-from bot.flows import conditions
+from bot.flows import conditions, override
 from bot.flows.graph import EXIT, Graph, flatten
 from bot.flows.model import (
     INCIDENT,
@@ -22,6 +22,7 @@ from bot.flows.model import (
     AskNode,
     Condition,
     ConsentNode,
+    Counter,
     EndNode,
     Flow,
     IncludeNode,
@@ -74,6 +75,7 @@ class _FileChecks:
             self.fail(flow.line_of("urgent"), "", "urgent", f"unknown node '{flow.urgent}'")
         for node in flow.nodes.values():
             self.node(node)
+        self.problems.extend(override.problems(flow, self.flows))
         if not self.problems:
             self.reachability()
         return self.problems
@@ -113,6 +115,8 @@ class _FileChecks:
                 self.condition(arm.when, node.id, f"next[{index}].when")
         if isinstance(node, RiskNode):
             self.risk(node)
+        if isinstance(node, ConsentNode) and node.override and node.override.when:
+            self.condition(node.override.when, node.id, "override.when")
         if isinstance(node, UrgentNode) and node.categories_from:
             self.options_of(node.categories_from, node.category_map, node.id,
                             "categories_from", node.where.line_of("categories_from"),
@@ -201,8 +205,11 @@ class _FileChecks:
 
     def risk(self, node: RiskNode) -> None:
         for counter in node.counters:
-            self.options_of(counter.answer, counter.options, node.id, f"counts.{counter.name}",
-                            counter.line, kinds=("multi",))
+            if counter.more:
+                self.options_across(counter, node.id)
+            else:
+                self.options_of(counter.answer, counter.options, node.id,
+                                f"counts.{counter.name}", counter.line, kinds=("multi",))
         self.uncounted(node)
         for field, message in gaps_and_overlaps(node):
             at = field.partition("[")[2].rstrip("]")
@@ -213,6 +220,25 @@ class _FileChecks:
                 self.fail(rule.line, node.id, f"rules[{index}].level",
                           f"'{rule.level}' has no entry under 'levels' (due_hours, timeframe)")
 
+    def options_across(self, counter: Counter, node: str) -> None:
+        """A counter over several multi questions: each option belongs to one of them."""
+        field = f"counts.{counter.name}"
+        ids: set[str] = set()
+        for answer in counter.answers:
+            if answer not in self.answers:
+                self.fail(counter.line, node, field, f"refers to unknown answer '{answer}'")
+                continue
+            ask = self.answers[answer]
+            if ask is not None and ask.kind != "multi":
+                self.fail(counter.line, node, field, f"'{answer}' must be a multi question")
+            elif ask is not None:
+                ids.update(o.id for o in ask.options)
+        names = ", ".join(f"'{a}'" for a in counter.answers)
+        for option in counter.options:
+            if ids and option not in ids:
+                self.fail(counter.line, node, field, f"none of {names} has the option "
+                          f"'{option}'")
+
     def uncounted(self, node: RiskNode) -> None:
         """An option of a question the rating reads must be counted: a criterion no counter
         counts can never raise the risk, whatever the referrer ticks. "None of these"
@@ -220,8 +246,9 @@ class _FileChecks:
         counted: dict[str, set[str]] = {}
         first: dict[str, tuple[str, int]] = {}
         for counter in node.counters:
-            counted.setdefault(counter.answer, set()).update(counter.options)
-            first.setdefault(counter.answer, (counter.name, counter.line))
+            for answer in counter.answers:
+                counted.setdefault(answer, set()).update(counter.options)
+                first.setdefault(answer, (counter.name, counter.line))
         for answer, options in counted.items():
             ask = self.answers.get(answer)
             if ask is None or ask.kind != "multi":

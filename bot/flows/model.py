@@ -177,6 +177,8 @@ class Override:
     reasons: tuple[Option, ...]
     goto: str
     line: int
+    #: Offered only when this holds (see :mod:`bot.flows.override`); None: always.
+    when: Condition | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,13 @@ class Counter:
     answer: str
     options: tuple[str, ...]
     line: int
+    #: Further multi questions counted together with ``answer`` (one concern area per
+    #: question, as in the child pathway's Annex F table).
+    more: tuple[str, ...] = ()
+
+    @property
+    def answers(self) -> tuple[str, ...]:
+        return (self.answer, *self.more)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ def count(node: RiskNode, answers: Mapping[str, Any]) -> dict[str, int]:
     """How many of each counter's options were selected."""
     result = {}
     for counter in node.counters:
-        selected = answers.get(counter.answer) or []
+        selected = [option for answer in counter.answers for option in
+                    (answers.get(answer) or [])]
         result[counter.name] = sum(1 for option in counter.options if option in selected)
     return result
 

@@ -327,7 +327,7 @@ class _Parser:
         override = None
         if "override" in raw:
             spec = self.need(raw, "override", nid, dict, "a mapping with reasons and next")
-            extra = set(spec) - {"reasons", "next"}
+            extra = set(spec) - {"reasons", "next", "when"}
             if extra:
                 key = sorted(extra)[0]
                 self.fail(spec.line_of(key), nid, "override", f"unknown field '{key}'")
@@ -338,7 +338,9 @@ class _Parser:
                 raise _Skip
             reasons = self.options(spec, "reasons", nid, f"{ctx}:override.reasons")
             goto = self.need(spec, "next", nid, str, "a node id", "override.")
-            override = Override(reasons, goto, spec.line)
+            when = (self.condition(spec["when"], spec.line_of("when"), nid, "override.when")
+                    if "when" in spec else None)
+            override = Override(reasons, goto, spec.line, when)
         return ConsentNode(
             nid, where, self.text(raw, "script", nid, f"{ctx}:script"), scopes, required,
             self.choice_list(raw, "given_by", nid, CONSENT_GIVERS),
@@ -352,12 +354,17 @@ class _Parser:
         counters = []
         for name, spec in counts.items():
             line = counts.line_of(name)
-            if not isinstance(spec, LocatedDict) or not isinstance(spec.get("answer"), str) \
+            answer = spec.get("answer") if isinstance(spec, LocatedDict) else None
+            answers = [answer] if isinstance(answer, str) else answer
+            if not isinstance(answers, list) or not answers \
+                    or not all(isinstance(a, str) for a in answers) \
                     or not isinstance(spec.get("options"), list) or not spec["options"]:
                 self.fail(line, nid, f"counts.{name}",
-                          "needs 'answer' (a multi question) and a non-empty 'options' list")
+                          "needs 'answer' (a multi question, or a list of them) and a "
+                          "non-empty 'options' list")
                 raise _Skip
-            counters.append(Counter(name, spec["answer"], tuple(map(str, spec["options"])), line))
+            counters.append(Counter(name, answers[0], tuple(map(str, spec["options"])), line,
+                                    tuple(answers[1:])))
         rules_raw = self.need(raw, "rules", nid, list, "a list of rules")
         rules = []
         for index, rule in enumerate(rules_raw):

@@ -38,11 +38,13 @@ class Turn:
 
     events: list[Event] = field(default_factory=list)
     session: Session | None = None
-    code: str | None = None
+    code: str | None = None  # the last referral's case code (see ``codes``)
     unrouted: str | None = None  # why the referral could not be routed, for the referrer
     ended: SessionEnded | None = None
     refused: bool = False  # ``accept`` refused the input; nothing changed
     previous: Session | None = None  # the unfinished intake a new one replaced
+    #: Every case code this conversation has made so far, this turn's included, in order.
+    codes: tuple[str, ...] = ()
 
 
 def consent_of(session: Session) -> ConsentRecorded | None:
@@ -116,16 +118,22 @@ class IntakeDesk:
                 return Turn(session=before, refused=True)
             step = self.engine.step(before, given, self.clock.now().date())
             code = unrouted = None
+            session = step.session
+            # One identification may make several referrals in one step (an urgent note to
+            # health care and one to child protection): each is routed to its own hub focal
+            # point with its own case code and deadline, under the consent given.
             for event in step.events:
                 if isinstance(event, ReferralRequested):
-                    submitted = self.desk.submit(event, staff, consent_of(step.session))
+                    submitted = self.desk.submit(event, staff, consent_of(session))
                     code = submitted.code
+                    session = session.with_(codes=(*session.codes, code))
                     if isinstance(submitted.route, NoRoute):
                         unrouted = submitted.route.reason
             ended = next((e for e in step.events if isinstance(e, SessionEnded)), None)
-            turn = Turn(list(step.events), step.session, code, unrouted, ended)
+            turn = Turn(list(step.events), session, code, unrouted, ended,
+                        codes=session.codes)
             if bookkeep is not None:
-                turn = replace(turn, session=step.session.with_(host=bookkeep(before, turn)))
+                turn = replace(turn, session=session.with_(host=bookkeep(before, turn)))
             assert turn.session is not None
             if turn.session.ended:
                 self.sessions.delete(chat_id)
