@@ -13,7 +13,7 @@ STAMP        := $(VENV)/.installed
 LOCK_FLAGS   := --quiet --strip-extras --allow-unsafe --generate-hashes \
                 --no-emit-index-url --no-emit-find-links $(UPGRADE)
 
-.PHONY: run test lint bench lock check-flows clean
+.PHONY: run test lint bench lock mutate check-flows clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,14 @@ bench: $(STAMP)
 	$(BIN)/python bench/channel.py
 	$(BIN)/python bench/storage.py
 	$(BIN)/python bench/postgres.py
+
+## mutate: mutation testing of the safety-critical modules on their fast in-process tests
+## (slow; not in CI). Settings: setup.cfg; findings: docs/testing.md. Some modules only:
+## make mutate ONLY='storage.crypto* bot.telegram.callbacks*'
+mutate: $(STAMP)
+	@test -x $(BIN)/mutmut || { echo "error: mutmut is not in $(VENV); $(PIP) install mutmut" >&2; exit 2; }
+	CI= INTAKE_PG_BINDIR=/no-postgresql-for-mutants nice -n 10 $(BIN)/mutmut run --max-children 1 $(ONLY)
+	$(BIN)/mutmut results
 
 ## lock: refresh requirements/*.txt after a dependency changed in pyproject.toml
 lock: $(STAMP)
