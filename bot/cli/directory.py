@@ -14,6 +14,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from bot.cli.common import CommandError
 from bot.settings import Settings
 
 
@@ -183,9 +184,11 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
         load_directory_text(updated, args.into.name)  # the whole result must be valid
     except FlowError as error:
         return report(error)
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"cannot read: {exc}", file=sys.stderr)
-        return 1
+    except OSError as exc:
+        raise CommandError(f"cannot read {exc.filename}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        files = args.csv if args.into is None else f"{args.csv} or {args.into}"
+        raise CommandError(f"{files}: not UTF-8 text") from None
     args.into.write_text(updated, encoding="utf-8")
     replaced = len(target.services) - (len(merged) - len(imported))
     organisations = len({service.agency for service in imported})

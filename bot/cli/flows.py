@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.cli.common import CommandError
 from bot.flows.problems import FlowError
 from bot.settings import Settings
 
@@ -67,8 +68,8 @@ def run_graph(args: argparse.Namespace, settings: Settings) -> int:
     except FlowError as error:
         return report(error)
     except KeyError as exc:
-        print(f"{exc.args[0]} (known: {', '.join(sorted(library.flows))})", file=sys.stderr)
-        return 2
+        raise CommandError(f"{exc.args[0]} (known: {', '.join(sorted(library.flows))})"
+                           ) from None
     sys.stdout.write(to_mermaid(compiled.graph))
     return 0
 
