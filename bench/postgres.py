@@ -67,12 +67,15 @@ def echo_bot() -> int:
     from telegram.ext import ApplicationBuilder, TypeHandler
 
     from bench.channel import echo  # the same handler as the in-process benchmark
+    from bot.settings import Settings
     from bot.telegram.app import CONCURRENT_UPDATES
 
-    api = os.environ["INTAKE_BOT_API_URL"]
+    settings = Settings.from_env()  # read as the product reads them
+    api, token = settings.bot_api_url, settings.bot_token
+    assert token is not None, "the echo bot is started with INTAKE_BOT_TOKEN"
     # As many updates in hand as the product takes: with PTB's default (256) and 200 sent
     # at once, the echo's own HTTP pool times out and replies are lost.
-    application = (ApplicationBuilder().token(os.environ["INTAKE_BOT_TOKEN"])
+    application = (ApplicationBuilder().token(token)
                    .base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
                    .concurrent_updates(CONCURRENT_UPDATES).build())
     application.add_handler(TypeHandler(Update, echo))
