@@ -23,6 +23,7 @@ nodes:
   age:
     type: ask
     kind: number
+    collects: demographic
     text: Age in years?
     min: 0
     max: 120
@@ -34,6 +35,7 @@ nodes:
   school:
     type: ask
     kind: choice
+    collects: routing
     text: In school?
     options: {"yes": "Yes", "no": "No"}
     invalid: gave_up
@@ -41,6 +43,7 @@ nodes:
   seen_on:
     type: ask
     kind: date
+    collects: routing
     not_future: true
     text: Date of identification?
     invalid: gave_up
@@ -48,6 +51,7 @@ nodes:
   note:
     type: ask
     kind: text
+    collects: need
     max_length: 10
     relevant: {answer: age, gte: 60}
     text: Short note?
@@ -154,6 +158,7 @@ nodes:
   age:
     type: ask
     kind: number
+    collects: demographic
     text: Age in years?
     retries: 1
     next: done

@@ -45,6 +45,7 @@ nodes:
   adult:
     type: ask
     kind: choice
+    collects: routing
     text: 18 or older?
     options: {yes: "Yes", no: "No"}
     next:
@@ -85,7 +86,7 @@ def test_a_subflow_problem_seen_through_several_includers_is_reported_once(
         "inputs: [hub]\n", "").replace(
         "    next: back\n",
         "    next: phone\n  phone:\n    type: ask\n    kind: text\n    sensitive: true\n"
-        "    text: Phone number\n    next: back\n"), encoding="utf-8")
+        "    collects: contact\n    text: Phone number\n    next: back\n"), encoding="utf-8")
     for name in ("main", "second"):
         (tmp_path / f"{name}.yaml").write_text(
             (BROKEN / "include_missing_input" / "main.yaml").read_text(encoding="utf-8")

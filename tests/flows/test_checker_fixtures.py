@@ -84,10 +84,10 @@ CASES = [
         "unknown_target.yaml:11 node 'hello' next: unknown node 'goodbye'",
     ], id="next pointing at a missing node is refused on the next line"),
     pytest.param("unknown_branch_target.yaml", [
-        "unknown_branch_target.yaml:16 node 'adult' next[0].goto: unknown node 'child_flow'",
+        "unknown_branch_target.yaml:17 node 'adult' next[0].goto: unknown node 'child_flow'",
     ], id="a branch pointing at a missing node is refused on the branch line"),
     pytest.param("unknown_invalid_target.yaml", [
-        "unknown_invalid_target.yaml:15 node 'adult' invalid: unknown node 'no_answr'",
+        "unknown_invalid_target.yaml:16 node 'adult' invalid: unknown node 'no_answr'",
     ], id="invalid pointing at a missing node is refused"),
     pytest.param("unknown_refused_target.yaml", [
         "unknown_refused_target.yaml:15 node 'consent' refused: unknown node 'refused_end'",
@@ -97,34 +97,34 @@ CASES = [
     ], id="a start node that does not exist is refused"),
     # -- branches and conditions ---------------------------------------------------------
     pytest.param("branch_without_when_not_last.yaml", [
-        "branch_without_when_not_last.yaml:16 node 'adult' next: "
+        "branch_without_when_not_last.yaml:17 node 'adult' next: "
         "only the last branch may omit 'when'",
     ], id="a branch without when before the last one is refused"),
     pytest.param("last_branch_with_when.yaml", [
-        "last_branch_with_when.yaml:17 node 'adult' next: the last branch must have no 'when' "
+        "last_branch_with_when.yaml:18 node 'adult' next: the last branch must have no 'when' "
         "(the way on when nothing matches)",
     ], id="a last branch with when leaves no way on and is refused"),
     pytest.param("condition_two_operators.yaml", [
-        f"condition_two_operators.yaml:16 node 'adult' next[0].when: use exactly one operator "
+        f"condition_two_operators.yaml:17 node 'adult' next[0].when: use exactly one operator "
         f"of: {OPERATORS} (found: is, is_not)",
     ], id="a condition with two operators is refused"),
     pytest.param("condition_lt_with_text.yaml", [
-        "condition_lt_with_text.yaml:13 node 'age' next[0].when: 'lt' compares with a number",
+        "condition_lt_with_text.yaml:14 node 'age' next[0].when: 'lt' compares with a number",
     ], id="lt with a word instead of a number is refused"),
     pytest.param("condition_unknown_answer.yaml", [
-        "condition_unknown_answer.yaml:16 node 'adult' next[0].when: "
+        "condition_unknown_answer.yaml:17 node 'adult' next[0].when: "
         "refers to unknown answer 'is_adult'",
     ], id="a condition on an answer no question records is refused"),
     pytest.param("includes_on_choice_question.yaml", [
-        "includes_on_choice_question.yaml:16 node 'help' next[0].when: "
+        "includes_on_choice_question.yaml:17 node 'help' next[0].when: "
         "'includes' needs a multi question, 'help' is choice",
     ], id="includes on a single-choice question is refused"),
     pytest.param("comparison_on_choice_question.yaml", [
-        "comparison_on_choice_question.yaml:16 node 'age' next[0].when: "
+        "comparison_on_choice_question.yaml:17 node 'age' next[0].when: "
         "'lt' needs a number question, 'age' is choice",
     ], id="a number comparison on a choice question is refused"),
     pytest.param("condition_unknown_option.yaml", [
-        "condition_unknown_option.yaml:16 node 'adult' next[0].when: "
+        "condition_unknown_option.yaml:17 node 'adult' next[0].when: "
         "'adult' has no option 'maybe'",
     ], id="a condition on an option the question does not offer is refused"),
     # -- paths ---------------------------------------------------------------------------
@@ -134,7 +134,7 @@ CASES = [
     pytest.param("loop_without_exit.yaml", [
         "loop_without_exit.yaml:15 node 'again': no way out: every path from here loops "
         "without reaching an end",
-        "loop_without_exit.yaml:23 node 'more': no way out: every path from here loops "
+        "loop_without_exit.yaml:24 node 'more': no way out: every path from here loops "
         "without reaching an end",
     ], id="every node of a loop with no way out is named"),
     pytest.param("end_unknown_outcome.yaml", [
@@ -147,19 +147,19 @@ CASES = [
     ], id="an end saying referred with no referral before it is refused"),
     # -- consent -------------------------------------------------------------------------
     pytest.param("referral_without_consent.yaml", [
-        f"referral_without_consent.yaml:14 node 'send': {NO_CONSENT}hub → send",
+        f"referral_without_consent.yaml:15 node 'send': {NO_CONSENT}hub → send",
     ], id="a referral reachable without consent is refused with the path"),
     pytest.param("consent_without_share.yaml", [
-        f"consent_without_share.yaml:23 node 'send': {NO_CONSENT}hub → consent → send; "
+        f"consent_without_share.yaml:24 node 'send': {NO_CONSENT}hub → consent → send; "
         "consent 'consent' does not require share",
     ], id="a referral after a consent that does not require share is refused"),
     pytest.param("refusal_reaches_referral.yaml", [
-        f"refusal_reaches_referral.yaml:27 node 'send': {NO_CONSENT}hub → consent → sorry → "
+        f"refusal_reaches_referral.yaml:28 node 'send': {NO_CONSENT}hub → consent → sorry → "
         "send; consent 'consent' was refused on this path (a refusal must never lead to a "
         "referral)",
     ], id="a referral reached through a consent's refused way is refused"),
     pytest.param("sensitive_before_consent.yaml", [
-        "sensitive_before_consent.yaml:11 node 'phone' sensitive: "
+        "sensitive_before_consent.yaml:12 node 'phone' sensitive: "
         "a sensitive question is asked before consent: phone",
     ], id="a sensitive question before consent is refused"),
     pytest.param("override_without_reasons.yaml", [
@@ -167,7 +167,7 @@ CASES = [
         "the child-safety override needs at least one recorded reason",
     ], id="a child-safety override without reasons is refused"),
     pytest.param("sensitive_in_envelope.yaml", [
-        "sensitive_in_envelope.yaml:33 node 'send' envelope: 'phone' is sensitive: "
+        "sensitive_in_envelope.yaml:34 node 'send' envelope: 'phone' is sensitive: "
         "put it under 'contact', which only the accepting agency sees",
     ], id="a sensitive answer in the referral envelope is refused"),
     # -- keeping the story out ------------------------------------------------------------
@@ -192,32 +192,32 @@ CASES = [
     ], id="free text other than contact details on the way to a GBV referral is refused"),
     # -- risk tables ---------------------------------------------------------------------
     pytest.param("risk_count_undefined.yaml", [
-        "risk_count_undefined.yaml:30 node 'rating' rules: "
+        "risk_count_undefined.yaml:32 node 'rating' rules: "
         "no rule rates the count red=0, yellow=3",
     ], id="a risk table that rates no level for three yellow is refused"),
     pytest.param("risk_rules_overlap.yaml", [
-        "risk_rules_overlap.yaml:33 node 'rating' rules[2]: "
+        "risk_rules_overlap.yaml:35 node 'rating' rules[2]: "
         "overlaps rules[1] at the count red=0, yellow=2",
     ], id="two risk rules rating the same count are refused"),
     pytest.param("risk_level_missing.yaml", [
-        "risk_level_missing.yaml:32 node 'rating' rules[1].level: "
+        "risk_level_missing.yaml:34 node 'rating' rules[1].level: "
         "'medium' has no entry under 'levels' (due_hours, timeframe)",
     ], id="a risk rule giving a level that levels does not describe is refused"),
     pytest.param("risk_counter_unknown_option.yaml", [
-        "risk_counter_unknown_option.yaml:28 node 'rating' counts.red: "
+        "risk_counter_unknown_option.yaml:30 node 'rating' counts.red: "
         "'red_flags' has no option 'eviction'",
     ], id="a risk counter counting an option the question lacks is refused"),
     pytest.param("risk_option_uncounted.yaml", [
-        "risk_option_uncounted.yaml:32 node 'rating' counts.yellow: option 'no_documents' of "
+        "risk_option_uncounted.yaml:34 node 'rating' counts.yellow: option 'no_documents' of "
         "'yellow_flags' is counted by no rule: ticking it can never raise the risk (count it, "
         "or ask it in a question the rating does not read)",
     ], id="an option of a rated question that no counter counts is refused"),
     pytest.param("risk_counter_on_choice_question.yaml", [
-        "risk_counter_on_choice_question.yaml:28 node 'rating' counts.red: "
+        "risk_counter_on_choice_question.yaml:30 node 'rating' counts.red: "
         "'red_flags' must be a multi question",
     ], id="a risk counter on a single-choice question is refused"),
     pytest.param("risk_rating_unknown_level.yaml", [
-        "risk_rating_unknown_level.yaml:40 node 'rating' next[0].when: "
+        "risk_rating_unknown_level.yaml:42 node 'rating' next[0].when: "
         "'rating' has no level 'hihg' (expected one of: high, medium, low, none)",
     ], id="a branch on a misspelt risk level is refused"),
     # -- includes and sets of files ------------------------------------------------------
