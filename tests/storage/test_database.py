@@ -12,7 +12,13 @@ from sqlalchemy.exc import OperationalError
 
 from storage import migrate
 from storage.crypto import Cipher, generate_key
-from storage.database import make_engine, normalise_url
+from storage.database import (
+    DatabaseNotReady,
+    make_engine,
+    normalise_url,
+    open_existing,
+    sqlite_file,
+)
 from storage.stores import Storage
 from tests.storage.builders import session
 from tests.storage.conftest import NOW
@@ -92,3 +98,46 @@ def test_a_postgresql_engine_connects_through_psycopg_3(pg_engine: Engine) -> No
         assert connection.dialect.driver == "psycopg"
         version = str(connection.scalar(text("SHOW server_version")))
         assert int(version.split(".")[0]) >= 13
+
+
+# -- a database that must exist already ----------------------------------------------------
+
+def test_a_missing_sqlite_file_is_refused_and_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "intake.sqlite3"
+    with pytest.raises(DatabaseNotReady) as error:
+        open_existing(f"sqlite:///{path}")
+    assert str(error.value) == (f"no database at {path}: run `intake db upgrade` to create it, "
+                                "or set DATABASE_URL (or INTAKE_DATA_DIR) to where it is")
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_new_sqlite_folder_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    make_engine(f"sqlite:///{tmp_path / 'data' / 'intake.sqlite3'}").dispose()
+    assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
+
+
+@pytest.mark.parametrize(("url", "path"), [
+    ("sqlite:////srv/intake.sqlite3", "/srv/intake.sqlite3"),
+    ("sqlite://", None), ("sqlite:///:memory:", None),
+    ("postgresql://u@db/intake", None),
+])
+def test_only_a_sqlite_database_on_disk_has_a_file(url: str, path: str | None) -> None:
+    assert sqlite_file(url) == (Path(path) if path else None)
+
+
+def test_a_database_migrated_by_a_newer_intake_is_named_as_such(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'intake.sqlite3'}")
+    migrate.upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(DatabaseNotReady) as error:
+        migrate.require_latest(engine)
+    assert str(error.value) == (
+        f"the database at sqlite:///{tmp_path / 'intake.sqlite3'} is at revision 9999, which "
+        f"this version of intake does not know (its latest is {migrate.head()}): run the "
+        "newer intake that migrated it")
+    engine.dispose()
+
+
+def test_a_database_at_the_latest_migration_is_ready(sqlite_engine: Engine) -> None:
+    assert migrate.require_latest(sqlite_engine) == migrate.head()
