@@ -8,6 +8,8 @@ from pathlib import Path
 from bot.flows.disclosure import disclosed_after, referrals_after
 from bot.flows.graph import Graph, flatten
 from bot.flows.library import check
+from bot.flows.schema import parse_flow
+from bot.flows.yamlsource import load_text
 
 VALID = Path(__file__).resolve().parent / "valid"
 
@@ -36,3 +38,47 @@ def test_the_fields_are_listed_by_label_once_each_contact_apart() -> None:
         ("more", "the kind of urgent help needed", False),
         ("age_band", "age group", False),
     ]
+
+
+OVERRIDE = """
+spec_version: 2
+id: override
+revision: 1
+title: Override
+languages: [en]
+start: consent
+nodes:
+  consent:
+    type: consent
+    script: May I ask child protection to help?
+    scopes: [refer, share]
+    given_by: [caregiver]
+    methods: [in_person]
+    next: done
+    refused: done
+    override:
+      reasons: {immediate_danger: The child is in immediate danger}
+      next: concerns
+  concerns:
+    type: ask
+    kind: multi
+    collects: risk_indicator
+    shared_as: what was seen
+    text: What do you see?
+    options: {injury: Injury}
+    next: send
+  send:
+    type: refer
+    case_type: child_protection
+    hub: hub
+    envelope: [concerns]
+    next: done
+  done: {type: end, outcome: info_only, text: Bye}
+"""
+
+
+def test_a_referral_reached_only_through_the_override_is_disclosed() -> None:
+    flow = parse_flow(load_text(OVERRIDE, "override.yaml"), "override.yaml")
+    graph = flatten(flow, {"override": flow})
+    assert referrals_after(graph, "consent") == ["send"]
+    assert [d.label.msgid for d in disclosed_after(graph, "consent")] == ["what was seen"]
