@@ -52,7 +52,16 @@ class Poller:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Fetch, store, confirm, until ``stop``."""
-        highest = await _until(stop, lambda: asyncio.to_thread(self.inbox.store.highest))
+        pause = PAUSE
+        while True:
+            try:
+                highest = await _until(stop, lambda: asyncio.to_thread(
+                    self.inbox.store.highest))
+                break
+            except Exception as error:  # the database is not there yet: nothing is fetched
+                log.error("inbox_unavailable", extra={"error": type(error).__name__})
+                await _sleep(stop, pause)
+                pause = min(pause * 2, MAX_PAUSE)
         if stop.is_set():
             return
         offset = highest + 1 if highest is not None else None

@@ -6,6 +6,7 @@ A method this fake does not know fails the test, so no call goes unnoticed.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -67,6 +68,8 @@ class FakeBotAPI(BaseRequest):
             if retry_after is not None:
                 body["parameters"] = {"retry_after": retry_after}
             return status, json.dumps(body).encode()
+        if name == "getUpdates" and not self.updates and params.get("timeout"):
+            await asyncio.sleep(0.01)  # a long poll with nothing waiting, kept short
         handler: Callable[[dict[str, Any]], Any] | None = getattr(self, f"_{name}", None)
         if handler is None:
             raise AssertionError(f"the fake Bot API does not answer '{name}'")
@@ -118,5 +121,8 @@ class FakeBotAPI(BaseRequest):
         return True
 
     def _getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: N802
-        pending, self.updates = self.updates, []
-        return pending
+        """As Telegram: updates below ``offset`` are confirmed and forgotten; the others are
+        returned (again) until a later call confirms them."""
+        offset = int(params.get("offset") or 0)
+        self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        return self.updates[:int(params.get("limit") or 100)]
