@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
@@ -174,8 +174,12 @@ class Channel:
         elif staff is None or not staff.active:
             await asyncio.to_thread(self.audit.record, "stranger", "refused_stranger", None,
                                     self.clock.now())
-            await self.sender.send(inc.chat_id, self.texts.gettext(
-                inc.language or "en", N_("This is a private service for enrolled staff.")))
+            refusal = self.texts.gettext(inc.language or "en", N_(
+                "This is a private service for enrolled staff."))
+            if inc.kind == "button":  # answered, so their client stops waiting on it
+                await self.sender.answer(inc.callback_id, refusal)
+            else:
+                await self.sender.send(inc.chat_id, refusal)
         else:
             await self._other(inc, staff)
         await asyncio.to_thread(self.ledger.first_time, inc.update_id, self.clock.now())
@@ -185,6 +189,8 @@ class Channel:
         lang = staff.language if staff else (inc.language or "en")[:2]
         enrolled = await asyncio.to_thread(self.invites.redeem, inc.arg, inc.user_id, lang)
         self.known.forget(inc.user_id)
+        # The code is spent or worthless either way: it does not stay in the chat.
+        await self.sender.delete(inc.chat_id, [inc.message_id] if inc.message_id else [])
         if enrolled is None:
             await self.sender.send(inc.chat_id, self.texts.gettext(lang, N_(
                 "This is a private service for enrolled staff.")))
@@ -193,6 +199,8 @@ class Channel:
             enrolled.language, N_("Welcome. You are enrolled.")) + "\n" +
             self.texts.gettext(enrolled.language, FOCAL_HELP if enrolled.role ==
                                "focal_point" else HELP))
+        if enrolled.role == "focal_point":  # what reached the agency before they enrolled
+            await self.focal.push_waiting(inc.chat_id, enrolled)
 
     async def _intake(self, inc: Incoming, staff: Staff) -> None:
         """The referrer's conversation: buttons, answers and the commands that steer it."""
@@ -204,8 +212,22 @@ class Channel:
             await self.referrer.start(inc, staff)
         elif inc.command == "forget":
             await self.referrer.forget(inc, staff)
+        elif inc.command == "language":
+            await self._language(inc, staff)
         else:
             await self.referrer.command(inc, staff)
+
+    async def _language(self, inc: Incoming, staff: Staff) -> None:
+        """/language CODE is remembered for the member (their next intakes, the bot's other
+        messages), then carried out in the chat, inside an intake or not."""
+        assert inc.user_id is not None
+        asked = (inc.arg or "").strip().lower()
+        chosen = asked if asked in self.referrer.languages() else None
+        if chosen is not None and chosen != staff.language:
+            await asyncio.to_thread(self.staff.set_language, staff.id, chosen)
+            self.known.forget(inc.user_id)
+            staff = replace(staff, language=chosen)
+        await self.referrer.language(inc, staff, chosen)
 
     async def _other(self, inc: Incoming, staff: Staff) -> None:
         assert inc.chat_id is not None

@@ -48,6 +48,11 @@ STATUS_NAMES = {
     "erased": N_("erased"),
 }
 
+#: Statuses in which a referral waits for its agency's answer (the card offers it).
+WAITING = ("sent", "forwarded", "acknowledged")
+#: Cards pushed at once to a focal point who has just enrolled; the rest are in /inbox.
+PUSHED_CARDS = 10
+
 
 def code_token(code: str) -> str:
     return code.replace("-", "")
@@ -186,3 +191,20 @@ class FocalChat:
                               r.code, "show"),) for r in records[:30]]
         await self.sender.send(inc.chat_id, self._ui(lang, N_(
             "Open referrals, the nearest deadline first:")), rows)
+
+    async def push_waiting(self, chat_id: int, staff: Staff) -> int:
+        """Cards of the referrals waiting for the agency's answer, for a focal point who
+        enrols after they were sent (their cards went to nobody, or to colleagues): the
+        most urgent first, up to ``PUSHED_CARDS``, then a pointer to /inbox. Returns how
+        many cards were sent."""
+        waiting = [r for r in await asyncio.to_thread(self.desk.inbox, staff)
+                   if r.status in WAITING]
+        for listed in waiting[:PUSHED_CARDS]:
+            # The full record, as the worker sends it: a listing leaves the envelope out.
+            record = await asyncio.to_thread(self.desk.referrals.get, listed.code)
+            await self.send_card(chat_id, record, staff.language)
+        if len(waiting) > PUSHED_CARDS:
+            await self.sender.send(chat_id, self._ui(staff.language, N_(
+                "%(count)s more referrals are waiting: send /inbox."),
+                count=len(waiting) - PUSHED_CARDS))
+        return min(len(waiting), PUSHED_CARDS)

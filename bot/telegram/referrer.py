@@ -14,16 +14,20 @@ from typing import Any
 
 from bot.directory.model import Directory
 from bot.engine import Choice, Command, Input, Session, Text
+from bot.engine.asking import language_name
 from bot.i18n.texts import N_, Texts
 from bot.ports import Staff
 from bot.service.intake import Accept, IntakeDesk, Turn
-from bot.telegram.callbacks import BadCallback, CallbackCodec
+from bot.telegram.callbacks import BadCallback, Callback, CallbackCodec
 from bot.telegram.incoming import Incoming
-from bot.telegram.render import BACK, Outgoing, Renderer, summary
+from bot.telegram.render import BACK, Button, Outgoing, Renderer, summary
 from bot.telegram.sender import Sender
 
 ENGINE_COMMANDS = {"back": "back", "cancel": "cancel", "urgent": "urgent",
                    "language": "language"}
+#: The reserved button values of the question /new asks during an intake (option ids start
+#: with a letter, so they never clash with a flow's).
+START_OVER, KEEP_GOING = "-new", "-keep"
 
 
 def new_token() -> str:
@@ -42,20 +46,84 @@ class ReferrerChat:
         return self.texts.gettext(lang, message, **params)
 
     async def start(self, inc: Incoming, staff: Staff) -> None:
+        """/new (or a referrer's /start): a new intake. During one, typing it asks first;
+        the answer "start over" (a button) comes back here and replaces the open intake."""
         assert inc.chat_id is not None
-        host: dict[str, Any] = {"token": new_token(), "seq": 0, "messages": [],
-                                "prompt": None}
+        typed = inc.kind == "command" and inc.message_id is not None
+        # The command itself goes with the intake's messages, like any other input.
+        host: dict[str, Any] = {"token": new_token(), "seq": 0, "prompt": None,
+                                "messages": [inc.message_id] if typed else []}
         turn = await asyncio.to_thread(self.desk.start, inc.chat_id, staff, host,
-                                       inc.update_id)
+                                       inc.update_id, not typed)
+        if turn.refused and turn.session is not None:
+            await self._ask_start_over(inc, turn.session)
+            return
         if turn.previous is not None:
             await self.sender.delete(inc.chat_id, _messages(turn.previous.host))
         lang = turn.session.referrer_lang if turn.session else staff.language
         await self._send(inc.chat_id, self._renderer(lang, host).render(turn.events), host)
 
+    async def _ask_start_over(self, inc: Incoming, session: Session) -> None:
+        """/new typed during an intake: ask before its answers are thrown away. The buttons
+        carry the intake's token and step, so they lapse once the intake moves on."""
+        assert inc.chat_id is not None
+        host, lang = session.host, session.referrer_lang
+        token, seq = str(host.get("token", "")), int(host.get("seq", 0))
+
+        def button(label: str, value: str) -> Button:
+            return Button(self._ui(lang, label), self.codec.encode(
+                Callback("a", token, seq, value)))
+
+        asked = await self.sender.send(inc.chat_id, self._ui(lang, N_(
+            "An intake is in progress. Start a new one? The answers given so far will be "
+            "erased.")), [(button(N_("Start a new intake"), START_OVER),
+                           button(N_("Continue this one"), KEEP_GOING))])
+        # The command and the question are deleted with the intake's other messages.
+        await asyncio.to_thread(self.desk.remember, inc.chat_id, {"messages": [
+            *host.get("messages", []), *([inc.message_id] if inc.message_id else []), asked]})
+
+    async def _start_over_answer(self, inc: Incoming, staff: Staff,
+                                 callback: Callback) -> None:
+        assert inc.chat_id is not None
+        session = await asyncio.to_thread(self.desk.current, inc.chat_id)
+        if session is None or callback.token != session.host.get("token") or \
+                callback.seq != session.host.get("seq"):
+            await self._out_of_date(inc, session.referrer_lang if session else staff.language)
+            return
+        await self.sender.answer(inc.callback_id)
+        if callback.value == START_OVER:
+            await self.start(inc, staff)  # a button: the open intake is replaced
+        elif inc.message_id is not None:  # keep going: the question above still stands
+            await self.sender.delete(inc.chat_id, [inc.message_id])
+
     async def command(self, inc: Incoming, staff: Staff) -> None:
         assert inc.chat_id is not None and inc.command is not None
         given = Command(ENGINE_COMMANDS[inc.command], inc.arg)  # type: ignore[arg-type]
         await self._step(inc, staff, given, user_message=inc.message_id)
+
+    def languages(self) -> tuple[str, ...]:
+        """The languages a referrer may choose: those of the entry flow."""
+        return tuple(self.desk.engine.library.current(self.desk.flow).flow.languages)
+
+    async def language(self, inc: Incoming, staff: Staff, chosen: str | None) -> None:
+        """/language: during an intake the engine changes it and asks the question again;
+        outside one, the referrer is told. ``chosen`` is the valid code asked for, already
+        remembered for the member by the channel, or None."""
+        assert inc.chat_id is not None
+        if await asyncio.to_thread(self.desk.current, inc.chat_id) is not None:
+            await self._step(inc, staff, Command("language", chosen or inc.arg),
+                             user_message=inc.message_id)
+            return
+        await self.sender.delete(inc.chat_id, [inc.message_id] if inc.message_id else [])
+        if chosen is None:
+            await self.sender.send(inc.chat_id, self._ui(staff.language, N_(
+                "Available languages: %(codes)s. Send /language followed by one of them, "
+                "for example /language %(example)s."), codes=", ".join(self.languages()),
+                example=next((c for c in self.languages() if c != staff.language), "en")))
+            return
+        await self.sender.send(inc.chat_id, self._ui(chosen, N_(
+            "Your language is now %(name)s, for this and your next intakes."),
+            name=language_name(chosen)))
 
     async def text(self, inc: Incoming, staff: Staff) -> None:
         await self._step(inc, staff, Text(inc.text or ""), user_message=inc.message_id)
@@ -70,6 +138,9 @@ class ReferrerChat:
             return
         if callback.kind != "a":
             await self._out_of_date(inc, await self._language(inc.chat_id, staff))
+            return
+        if callback.value in (START_OVER, KEEP_GOING):
+            await self._start_over_answer(inc, staff, callback)
             return
 
         def fresh(session: Session) -> bool:
@@ -196,7 +267,8 @@ class ReferrerChat:
         """Delete the intake's messages; one summary with the case code stays."""
         assert turn.ended is not None
         await self.sender.delete(chat, _messages(plan.host))
-        text = summary(self.texts, plan.lang, turn.ended, turn.codes)
+        text = summary(self.texts, plan.lang, turn.ended,
+                       turn.code if turn.ended.kept else None)
         if turn.unrouted:
             text += "\n" + self._ui(plan.lang, N_("The referral could not be routed "
                                                   "automatically (%(reason)s); the "

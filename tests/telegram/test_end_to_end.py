@@ -110,7 +110,7 @@ async def test_a_revoked_member_is_refused_once_the_staff_cache_lets_go(
     p.services.storage.staff.set_active(staff.id, False, p.clock.now())  # another process
     ticks[0] += p.bot.channel.known.ttl
     await p.choose(REFERRER, "pwsn")
-    assert p.texts_to(REFERRER)[-1] == "This is a private service for enrolled staff."
+    assert p.answers()[-1] == "This is a private service for enrolled staff."
     assert p.services.storage.sessions.load(REFERRER).state == "situation"  # type: ignore[union-attr]
 
 
