@@ -21,8 +21,9 @@ CODE_BYTES = 18
 #: How long an invitation may stay valid: a link that lies around for months is a way in.
 MAX_DAYS = 30
 LABEL_LENGTH = 80
-#: Five digits in a row look like a phone number, not like a role.
-_PHONE_LIKE = re.compile(r"\d{5}")
+#: Five digits in a row, spaces, dots, dashes and brackets between them aside, look like a
+#: phone number, not like a role.
+_PHONE_LIKE = re.compile(r"\d(?:[\s().-]*\d){4}")
 
 
 @dataclass(frozen=True)
