@@ -167,7 +167,7 @@ CASES = [
         "the child-safety override needs at least one recorded reason",
     ], id="a child-safety override without reasons is refused"),
     pytest.param("sensitive_in_envelope.yaml", [
-        "sensitive_in_envelope.yaml:34 node 'send' envelope: 'phone' is sensitive: "
+        "sensitive_in_envelope.yaml:35 node 'send' envelope: 'phone' is sensitive: "
         "put it under 'contact', which only the accepting agency sees",
     ], id="a sensitive answer in the referral envelope is refused"),
     # -- keeping the story out ------------------------------------------------------------
@@ -181,7 +181,7 @@ CASES = [
         f"(expected one of: {COLLECTS})",
     ], id="a question collecting something outside the closed list is refused"),
     pytest.param("free_text_in_envelope.yaml", [
-        "free_text_in_envelope.yaml:35 node 'send' envelope: 'needs' is free text and not "
+        "free_text_in_envelope.yaml:36 node 'send' envelope: 'needs' is free text and not "
         "contact details: typed words may carry the story, so they never travel with a "
         "referral (ask with options instead)",
     ], id="a free-text answer other than contact details in an envelope is refused"),
