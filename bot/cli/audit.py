@@ -85,18 +85,12 @@ def check_filters(args: argparse.Namespace, now: datetime) -> Filters:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli.common import existing_storage
     from storage.clock import SystemClock
-    from storage.crypto import KeyConfigError
-    from storage.migrate import upgrade
-    from storage.stores import Storage
 
     filters = check_filters(args, SystemClock().now())
+    storage = existing_storage(settings)  # reading never creates or migrates a database
     try:
-        storage = Storage.from_settings(settings)
-    except KeyConfigError as error:
-        raise CommandError(str(error)) from None
-    try:
-        upgrade(storage.engine)
         rows = storage.audit.search(code=filters.code, actor=filters.actor,
                                     action=filters.action, since=filters.since,
                                     limit=filters.limit)

@@ -177,3 +177,16 @@ def test_a_bad_audit_filter_is_one_error_line(
 def test_the_simulator_refuses_an_unknown_language_hub_or_flow(
         capsys: pytest.CaptureFixture[str], argv: list[str], error: str) -> None:
     assert run(capsys, "chat", *argv) == (2, "", f"error: {error}\n")
+
+
+def test_the_audit_command_never_creates_a_database(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nowhere" / "intake.sqlite3"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{missing}")
+    monkeypatch.setenv("INTAKE_KEYS", generate_key())
+    monkeypatch.setenv("INTAKE_INDEX_KEY", generate_key())
+    status, out, err = run(capsys, "audit")
+    assert (status, out) == (2, "") and err.startswith(f"error: no database at {missing}")
+    assert not missing.exists()
