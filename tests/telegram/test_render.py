@@ -3,9 +3,11 @@ contact details apart."""
 
 from __future__ import annotations
 
+from bot.directory import Directory
 from bot.engine.events import Disclosure
 from bot.i18n.texts import Texts
-from bot.telegram.render import disclosure
+from bot.telegram.callbacks import CallbackCodec
+from bot.telegram.render import Renderer, disclosure
 
 
 def test_what_the_referral_carries_is_a_list_with_contact_details_apart() -> None:
@@ -19,3 +21,11 @@ def test_without_contact_details_the_second_list_is_left_out() -> None:
     event = Disclosure(("the area",), (), "en")
     assert disclosure(Texts(), event) == (
         "If you agree, the referral will carry only:\n• the area")
+
+
+def test_the_renderer_sends_the_list_as_a_message_to_read_to_the_person() -> None:
+    renderer = Renderer(Texts(), CallbackCodec(b"k" * 16), Directory())
+    [message] = renderer.render([Disclosure(("the area",), (), "en")])
+    assert message.text == ("Read to the person:\nIf you agree, the referral will carry only:\n"
+                            "• the area")
+    assert message.rows == () and not message.prompt
