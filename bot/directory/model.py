@@ -85,9 +85,16 @@ class Service:
     profiles: dict[str, int]
     hubs: tuple[str, ...] = ()  # empty: every hub the agency serves
     names: dict[str, str] = field(default_factory=dict)
+    #: The case types (needs) the service answers: where a referrer is pointed for them.
+    case_types: tuple[str, ...] = ()
 
     def name(self, lang: str = "en") -> str:
         return _name(self.names, lang, self.service.replace("_", " ").capitalize())
+
+    @property
+    def entry_point(self) -> bool:
+        """Marked "1" for at least one profile: a pathway for someone begins here."""
+        return 1 in self.profiles.values()
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,14 @@ class Directory:
             if folded == agency.id or folded in (n.casefold() for n in agency.names.values()):
                 return agency
         return None
+
+    def entry_points(self, hub: str, case_types: Iterable[str]) -> list[Service]:
+        """The hub's services mapped to any of ``case_types``: entry points first, then
+        funnelling points, then other providers, each in the order of the file."""
+        wanted = set(case_types)
+        found = [s for s in self.services_in(hub) if wanted & set(s.case_types)]
+        return sorted(found, key=lambda s: 0 if s.entry_point else
+                      1 if 2 in s.profiles.values() else 2)
 
     def services_in(self, hub: str, profiles: Iterable[str] = ()) -> list[Service]:
         """Services offered in a hub, optionally only those covering one of ``profiles``."""

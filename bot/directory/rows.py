@@ -9,8 +9,8 @@ names of ``storage/models/directory.py``:
 * ``agencies``: id, names, kind, languages, phone, email, website, hubs
 * ``focal_points``: hub_id, case_type, primary_agency_id, backup_agency_id
 * ``emergency_contacts``: hub_id, category, name, phone, hours
-* ``services``: agency_id, service, names, hubs, profile, point (one row per profile;
-  point is "entry", "funnelling" or "provider")
+* ``services``: agency_id, service, names, hubs, profile, point, case_types (one row per
+  profile; point is "entry", "funnelling" or "provider")
 * ``deadlines``: case_type (None: every case type without its own rows), level ("high",
   "medium", "low", "unrated", or "urgent"), acknowledge_hours, respond_hours
 * ``deadline_settings``: one row with reminders_at
@@ -46,7 +46,8 @@ def directory_rows(directory: Directory) -> Rows:
                                 "phone": c.phone, "hours": c.hours}
                                for c in directory.emergency],
         "services": [{"agency_id": s.agency, "service": s.service, "names": dict(s.names),
-                      "hubs": list(s.hubs), "profile": profile, "point": POINT_NAMES[point]}
+                      "hubs": list(s.hubs), "profile": profile, "point": POINT_NAMES[point],
+                      "case_types": list(s.case_types)}
                      for s in directory.services for profile, point in s.profiles.items()],
     }
     table = directory.deadlines
@@ -71,7 +72,8 @@ def directory_from_rows(rows: Rows) -> Directory:
     for row in rows.get("services", []):
         key = (row["agency_id"], row["service"], tuple(row["hubs"]))
         service = services.setdefault(key, Service(key[0], key[1], {}, key[2],
-                                                   dict(row["names"])))
+                                                   dict(row["names"]),
+                                                   tuple(row.get("case_types") or ())))
         service.profiles[row["profile"]] = codes[row["point"]]
     levels: dict[str, Deadline] = {}
     by_case_type: dict[str, dict[str, Deadline]] = {}

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import replace
 
 from bot.directory.folding import fold
 from bot.directory.model import Directory, Service
@@ -176,6 +177,10 @@ def read_services(text: str, file: str, directory: Directory, service: str | Non
 
 
 def merge_services(existing: tuple[Service, ...], imported: list[Service]) -> list[Service]:
-    """The imported matrix replaces every service of the agencies it lists, keeps others."""
+    """The imported matrix replaces every service of the agencies it lists, keeps others.
+    The matrix has no column for case types: a service already mapped keeps its own."""
     replaced = {service.agency for service in imported}
-    return [s for s in existing if s.agency not in replaced] + imported
+    mapped = {(s.agency, s.service): s.case_types for s in existing if s.case_types}
+    kept = [replace(s, case_types=s.case_types or mapped.get((s.agency, s.service), ()))
+            for s in imported]
+    return [s for s in existing if s.agency not in replaced] + kept

@@ -10,6 +10,11 @@ organisations refer to; a service given without either role is coded 0::
         names: {en: Psychosocial support}     # optional; default from the id
         hubs: [gaziantep, hatay]              # optional; default every hub it serves
         profiles: {girls: 1, women: 1, boys: 2, persons_with_disabilities: 0}
+        case_types: [protection, gbv]         # optional; the needs it answers (see below)
+
+``case_types`` map the service to the needs of the pathways: after an intake that ends
+without a referral, and on /services, the referrer is shown the hub's services for the
+person's case types, entry points first.
 """
 
 from __future__ import annotations
@@ -18,10 +23,10 @@ import json
 
 from bot.directory.model import Service
 from bot.directory.reader import Reader
-from bot.directory.vocabulary import POINT_CODES, PROFILES, choices
+from bot.directory.vocabulary import CASE_TYPES, POINT_CODES, PROFILES, choices
 from bot.flows.yamlsource import LocatedDict
 
-SERVICE_FIELDS = ("agency", "service", "names", "hubs", "profiles")
+SERVICE_FIELDS = ("agency", "service", "names", "hubs", "profiles", "case_types")
 POINTS_HELP = "1 entry point, 2 funnelling point, 0 provider"
 
 
@@ -69,9 +74,16 @@ def _service(reader: Reader, spec: LocatedDict, entry: str, hub_ids: frozenset[s
             reader.fail(spec.line_of("hubs"), entry, "hubs", f"unknown hub '{hub}'")
             hubs = None
     profiles = _profiles(reader, spec, entry)
-    if agency is None or service is None or names is None or hubs is None or profiles is None:
+    case_types = reader.strings(spec, "case_types", entry)
+    for case_type in case_types or ():
+        if case_type not in CASE_TYPES:
+            reader.fail(spec.line_of("case_types"), entry, "case_types", f"unknown case type "
+                        f"'{case_type}' (expected one of: {choices(CASE_TYPES)})")
+            case_types = None
+    if agency is None or service is None or names is None or hubs is None or profiles is None \
+            or case_types is None:
         return None
-    return Service(agency, service, profiles, hubs, names)
+    return Service(agency, service, profiles, hubs, names, case_types)
 
 
 def _profiles(reader: Reader, spec: LocatedDict, entry: str) -> dict[str, int] | None:
@@ -107,6 +119,8 @@ def render_services(services: tuple[Service, ...] | list[Service]) -> str:
             parts.append(f"hubs: [{', '.join(service.hubs)}]")
         parts.append("profiles: {" + ", ".join(
             f"{profile}: {point}" for profile, point in service.profiles.items()) + "}")
+        if service.case_types:
+            parts.append(f"case_types: [{', '.join(service.case_types)}]")
         lines.append("  - {" + ", ".join(parts) + "}")
     if len(lines) == 1:
         lines[0] = "services: []"

@@ -4,7 +4,7 @@ An ask node, as a coordinator writes it::
 
     age:
       type: ask
-      kind: number          # choice | multi | number | text | date | language | hub
+      kind: number          # choice | multi | number | text | phone | date | language | hub
       text: How old is the person (in years)?
       min: 0
       max: 120
@@ -27,12 +27,14 @@ from bot.engine.events import AnswerRecorded, Button, Hint
 from bot.engine.inputs import DONE, Choice, Choices, Input, Text
 from bot.engine.session import Session
 from bot.flows import conditions
-from bot.flows.model import AskNode
+from bot.flows.model import AskNode, EndNode
 from bot.i18n.texts import N_
 
 #: A step result: the session, and the edge to follow (None: wait for the next input).
 Result = tuple[Session, str | None]
 
+#: The fewest and most digits a phone number may have.
+PHONE_DIGITS = (7, 15)
 _DATE_FORMATS = (
     re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"),
     re.compile(r"^(?P<d>\d{1,2})[./](?P<m>\d{1,2})[./](?P<y>\d{4})$"),
@@ -68,10 +70,15 @@ def enter(ctx: Ctx, session: Session, node: AskNode) -> Result:
 
 
 def _retry(ctx: Ctx, session: Session, node: AskNode, hint: str) -> Result:
-    """Count a wrong answer; past the limit take the 'invalid' path, else ask again."""
+    """Count a wrong answer; past the limit take the 'invalid' path, else ask again.
+
+    "Moving on" is said only when the path goes on: an 'invalid' path that ends the intake
+    says so itself, and "moving on" before "nothing was kept" contradicts it."""
     retries = session.retries + 1
     if retries > node.retries and node.invalid:
-        ctx.hint(session, N_("No valid answer was given; moving on."))
+        target = ctx.flow.graph.target(session.state, "invalid")
+        if not isinstance(ctx.flow.node(target), EndNode):
+            ctx.hint(session, N_("No valid answer was given; moving on."))
         return session.with_(retries=0, node_state={}), "invalid"
     if retries > node.retries:
         # No 'invalid' way: the documented default ends the intake rather than asking forever.
@@ -132,6 +139,8 @@ def answer(ctx: Ctx, session: Session, node: AskNode, given: Input) -> Result:
         return _number(ctx, session, node, text)
     if node.kind == "date":
         return _date(ctx, session, node, text)
+    if node.kind == "phone":
+        return _phone(ctx, session, node, text)
     if not text:
         return _again(ctx, session, node, N_("Please type your answer."))
     if len(text) > node.max_length:
@@ -158,6 +167,23 @@ def _number(ctx: Ctx, session: Session, node: AskNode, text: str) -> Result:
 
 def _plain(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _phone(ctx: Ctx, session: Session, node: AskNode, text: str) -> Result:
+    """Digits (any script's), spaces and one leading +; 7 to 15 digits (ITU-T E.164 allows
+    at most 15). Kept with ASCII digits and single spaces, as the agency will dial it."""
+    digits = [unicodedata.digit(char, None) for char in text]
+    shape_ok = bool(text) and all(
+        char == " " or value is not None or (char == "+" and index == 0)
+        for index, (char, value) in enumerate(zip(text, digits, strict=True)))
+    count = sum(value is not None for value in digits)
+    if not shape_ok or not PHONE_DIGITS[0] <= count <= PHONE_DIGITS[1]:
+        return _again(ctx, session, node, N_(
+            "That does not look like a phone number. Type only digits, with + and spaces "
+            "if needed, for example +90 555 123 45 67."))
+    plain = "".join(str(value) if value is not None else char
+                    for char, value in zip(text, digits, strict=True))
+    return _record(ctx, session, node, " ".join(plain.split()))
 
 
 def _date(ctx: Ctx, session: Session, node: AskNode, text: str) -> Result:

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.engine import Engine, Input, Session
 from bot.engine.events import ConsentRecorded, Event, ReferralRequested, SessionEnded
+from bot.flows.needs import pathway_case_types
 from bot.ports import Clock, SessionStore, Staff, UpdateLedger
 from bot.routing.route import NoRoute
 from bot.service.referrals import ReferralDesk
@@ -26,6 +27,8 @@ Accept = Callable[[Session], bool]
 #: The channel's bookkeeping after a turn, from the session before it and the turn.
 Bookkeep = Callable[[Session, "Turn"], dict[str, Any]]
 ENTRY_FLOW = "intake"
+#: Endings without a referral after which the referrer is shown where the person can go.
+SHOW_SERVICES = ("not_eligible", "consent_refused", "info_only")
 
 
 class Duplicate(Exception):
@@ -45,6 +48,10 @@ class Turn:
     previous: Session | None = None  # the unfinished intake a new one replaced
     #: Every case code this conversation has made so far, this turn's included, in order.
     codes: tuple[str, ...] = ()
+    #: An ending without a referral: the case types of the person's needs and the hub, so
+    #: the referrer can be shown where the person can go (``bot.flows.needs``).
+    needs: tuple[str, ...] = ()
+    hub: str | None = None
 
 
 def consent_of(session: Session) -> ConsentRecorded | None:
@@ -132,6 +139,8 @@ class IntakeDesk:
             ended = next((e for e in step.events if isinstance(e, SessionEnded)), None)
             turn = Turn(list(step.events), session, code, unrouted, ended,
                         codes=session.codes)
+            if ended is not None and ended.outcome in SHOW_SERVICES:
+                turn = replace(turn, **self._needs(before))
             if bookkeep is not None:
                 turn = replace(turn, session=session.with_(host=bookkeep(before, turn)))
             assert turn.session is not None
@@ -140,6 +149,13 @@ class IntakeDesk:
             else:
                 self.sessions.save(chat_id, turn.session, self.clock.now())
             return turn
+
+    def _needs(self, before: Session) -> dict[str, Any]:
+        """Where the person's needs lie, from the answers before the ending erased them."""
+        flow = self.engine.library.revision(before.flow_id, before.revision)
+        hub = before.answers.get("hub")
+        return {"needs": pathway_case_types(flow, before.state, before.answers),
+                "hub": hub if isinstance(hub, str) else None}
 
     def remember(self, chat_id: int, host: dict[str, object]) -> None:
         """Update the channel's bookkeeping (message ids, step) without an engine step."""

@@ -43,8 +43,8 @@ class LockTimeout(RuntimeError):
 
 HELP = N_("This bot guides a safe referral. /new starts an intake, /back goes one step back, "
           "/cancel stops and keeps nothing, /urgent shows emergency contacts, /language ar "
-          "changes your language, /forget erases the intake in progress. Never type the "
-          "story of what happened.")
+          "changes your language, /forget erases the intake in progress, /services lists "
+          "where people can go in your hub. Never type the story of what happened.")
 FOCAL_HELP = N_("Referrals for your agency arrive here as cards. /inbox lists the open ones.")
 
 
@@ -245,6 +245,8 @@ class Channel:
             await self.sender.send(inc.chat_id, self.texts.gettext(lang, FOCAL_HELP))
         elif inc.command == "inbox":
             await self.focal.inbox(inc, staff)
+        elif inc.command == "services":
+            await self.referrer.services(inc, staff)
         elif inc.command == "help":
             await self.sender.send(inc.chat_id, self.texts.gettext(
                 lang, FOCAL_HELP if staff.role == "focal_point" else HELP))

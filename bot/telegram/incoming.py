@@ -13,7 +13,8 @@ from telegram import Update
 
 Kind = Literal["command", "button", "text", "media", "edited", "other"]
 #: Commands the bot answers; anything else that starts with "/" is an unknown command.
-COMMANDS = ("start", "new", "back", "cancel", "language", "urgent", "help", "forget", "inbox")
+COMMANDS = ("start", "new", "back", "cancel", "language", "urgent", "help", "forget", "inbox",
+            "services")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.directory.model import Directory
+from bot.directory.vocabulary import CASE_TYPES
 from bot.engine import Choice, Command, Input, Session, Text
 from bot.engine.asking import language_name
 from bot.i18n.texts import N_, Texts
@@ -22,6 +23,7 @@ from bot.telegram.callbacks import BadCallback, Callback, CallbackCodec
 from bot.telegram.incoming import Incoming
 from bot.telegram.render import BACK, Button, Outgoing, Renderer, summary
 from bot.telegram.sender import Sender
+from bot.telegram.servicesview import case_type_of, services_text
 
 ENGINE_COMMANDS = {"back": "back", "cancel": "cancel", "urgent": "urgent",
                    "language": "language"}
@@ -276,7 +278,29 @@ class ReferrerChat:
                                     reason=turn.unrouted)
         # The summary and the flow's last words, as the one message that stays.
         last = [m.text for m in plan.outgoing if not m.prompt]
+        if turn.needs and turn.hub:  # no referral: where the person can go instead
+            last.append(services_text(self.texts, self.directory, turn.hub, turn.needs,
+                                      plan.lang))
         await self.sender.send(chat, "\n\n".join([text, *last]))
+
+    async def services(self, inc: Incoming, staff: Staff) -> None:
+        """/services [need]: the hub's entry points, for one case type or for all."""
+        assert inc.chat_id is not None
+        session = await asyncio.to_thread(self.desk.current, inc.chat_id)
+        lang = session.referrer_lang if session else staff.language
+        answered = session.answers.get("hub") if session else None
+        hub = answered if isinstance(answered, str) else staff.hub
+        wanted = case_type_of(self.texts, lang, inc.arg) if inc.arg else None
+        if inc.arg and wanted is None:
+            await self.sender.send(inc.chat_id, self._ui(lang, N_(
+                "Unknown need. Send /services alone for every service of your hub.")))
+            return
+        if hub is None:
+            await self.sender.send(inc.chat_id, self._ui(lang, N_(
+                "Your hub is not known yet: start an intake with /new and choose the hub.")))
+            return
+        await self.sender.send(inc.chat_id, services_text(
+            self.texts, self.directory, hub, [wanted] if wanted else CASE_TYPES, lang))
 
 
 @dataclass

@@ -124,6 +124,8 @@ class Service(Base):
     #: Hub ids where the service is offered; empty: every hub the agency serves.
     hubs: Mapped[list[str]] = mapped_column(JSON)
     names: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: Case types the service answers (the needs it is shown for); may be empty.
+    case_types: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class DeadlineRule(Base):

@@ -62,7 +62,7 @@ def test_hubs_are_physical_locations_listing_their_areas() -> None:
 
 def test_a_service_states_its_profiles_and_pathway_roles() -> None:
     service = next(s for s in hsds_tables(load_directory())["service"]
-                   if s["description"] == "Medical by Example Health Partners")
+                   if s["description"] == "Health care by Example Health Partners")
     assert service["status"] == "active"
     assert service["eligibility_description"].startswith(
         "Profiles: girls (entry point), boys (entry point), women (funnelling point)")
@@ -70,7 +70,7 @@ def test_a_service_states_its_profiles_and_pathway_roles() -> None:
 
 def test_a_service_limited_to_hubs_is_offered_only_there() -> None:
     tables = hsds_tables(load_directory())
-    recreation = next(s for s in tables["service"] if s["name"] == "Recreation")
+    recreation = next(s for s in tables["service"] if s["name"] == "Recreation and play")
     where = {link["location_id"] for link in tables["service_at_location"]
              if link["service_id"] == recreation["id"]}
     assert where == {hsds_id("location", "gaziantep"), hsds_id("location", "sanliurfa")}

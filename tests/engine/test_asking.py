@@ -180,3 +180,91 @@ def test_a_question_without_invalid_ends_the_intake_after_its_retries(tmp_path: 
                                               "here. Send /new to start again.")
     assert [(e.outcome, e.kept, e.reason) for e in of_type(events, SessionEnded)] == [
         ("cancelled", False, "no_valid_answer")]
+
+
+PHONE = """
+spec_version: 2
+id: phone
+revision: 1
+title: A phone question
+languages: [en]
+start: phone
+nodes:
+  phone:
+    type: ask
+    kind: phone
+    text: Phone number?
+    retries: 1
+    invalid: without
+    next: more
+  more:
+    type: ask
+    kind: choice
+    collects: routing
+    text: Anything else?
+    options: {"no": "No"}
+    invalid: done
+    next: done
+  without:
+    type: say
+    text: We go on without it.
+    next: done
+  done:
+    type: end
+    outcome: info_only
+    text: Done.
+"""
+PHONE_HINT = ("That does not look like a phone number. Type only digits, with + and spaces "
+              "if needed, for example +90 555 123 45 67.")
+
+
+@pytest.fixture(scope="module")
+def phone(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    path: Path = tmp_path_factory.mktemp("flows") / "phone.yaml"
+    path.write_text(PHONE, encoding="utf-8")
+    return Engine(FlowLibrary.load([path]), Texts())
+
+
+@pytest.mark.parametrize(("typed_text", "stored"), [
+    ("+90 555 123 45 67", "+90 555 123 45 67"),
+    ("05551234567", "05551234567"),
+    ("  +90   555  1234567 ", "+90 555 1234567"),   # spaces collapsed
+    ("+٩٠ ٥٥٥ ١٢٣ ٤٥ ٦٧", "+90 555 123 45 67"),      # Arabic-Indic digits
+    ("۰۵۵۵۱۲۳۴۵۶۷", "05551234567"),                  # Persian digits
+    ("１２３４５６７", "1234567"),                      # full-width: seven digits, the fewest
+    ("123456789012345", "123456789012345"),           # fifteen, the most
+])
+def test_a_phone_number_is_kept_with_plain_digits(phone: Engine, typed_text: str,
+                                                  stored: str) -> None:
+    session, _ = run(phone, [Text(typed_text)], flow="phone")
+    assert session.answers == {"phone": stored} and session.state == "more"
+
+
+@pytest.mark.parametrize("typed_text", [
+    "123456",                      # too short
+    "1234567890123456",            # sixteen digits: too long
+    "+90 555-123-45-67",           # dashes
+    "(0555) 123 45 67",            # brackets
+    "90+5551234567",               # + not in front
+    "++905551234567",              # two +
+    "call my neighbour",           # words
+    "+",
+])
+def test_anything_else_is_re_asked_with_what_a_number_looks_like(phone: Engine,
+                                                                 typed_text: str) -> None:
+    session, events = run(phone, [Text(typed_text)], flow="phone")
+    assert session.state == "phone" and "phone" not in session.answers
+    assert [e.text for e in of_type(events, Hint)] == [PHONE_HINT]
+
+
+def test_past_its_retries_a_phone_question_moves_on_and_says_so(phone: Engine) -> None:
+    session, events = run(phone, [Text("x"), Text("y")], flow="phone")
+    assert session.outcome == "info_only" and session.answers == {}
+    assert of_type(events, Hint)[-1].text == "No valid answer was given; moving on."
+
+
+def test_an_invalid_way_that_ends_the_intake_is_not_announced_as_moving_on(
+        typed: Engine) -> None:
+    session, events = run(typed, [Text("x")] * 6, flow="typed")
+    assert session.outcome == "cancelled"
+    assert all("moving on" not in e.text for e in of_type(events, Hint))
