@@ -269,8 +269,7 @@ class ReferrerChat:
         """Delete the intake's messages; one summary with the case code stays."""
         assert turn.ended is not None
         await self.sender.delete(chat, _messages(plan.host))
-        text = summary(self.texts, plan.lang, turn.ended,
-                       turn.code if turn.ended.kept else None)
+        text = summary(self.texts, plan.lang, turn.ended, turn.codes)
         if turn.unrouted:
             text += "\n" + self._ui(plan.lang, N_("The referral could not be routed "
                                                   "automatically (%(reason)s); the "

@@ -18,7 +18,7 @@ VALID = HERE / "valid"
 
 def test_the_shipped_flows_pass_the_checker() -> None:
     flows = check(flow_files([BUNDLED]))
-    assert sorted(flows) == ["child", "gbv", "intake", "pwsn", "urgent_screen"]
+    assert sorted(flows) == ["child", "child_pathway", "gbv", "intake", "pwsn", "urgent_screen"]
 
 
 def test_a_valid_flow_is_returned_by_the_checker() -> None:
@@ -117,6 +117,7 @@ def _new_gbv_revision(folder: Path) -> None:
     _edit(folder / "gbv.yaml", "Listen and believe.", "Listen, and believe.")
     _edit(folder / "gbv.yaml", "revision: 1", "revision: 2")
     _edit(folder / "intake.yaml", "revision: 1", "revision: 2")
+    _edit(folder / "child.yaml", "revision: 3", "revision: 4")  # its adult entry includes gbv
 
 
 def test_a_broken_set_is_not_half_loaded(shipped: Path) -> None:

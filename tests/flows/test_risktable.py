@@ -21,7 +21,10 @@ def _risk_nodes(*files: str) -> list[RiskNode]:
 
 @pytest.fixture(scope="module")
 def pwsn_rating() -> RiskNode:
-    (node,) = _risk_nodes("pwsn.yaml", "urgent_screen.yaml")
+    flows = check([BUNDLED / name for name in ("pwsn.yaml", "urgent_screen.yaml",
+                                               "child_pathway.yaml")])
+    node = flows["pwsn"].nodes["rating"]
+    assert isinstance(node, RiskNode)
     return node
 
 
@@ -42,5 +45,5 @@ def test_the_pwsn_table_rates_counts_of_red_and_yellow_needs(
 
 def test_gaps_and_overlaps_finds_nothing_in_the_shipped_tables() -> None:
     nodes = _risk_nodes(*(path.name for path in flow_files([BUNDLED])))
-    assert sorted(node.id for node in nodes) == ["rating", "rating"]  # pwsn and child
+    assert sorted(node.id for node in nodes) == ["child_rating", "rating"]  # child, pwsn
     assert [gaps_and_overlaps(node) for node in nodes] == [[], []]
