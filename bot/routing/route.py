@@ -66,6 +66,10 @@ def route(request: ReferralRequested, directory: Directory,
     if CONSENT_TO_REFER not in request.consent and not request.override_reason:
         return NoRoute("no consent to refer was recorded, so the referral was not sent",
                        case_type, request.hub)
+    if request.override_reason:
+        # The child-safety override: "consult child protection focal point to determine the
+        # child's best interest" (CP SOPs). Never a partner: the hub's CP focal point decides.
+        case_type, partner_agency = "child_protection", None
     found = match_hub(directory, request.hub)
     if found.hub is None:
         if found.candidates:

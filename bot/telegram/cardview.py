@@ -70,8 +70,22 @@ def content_lines(texts: Texts, lang: str, record: ReferralRecord,
     return lines
 
 
+#: The closed list of override reasons (``bot.flows.override.REASONS``), in words.
+OVERRIDE_REASONS = {
+    "immediate_danger": N_("the child is in immediate danger"),
+    "harm_by_caregiver": N_("the caregiver may be the one causing harm"),
+    "no_safe_adult": N_("no safe adult can look after the child"),
+}
+
+
 def consent_line(texts: Texts, lang: str, record: ReferralRecord) -> str:
-    """What the person agreed to, in words; an override says so."""
+    """What the person agreed to, in words; an override says so, and who decides."""
+    if record.override_reason:
+        reason = OVERRIDE_REASONS.get(record.override_reason)
+        return texts.gettext(lang, N_(
+            "Child-safety override, without full consent (%(reason)s): consult the child "
+            "protection focal point to determine the child's best interest."),
+            reason=texts.gettext(lang, reason) if reason else record.override_reason)
     scopes = ", ".join(texts.gettext(lang, SCOPE_NAMES[scope]) if scope in SCOPE_NAMES
                        else scope for scope in record.consent)
     return texts.gettext(lang, N_("Consent: %(scopes)s"), scopes=scopes or texts.gettext(

@@ -46,7 +46,7 @@ async def test_an_injured_child_makes_a_health_and_a_child_protection_referral(
     # Each has its own deadline from the directory: urgent for health, the high-risk child
     # protection row (24 hours) for the child.
     assert all(r.case_due_at is not None for r in records)
-    medical, child = records
+    child = records[1]
     assert child.case_due_at is not None and child.created_at is not None
     assert (child.case_due_at - child.created_at).total_seconds() == 24 * 3600
 
