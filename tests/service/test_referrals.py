@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -143,9 +144,38 @@ def test_a_referral_no_agency_holds_is_refused_to_every_focal_point(
     assert desk.storage.referrals.get(code).status == "sent"
 
 
-def test_the_inbox_shows_an_agency_only_its_own_open_referrals(desk: Desk) -> None:
-    mine, theirs = desk.referral(OWNER), desk.referral(OTHER)
+@pytest.mark.parametrize(("status", "moves"), [
+    ("sent", []), ("acknowledged", [("acknowledge", None)]),
+    ("declined", [("decline", "no_capacity")]),
+    ("closed", [("accept", None), ("close", "services_provided")]),
+])
+def test_the_agency_itself_sees_no_contact_details_unless_accepted(
+        desk: Desk, status: str, moves: list[tuple[str, str | None]]) -> None:
+    code = desk.referral(OWNER)
+    owner = desk.member(1, "focal_point", OWNER)
+    for action, arg in moves:
+        desk.desk.act(owner, code, action, arg)
+    assert desk.storage.referrals.get(code).status == status
+    with pytest.raises(Refused) as refused:
+        desk.desk.reveal(owner, code)
+    assert str(refused.value) == "Contact details are shown only after you accept the referral."
+    assert desk.storage.audit.entries(code)[-1] == (NOW, f"staff:{owner.id}", "refused_reveal",
+                                                    code)
+    assert "reveal" not in [action for _, _, action, _ in desk.storage.audit.entries(code)]
+
+
+def test_the_inbox_shows_an_agency_only_its_own_open_referrals_soonest_due_first(
+        desk: Desk) -> None:
+    referrals = desk.storage.referrals
+    undated = referrals.create(request(), referrer_id=None, agency=OWNER, at=NOW)
+    later, sooner = (referrals.create(request(), referrer_id=None, agency=OWNER, at=NOW,
+                                      acknowledge_by=NOW + timedelta(hours=hours))
+                     for hours in (48, 4))
+    theirs = desk.referral(OTHER)
     desk.referral(None)
-    assert [r.code for r in desk.desk.inbox(desk.member(4, "focal_point", OWNER))] == [mine]
-    assert [r.code for r in desk.desk.inbox(desk.member(5, "focal_point", OTHER))] == [theirs]
-    assert desk.desk.inbox(desk.member(6, "referrer", OWNER)) == []
+    for role in ("focal_point", "coordinator"):
+        inbox = desk.desk.inbox(desk.member(4 if role == "coordinator" else 5, role, OWNER))
+        assert [r.code for r in inbox] == [sooner, later, undated]
+    assert [r.code for r in desk.desk.inbox(desk.member(6, "focal_point", OTHER))] == [theirs]
+    assert desk.desk.inbox(desk.member(7, "referrer", OWNER)) == []
+    assert desk.desk.inbox(desk.member(8, "coordinator", None)) == []
