@@ -231,7 +231,7 @@ class _FileChecks:
             ask = self.answers[answer]
             if ask is not None and ask.kind != "multi":
                 self.fail(counter.line, node, field, f"'{answer}' must be a multi question")
-            elif ask is not None:
+            if ask is not None:
                 ids.update(o.id for o in ask.options)
         names = ", ".join(f"'{a}'" for a in counter.answers)
         for option in counter.options:
