@@ -11,6 +11,8 @@ A scenario file::
           - select: [none]          # a whole multiple choice
           - type: "12"              # typed text
           - command: back           # back | restart | cancel | language | urgent
+        enrolled: [example_law]     # agencies with a focal point enrolled (default: none),
+                                    # so the directory's partners for them are offered
         expect:
           outcome: referred
           risk: medium
@@ -34,9 +36,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.directory.model import Directory
 from bot.engine import Choice, Choices, Command, Engine, Input, Text, Timeout
+from bot.engine.context import HubChoice
 from bot.engine.events import Event, ReferralRequested, RiskRated, SessionEnded
 from bot.flows.yamlsource import load_file
+from bot.routing.partners import partner_agencies
 
 BUNDLED_SCENARIOS = Path(__file__).resolve().parent / "flows" / "scenarios"
 #: A fixed day, so scenarios with dates never depend on when they run.
@@ -138,14 +143,31 @@ def _check(expect: Mapping[str, Any], events: Sequence[Event], outcome: str | No
     return failures
 
 
-def run_file(engine: Engine, path: Path) -> Iterator[Result]:
+def run_file(engine: Engine, path: Path,
+             directory: Directory | None = None) -> Iterator[Result]:
     raw = load_file(path)
-    defaults = {key: raw[key] for key in ("flow", "lang", "person_lang", "answers")
+    defaults = {key: raw[key] for key in ("flow", "lang", "person_lang", "answers", "enrolled")
                 if key in raw}
     for index, scenario in enumerate(raw.get("scenarios", [])):
         line = raw["scenarios"].line_of(index)
         name = str(scenario.get("name", f"scenario {index + 1}"))
-        yield _run_one(engine, path.name, line, name, {**defaults, **scenario})
+        merged = {**defaults, **scenario}
+        yield _run_one(_with_partners(engine, directory, merged.get("enrolled")), path.name,
+                       line, name, merged)
+
+
+def _with_partners(engine: Engine, directory: Directory | None,
+                   enrolled: Sequence[str] | None) -> Engine:
+    """The engine offering the directory's partners whose agencies are in ``enrolled``."""
+    if directory is None or not enrolled:
+        return engine
+    agencies = set(enrolled)
+
+    def partners(hub: str, case_type: str) -> list[HubChoice]:
+        return [HubChoice(a.id, a.names) for a in
+                partner_agencies(directory, hub, case_type, agencies.__contains__)]
+
+    return Engine(engine.library, engine.texts, engine.hubs, partners)
 
 
 def _run_one(engine: Engine, file: str, line: int, name: str,

@@ -20,6 +20,7 @@ from bot.ports import Clock
 from bot.service.dispatch import Dispatcher
 from bot.service.intake import IntakeDesk
 from bot.service.invites import InviteDesk
+from bot.service.partners import PartnerChoices
 from bot.service.referrals import ReferralDesk
 from bot.service.retention import PurgeSchedule
 from bot.settings import Settings
@@ -71,9 +72,10 @@ def build_services(settings: Settings, storage: Storage | None = None,
         extra=[lambda flows: flow_translation_problems(flows, settings.locales)])
     directory = current_directory(settings, storage)
     texts = Texts(settings.locales)
-    engine = Engine(library, texts, directory.hub_choices())
+    partners = PartnerChoices(directory, storage.staff)
+    engine = Engine(library, texts, directory.hub_choices(), partners)
     referrals = ReferralDesk(storage.referrals, storage.reminders, storage.audit, directory,
-                             clock, storage.unit)
+                             clock, storage.unit, partners.enrolled)
     intake = IntakeDesk(engine, storage.sessions, referrals, clock, storage.unit,
                         storage.updates, timedelta(minutes=settings.idle_minutes))
     dispatcher = Dispatcher(storage.referrals, storage.reminders, storage.staff, storage.audit,

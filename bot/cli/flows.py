@@ -79,12 +79,12 @@ def run_test(args: argparse.Namespace, settings: Settings) -> int:
     from bot.scenarios import run_file, scenario_files
 
     try:
-        engine, _ = build_engine(settings, translations=False)
+        engine, directory = build_engine(settings, translations=False)
     except FlowError as error:
         return report(error)
     passed = failed = 0
     for path in scenario_files(args.paths):
-        for result in run_file(engine, path):
+        for result in run_file(engine, path, directory):
             if result.passed:
                 passed += 1
                 continue

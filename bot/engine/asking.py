@@ -5,6 +5,7 @@ An ask node, as a coordinator writes it::
     age:
       type: ask
       kind: number          # choice | multi | number | text | phone | date | language | hub
+                            # | partner
       text: How old is the person (in years)?
       min: 0
       max: 120
@@ -22,17 +23,20 @@ from datetime import date
 from babel import Locale
 
 from bot.engine import referral
-from bot.engine.context import Ctx
+from bot.engine.context import Ctx, HubChoice
 from bot.engine.events import AnswerRecorded, Button, Hint
 from bot.engine.inputs import DONE, Choice, Choices, Input, Text
 from bot.engine.session import Session
 from bot.flows import conditions
-from bot.flows.model import AskNode, EndNode
+from bot.flows.model import AskNode, EndNode, ReferNode
 from bot.i18n.texts import N_
 
 #: A step result: the session, and the edge to follow (None: wait for the next input).
 Result = tuple[Session, str | None]
 
+#: The answer of a ``partner`` question that keeps the hub's focal point (option ids start
+#: with a letter, so no agency id clashes with it).
+FOCAL_POINT = "-focal_point"
 #: The fewest and most digits a phone number may have.
 PHONE_DIGITS = (7, 15)
 _DATE_FORMATS = (
@@ -48,11 +52,44 @@ def language_name(code: str) -> str:
         return code
 
 
+def _referral_ahead(ctx: Ctx, state: str) -> ReferNode | None:
+    """The first refer node the flow reaches from ``state``: the referral a ``partner``
+    question chooses the receiving agency for."""
+    seen, queue = {state}, [state]
+    while queue:
+        qid = queue.pop(0)
+        node = ctx.flow.graph.nodes.get(qid)
+        if isinstance(node, ReferNode):
+            return node
+        for _, dest in ctx.flow.graph.edges.get(qid, ()):
+            if dest not in seen:
+                seen.add(dest)
+                queue.append(dest)
+    return None
+
+
+def partners(ctx: Ctx, session: Session) -> list[HubChoice]:
+    """Known partner agencies for the referral ahead (its hub and case type as the answers
+    decide them now), offered by the host; none without a host that offers them."""
+    refer = _referral_ahead(ctx, session.state)
+    if refer is None or ctx.partners is None:
+        return []
+    hub = session.answers.get(refer.hub_answer)
+    case_type = next(rule.value for rule in refer.case_type
+                     if rule.when is None or conditions.evaluate(rule.when, session.answers))
+    return list(ctx.partners(hub, case_type)) if isinstance(hub, str) else []
+
+
 def buttons(ctx: Ctx, session: Session, node: AskNode) -> list[Button]:
     if node.kind == "language":
         return [Button(code, language_name(code)) for code in ctx.flow.flow.languages]
     if node.kind == "hub":
         return [Button(hub.id, hub.name(session.referrer_lang)) for hub in ctx.hubs]
+    if node.kind == "partner":  # the focal point first: the common answer
+        return [Button(FOCAL_POINT, ctx.ui(session, N_("The hub's focal point "
+                                                        "(recommended)"))),
+                *(Button(agency.id, agency.name(session.referrer_lang))
+                  for agency in partners(ctx, session))]
     selected = session.node_state.get("selected", [])
     result = [Button(o.id, ctx.t(session, o.label, node.audience), o.id in selected)
               for o in node.options]
@@ -64,6 +101,8 @@ def buttons(ctx: Ctx, session: Session, node: AskNode) -> list[Button]:
 def enter(ctx: Ctx, session: Session, node: AskNode) -> Result:
     if node.relevant is not None and not conditions.evaluate(node.relevant, session.answers):
         return session, ctx.branch(node.next, session.answers)
+    if node.kind == "partner" and not partners(ctx, session):
+        return session, ctx.branch(node.next, session.answers)  # no choice to make
     ctx.prompt(session, ctx.t(session, node.text, node.audience), node.kind,
                buttons(ctx, session, node), node.audience, node.sensitive)
     return session, None
@@ -115,20 +154,27 @@ def _record(ctx: Ctx, session: Session, node: AskNode, value: object) -> Result:
     return session, ctx.branch(node.next, answers)
 
 
-def _choice_ids(ctx: Ctx, node: AskNode) -> list[str]:
+def _choice_ids(ctx: Ctx, session: Session, node: AskNode) -> list[str]:
     if node.kind == "language":
         return list(ctx.flow.flow.languages)
     if node.kind == "hub":
         return [hub.id for hub in ctx.hubs]
+    if node.kind == "partner":
+        return [FOCAL_POINT, *(agency.id for agency in partners(ctx, session))]
     return [o.id for o in node.options]
 
 
 def answer(ctx: Ctx, session: Session, node: AskNode, given: Input) -> Result:
     if node.kind == "multi":
         return _multi(ctx, session, node, given)
-    if node.kind in ("choice", "language", "hub"):
-        if isinstance(given, Choice) and given.value in _choice_ids(ctx, node):
+    if node.kind in ("choice", "language", "hub", "partner"):
+        if isinstance(given, Choice) and given.value in _choice_ids(ctx, session, node):
             return _record(ctx, session, node, given.value)
+        if node.kind == "partner" and isinstance(given, Choice) and not partners(ctx, session):
+            # The partners offered are gone (their focal point left): the focal point it is.
+            ctx.hint(session, N_("That agency cannot receive referrals now; the hub's focal "
+                                 "point will receive it."))
+            return _record(ctx, session, node, FOCAL_POINT)
         if isinstance(given, Choice):
             return _again(ctx, session, node, N_("That option is not available here."))
         return _buttons_again(ctx, session, node, N_("Please choose one of the buttons."))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -26,6 +26,11 @@ class HubChoice:
         return self.names.get(lang) or self.names.get("en") or self.id
 
 
+#: Known partner agencies a referrer may choose for (hub, case type) instead of the focal
+#: point: agency ids with their names (``bot.routing.partners``); given by the host.
+Partners = Callable[[str, str], Sequence[HubChoice]]
+
+
 @dataclass
 class Ctx:
     flow: CompiledFlow
@@ -33,6 +38,7 @@ class Ctx:
     hubs: Sequence[HubChoice]
     today: date
     events: list[Event] = field(default_factory=list)
+    partners: Partners | None = None
 
     def lang(self, session: Session, audience: str) -> str:
         return session.person_lang if audience == "person" else session.referrer_lang

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from bot.engine import asking, consent, rating, referral
-from bot.engine.context import Ctx, HubChoice
+from bot.engine.context import Ctx, HubChoice, Partners
 from bot.engine.events import Event, LanguageChanged, Say
 from bot.engine.inputs import Command, Input, Timeout
 from bot.engine.session import Session
@@ -39,13 +39,15 @@ class Step:
 
 class Engine:
     def __init__(self, library: FlowLibrary, texts: Texts,
-                 hubs: Sequence[HubChoice] = ()) -> None:
+                 hubs: Sequence[HubChoice] = (), partners: Partners | None = None) -> None:
         self.library = library
         self.texts = texts
         self.hubs = tuple(hubs)
+        self.partners = partners  # for ``partner`` questions; None: none are offered
 
     def _ctx(self, flow: CompiledFlow, today: date | None) -> Ctx:
-        return Ctx(flow, self.texts, self.hubs, today or date.today())
+        return Ctx(flow, self.texts, self.hubs, today or date.today(),
+                   partners=self.partners)
 
     def start(self, flow_id: str, referrer_lang: str, person_lang: str | None = None,
               today: date | None = None, answers: dict[str, Any] | None = None) -> Step:

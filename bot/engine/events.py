@@ -90,6 +90,8 @@ class ReferralRequested:
     services: tuple[str, ...]
     envelope: dict[str, Any] = field(default_factory=dict)
     contact: dict[str, Any] = field(default_factory=dict)  # sensitive: encrypt, never log
+    #: A known partner agency the referrer chose instead of the hub's focal point.
+    partner: str | None = None
 
 
 @dataclass(frozen=True)

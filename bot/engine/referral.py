@@ -21,7 +21,7 @@ from bot.engine.context import Ctx
 from bot.engine.events import ReferralRequested, Say, SessionEnded, UrgentAction
 from bot.engine.session import Session
 from bot.flows import conditions
-from bot.flows.model import REFERRAL_OUTCOMES, EndNode, ReferNode, UrgentNode
+from bot.flows.model import REFERRAL_OUTCOMES, AskNode, EndNode, ReferNode, UrgentNode
 
 Result = tuple[Session, str | None]
 
@@ -59,8 +59,21 @@ def refer(ctx: Ctx, session: Session, node: ReferNode) -> Result:
         services=tuple(services) if isinstance(services, list) else (),
         envelope={k: answers[k] for k in node.envelope if k in answers},
         contact={k: answers[k] for k in node.contact if k in answers},
+        partner=_partner(ctx, session),
     ))
     return session.with_(referred=session.referred + 1), "next"
+
+
+def _partner(ctx: Ctx, session: Session) -> str | None:
+    """The partner agency a ``partner`` question of this pathway chose, if any."""
+    prefix = session.state[:session.state.rfind("/") + 1]
+    for qid, node in ctx.flow.graph.nodes.items():
+        if isinstance(node, AskNode) and node.kind == "partner" and qid.startswith(prefix) \
+                and "/" not in qid[len(prefix):]:
+            chosen = session.answers.get(node.id)
+            if isinstance(chosen, str) and not chosen.startswith("-"):
+                return chosen
+    return None
 
 
 def end(ctx: Ctx, session: Session, node: EndNode) -> Session:

@@ -25,7 +25,8 @@ CONSENT_SCOPES = ("refer", "share", "statistics")
 CONSENT_GIVERS = ("person", "child_assent", "caregiver")
 CONSENT_METHODS = ("in_person", "remote")
 URGENT_CATEGORIES = ("health", "safety", "interim_care", "other")
-ASK_KINDS = ("choice", "multi", "number", "text", "phone", "date", "language", "hub")
+ASK_KINDS = ("choice", "multi", "number", "text", "phone", "date", "language", "hub",
+             "partner")
 #: What a question may collect (its ``collects:``), so the checker can keep the story out:
 #: contact (how to reach the person), demographic (age group, sex), need (needs, services,
 #: urgent concerns), wish (what the person asks for), risk_indicator (criteria of a risk

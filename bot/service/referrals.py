@@ -17,6 +17,7 @@ from bot.engine.events import ConsentRecorded, ReferralRequested
 from bot.ports import AuditLog, Clock, ReferralRecord, ReferralStore, ReminderQueue, Staff
 from bot.routing import lifecycle
 from bot.routing.deadlines import case_deadline, compute_deadlines
+from bot.routing.partners import may_receive
 from bot.routing.route import NoRoute, Route, route
 from bot.service import outbox
 
@@ -50,12 +51,23 @@ class ReferralDesk:
     directory: Directory
     clock: Clock
     unit: Unit
+    #: Whether an agency has an active focal point enrolled: a partner the referrer chose
+    #: must have one (``bot.routing.partners``). None: no partner choice is honoured.
+    enrolled: Callable[[str], bool] | None = None
 
     # -- sending -------------------------------------------------------------------------
     def submit(self, request: ReferralRequested, referrer: Staff,
                consent: ConsentRecorded | None, partner: str | None = None) -> Submitted:
-        """Route and store a referral; the caller's transaction makes it stick or vanish."""
+        """Route and store a referral; the caller's transaction makes it stick or vanish.
+
+        A partner the referrer chose in the flow (``request.partner``) is honoured only if it
+        is still one the service map offers, with a focal point enrolled; else the referral
+        goes to the hub's focal point as usual."""
         now = self.clock.now()
+        if partner is None and request.partner is not None and self.enrolled is not None \
+                and may_receive(self.directory, request.hub or "", request.case_type,
+                                request.partner, self.enrolled):
+            partner = request.partner
         decision = route(request, self.directory, partner)
         case_type = decision.case_type
         case_due = case_deadline(now, self.directory.deadlines, case_type, request.risk,

@@ -58,7 +58,11 @@ def content_lines(texts: Texts, lang: str, record: ReferralRecord,
                   flows: FlowLibrary | None) -> list[str]:
     """The card's clocks, services and envelope, in the reader's language."""
     flow = flow_of(flows, record)
-    lines = [case_deadline_line(texts, lang, record)]
+    lines = []
+    if record.via == "partner":
+        lines.append(texts.gettext(lang, N_("Sent to your agency as a partner chosen by the "
+                                            "referrer, instead of the hub's focal point.")))
+    lines.append(case_deadline_line(texts, lang, record))
     clock = clock_line(texts, lang, record)
     if clock:
         lines.append(clock)
