@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping
 
-from bot.flows import conditions, override
+from bot.flows import conditions, highest, override
 from bot.flows.graph import EXIT, Graph, flatten
 from bot.flows.model import (
     INCIDENT,
@@ -211,7 +211,7 @@ class _FileChecks:
                 self.options_of(counter.answer, counter.options, node.id,
                                 f"counts.{counter.name}", counter.line, kinds=("multi",))
         self.uncounted(node)
-        for field, message in gaps_and_overlaps(node):
+        for field, message in [*gaps_and_overlaps(node), *highest.problems(node)]:
             at = field.partition("[")[2].rstrip("]")
             line = node.rules[int(at)].line if at else node.where.line_of(field)
             self.fail(line, node.id, field, message)

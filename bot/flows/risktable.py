@@ -54,7 +54,7 @@ def rate(node: RiskNode, answers: Mapping[str, Any]) -> str:
     return RISK_LEVELS[0]  # unreachable for a checked table; fail safe, not silent
 
 
-def _points(node: RiskNode) -> Iterator[dict[str, int]]:
+def points(node: RiskNode) -> Iterator[dict[str, int]]:
     names = [c.name for c in node.counters]
     axes: list[list[int]] = [list(range(len(c.options) + 1)) for c in node.counters]
     total = 1
@@ -81,7 +81,7 @@ def gaps_and_overlaps(node: RiskNode) -> list[tuple[str, str]]:
     """(field, message) for the first undefined count and the first overlap found."""
     problems: list[tuple[str, str]] = []
     gap = overlap = False
-    for point in _points(node):
+    for point in points(node):
         hits = [i for i, rule in enumerate(node.rules) if matches(rule, point)]
         if not hits and not gap:
             gap = True
