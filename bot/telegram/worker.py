@@ -18,7 +18,7 @@ from bot.service.dispatch import Delivery, Dispatcher
 from bot.service.intake import IntakeDesk
 from bot.service.retention import PurgeSchedule
 from bot.telegram.cardview import case_deadline_line, clock_line
-from bot.telegram.focal import STATUS_NAMES, FocalChat
+from bot.telegram.focal import CASE_TYPES, STATUS_NAMES, FocalChat
 from bot.telegram.referrer import ReferrerChat
 from bot.telegram.sender import Sender, Unreachable
 
@@ -111,7 +111,8 @@ class Worker:
         elif delivery.kind == outbox.UNROUTED:
             await self.sender.send(chat, ui(lang, N_(
                 "Referral %(code)s (%(type)s) could not be routed automatically. Please "
-                "assign it to an agency."), code=record.code, type=record.case_type))
+                "assign it to an agency."), code=record.code, type=ui(lang, CASE_TYPES.get(
+                    record.case_type, record.case_type))))
         elif delivery.kind == outbox.ERASED:
             await self.sender.send(chat, ui(lang, N_(
                 "Consent for referral %(code)s was withdrawn: its personal data is erased. "
