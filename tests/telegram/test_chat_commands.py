@@ -58,9 +58,9 @@ async def test_language_outside_an_intake_is_remembered_and_the_next_intake_uses
     p = product
     update = await p.text(REFERRER, "/language AR")
     assert language_of(p, REFERRER) == "ar"
-    assert p.texts_to(REFERRER) == [p.services.texts.gettext(
-        "ar", "Your language is now %(name)s, for this and your next intakes.",
-        name=language_name("ar"))]
+    said = "Your language is now %(name)s, for this and your next intakes."
+    reply = p.services.texts.gettext("ar", said, name=language_name("ar"))
+    assert p.texts_to(REFERRER) == [reply] and reply != said % {"name": language_name("ar")}
     assert 10_000 + update in deleted(p, REFERRER)
     await p.text(REFERRER, "/new")  # the staff cache let go of the old language at once
     session = p.services.storage.sessions.load(REFERRER)
