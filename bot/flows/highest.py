@@ -1,10 +1,10 @@
-""""Highest concern wins", proved: a risk table whose counters are named after levels.
+""""Highest concern wins", proved: a risk table whose counters are the three levels.
 
 Annex F of the CP template SOPs: "the overall risk level of a case is equal to the highest
-risk level assigned to the different protection concerns". A table whose counters are all
-named after risk levels (``high``, ``medium``, ``low``) counts the concerns of each level;
-the checker then proves, over every count the table can meet, that it rates the highest
-level with a concern, and ``none`` when there is none.
+risk level assigned to the different protection concerns". A table whose counters are
+``high``, ``medium`` and ``low`` counts the concerns of each level; the checker then proves,
+over every count the table can meet, that it rates the highest level with a concern, and
+``none`` when there is none.
 """
 
 from __future__ import annotations
@@ -18,16 +18,16 @@ def expected(point: dict[str, int]) -> str:
 
 
 def problems(node: RiskNode) -> list[tuple[str, str]]:
-    """(field, message) for the first count a levels-named table rates wrongly."""
+    """(field, message) for the first count such a table rates wrongly."""
     names = {counter.name for counter in node.counters}
-    if not names or not names <= set(RISK_LEVELS) - {"none"}:
+    if names != {"high", "medium", "low"}:
         return []
     for point in points(node):
         hits = [i for i, rule in enumerate(node.rules) if matches(rule, point)]
         want = expected(point)
         if len(hits) == 1 and node.rules[hits[0]].level != want:
             count = ", ".join(f"{name}={value}" for name, value in point.items())
-            return [(f"rules[{hits[0]}]", f"counters named after levels must rate the highest "
+            return [(f"rules[{hits[0]}]", f"counters high, medium and low must rate the highest "
                      f"concern: the count {count} is rated "
                      f"{node.rules[hits[0]].level}, not {want}")]
     return []

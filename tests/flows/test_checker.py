@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -112,33 +113,44 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def _new_gbv_revision(folder: Path) -> None:
-    """Edit a text of gbv, raising its revision and that of intake, which includes it."""
+def _raise_revision(path: Path) -> int:
+    """Raise a flow's revision by one; returns the old one."""
+    text = path.read_text(encoding="utf-8")
+    old = int(re.search(r"^revision: (\d+)$", text, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    _edit(path, f"revision: {old}\n", f"revision: {old + 1}\n")
+    return old
+
+
+def _new_gbv_revision(folder: Path) -> int:
+    """Edit a text of gbv, raising its revision and those of the flows that include it
+    (intake, and child for its adult entry); returns gbv's old revision."""
     _edit(folder / "gbv.yaml", "Listen and believe.", "Listen, and believe.")
-    _edit(folder / "gbv.yaml", "revision: 1", "revision: 2")
-    _edit(folder / "intake.yaml", "revision: 1", "revision: 2")
-    _edit(folder / "child.yaml", "revision: 3", "revision: 4")  # its adult entry includes gbv
+    _raise_revision(folder / "intake.yaml")
+    _raise_revision(folder / "child.yaml")
+    return _raise_revision(folder / "gbv.yaml")
 
 
 def test_a_broken_set_is_not_half_loaded(shipped: Path) -> None:
     library = FlowLibrary.load([shipped])
     before = {flow_id: library.current(flow_id) for flow_id in library.flows}
-    _new_gbv_revision(shipped)  # a good new revision...
+    old = _new_gbv_revision(shipped)  # a good new revision...
     _edit(shipped / "pwsn.yaml", "next: low_end", "next: low_ending")  # ...beside a broken file
     with pytest.raises(FlowError) as raised:
         library.publish([shipped])
+    line = (shipped / "pwsn.yaml").read_text(encoding="utf-8").splitlines().index(
+        "    next: low_ending") + 1
     assert [str(p) for p in raised.value.problems] == [
-        "pwsn.yaml:130 node 'low_info' next: unknown node 'low_ending'",
+        f"pwsn.yaml:{line} node 'low_info' next: unknown node 'low_ending'",
     ]
     assert {flow_id: library.current(flow_id) for flow_id in library.flows} == before
-    assert library.current("gbv").flow.revision == 1
+    assert library.current("gbv").flow.revision == old
     with pytest.raises(KeyError):
-        library.revision("gbv", 2)
+        library.revision("gbv", old + 1)
 
 
 def test_a_good_set_replaces_the_current_flows(shipped: Path) -> None:
     library = FlowLibrary.load([shipped])
-    _new_gbv_revision(shipped)
-    assert library.publish([shipped]) == ["gbv", "intake"]
-    assert library.current("gbv").flow.revision == 2
-    assert library.revision("gbv", 1).flow.revision == 1
+    old = _new_gbv_revision(shipped)
+    assert library.publish([shipped]) == ["child", "gbv", "intake"]
+    assert library.current("gbv").flow.revision == old + 1
+    assert library.revision("gbv", old).flow.revision == old

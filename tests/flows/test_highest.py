@@ -60,8 +60,8 @@ def test_a_table_that_rates_a_low_concern_medium_is_refused(tmp_path: Path) -> N
     with pytest.raises(FlowError) as raised:
         check([_table(tmp_path, level="medium")])
     assert [str(p) for p in raised.value.problems] == [
-        "table.yaml:25 node 'level' rules[2]: counters named after levels must rate the "
-        "highest concern: the count high=0, medium=0, low=1 is rated medium, not low"]
+        "table.yaml:25 node 'level' rules[2]: counters high, medium and low must rate "
+        "the highest concern: the count high=0, medium=0, low=1 is rated medium, not low"]
 
 
 def test_counters_not_named_after_levels_are_their_own_rule(tmp_path: Path) -> None:
