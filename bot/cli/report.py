@@ -1,100 +1,82 @@
-"""``intake report``: aggregate statistics for coordinators, as a table or as CSV.
+"""``intake report``: indicators for coordinators, as marginal tables over a calendar period.
 
 Only referrals whose consent allows statistics are counted (``storage.report`` says what is
-counted and how). The output holds ids of hubs and agencies, case types, levels, statuses,
-months and numbers: no case code and nothing about a person. Each run is written to the
-audit log as an export.
+read and how). The output holds ids of hubs and agencies, case types, levels, months and
+numbers: no case code and nothing about a person. Each run is written to the audit log as
+an export.
 
-No case code is not enough in a small hub, where "1 referral of a girl aged 12-17 with a
-disability in hub X" can point at one person. So both formats print only what
-``storage.report.protect`` lets through, with the same rule (threshold k, ``--min-count``,
-default 5):
-
-* a count from 1 to k-1 is shown as ``<k`` (zero stays 0);
-* a total is withheld (``x``) when a count it adds up is hidden, since the total minus the
-  visible counts would give the hidden count back (and two hidden 1s both: a difference of
-  2); the number counted is then given as the range the visible rows imply;
-* a share in time is withheld when its numerator or denominator is hidden, and a median of
-  fewer than k acknowledgements is withheld;
-* the number left out for want of statistics consent is a count too.
-
-Withholding a total was chosen over suppressing a second cell: the count table has no margins
-but its grand total, so this keeps every count of k or more, and a second suppressed cell
-leaks to a reader who knows the rule. ``--min-count 1`` shows everything, for people allowed to
-see case-level data only, and says so on standard error; 2 is refused, as "<2" can only mean 1.
-The CSV carries the same marks in the same cells, so a spreadsheet gets nothing the table
-does not show.
+Periods come from a fixed calendar grid: a month (2026-11), a quarter (2026-Q4) or a year
+(2026), counted over the months that have ended, so no two reports differ by less than a
+whole month. Small counts are hidden with one pattern worked out over the whole year, every
+table and every hub at once (``bot.report.suppression``): no sum or difference of figures
+this command can print, in any format, gives a hidden count back.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from collections.abc import Sequence
-from datetime import date
-from typing import TYPE_CHECKING, TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.cli.common import existing_storage
+from bot.cli.common import CommandError, existing_storage
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    from storage.report import ProtectedReport, ShownAcknowledgementRow
+    from datetime import datetime
 
-#: ``storage.report.MIN_COUNT`` and ``WITHHELD`` again (a test holds them equal), so that the
-#: parser is built without importing the storage layer, as for every other command.
+    from bot.directory.model import Directory
+    from bot.report.tables import Published
+    from storage.stores import Storage
+
+#: ``bot.report.tables.MIN_COUNT`` and ``DIMENSIONS`` again (a test holds them equal), so
+#: that the parser is built without importing the report modules.
 MIN_COUNT = 5
-WITHHELD = "x"
-
-FORMATS = ("table", "csv")
-SECTIONS = ("counts", "acknowledgement")
-COUNT_HEADER = ("month", "hub", "case_type", "risk", "status", "referrals")
-ACK_HEADER = ("agency", "acknowledged", "median_hours_to_acknowledge",
-              "acknowledged_in_time", "decided", "share_in_time")
+DIMENSIONS = ("hub", "case_type", "risk", "month", "agency")
+FORMATS = ("table", "csv", "json", "xlsx", "html")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
-        "report", help="print referral statistics (no personal data)",
-        description="Print, for referrals whose consent allows statistics: the number of "
-        "referrals per month of creation, hub, case type, risk and current status; and per "
-        "agency the median time to the first acknowledgement and the share acknowledged "
-        "within the deadline (counting referrals acknowledged, or whose deadline has "
-        "passed). Referrals without statistics consent, such as child-safety overrides, are "
-        "left out and only their number is given. No case codes, no personal data. "
-        "Small counts are hidden, in the table and the CSV alike, so that no one can be "
-        "picked out in a small hub: with N the --min-count (default 5), a count from 1 to "
-        "N-1 is shown as <N; a total is withheld (shown as x) whenever one of the counts it "
-        "adds up is hidden, since the total minus the visible counts would give it back; "
-        "the number of referrals counted is then given as the range the visible rows "
-        "imply; a share in time is withheld when its in-time or decided count is hidden, "
-        "and a median of fewer than N acknowledgements is withheld. Reports over "
-        "overlapping hubs or days can be subtracted from each other: share whole months "
-        "(see docs/report.md).")
+        "report", help="print referral indicators (no personal data)",
+        description="Print, for referrals whose consent allows statistics, the number of "
+        "referrals made per hub, case type, risk, month and agency over one calendar "
+        "period; with --indicators, the closed-loop figures too: acknowledged within the "
+        "agency's clock, median and 90th-percentile hours to acknowledge, closed within "
+        "the case deadline, accepted, declined, forwarded (a forwarded referral counts for "
+        "each agency that held it), closed with the outcome notice delivered to the "
+        "referrer, escalated to the backup or the coordinator, overdue now, and agencies "
+        "with no enrolled focal point. No case codes, no personal data. Counts from 1 to "
+        "N-1 (N: --min-count, default 5) are hidden as x, and so are the figures that "
+        "would give one back from this or any other report: one pattern over the whole "
+        "year, every table and every hub. See docs/report.md.")
+    parser.add_argument("--indicators", action="store_true",
+                        help="the closed-loop indicators, not only the number of referrals")
+    parser.add_argument("--by", action="append", choices=DIMENSIONS, metavar="DIMENSION",
+                        help=f"one table per option given ({', '.join(DIMENSIONS)}); "
+                        "default: all")
+    parser.add_argument("--period", metavar="P",
+                        help="a month 2026-11, a quarter 2026-Q4 or a year 2026 (UTC), "
+                        "counted over its months that have ended; default: the year of the "
+                        "last month that has ended")
     parser.add_argument("--hub", metavar="H", help="only referrals of this hub (hub id)")
-    parser.add_argument("--since", type=_day, metavar="YYYY-MM-DD",
-                        help="only referrals created on or after this day (UTC)")
+    parser.add_argument("--agency", metavar="A",
+                        help="in the agency table, only this agency (agency id)")
     parser.add_argument("--format", choices=FORMATS, default="table",
-                        help="table (default) for reading, csv for a spreadsheet")
-    parser.add_argument("--only", choices=SECTIONS,
-                        help="print one section only (a CSV then holds a single table)")
+                        help="table (default), csv, json, xlsx (needs --output) or html")
+    parser.add_argument("--output", type=Path, metavar="FILE",
+                        help="write to FILE instead of standard output")
     parser.add_argument("--min-count", type=_min_count, default=MIN_COUNT, metavar="N",
-                        help=f"hide counts from 1 to N-1 as <N (default {MIN_COUNT}); 1 "
-                        "shows every count, for people allowed to see case-level data only; "
-                        "2 is refused, as <2 could only mean 1")
+                        help=f"hide counts from 1 to N-1 (default {MIN_COUNT}); 1 shows "
+                        "every count, for people allowed to see case-level data only; 2 is "
+                        "refused")
     parser.set_defaults(handler=run_report)
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a day in the form YYYY-MM-DD: {text!r}") from None
 
 
 def _min_count(text: str) -> int:
     """The threshold as argparse wants it: a clear usage error, never a traceback."""
-    from storage.report import check_min_count
+    from bot.report.tables import check_min_count
 
     try:
         value = int(text)
@@ -109,118 +91,85 @@ def _min_count(text: str) -> int:
 
 
 def run_report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.report.periods import PeriodError, default_period, parse_period
+    from bot.wiring import current_directory
     from storage.clock import SystemClock
-    from storage.report import build_report, protect
 
-    storage = existing_storage(settings)
+    if args.format == "xlsx" and args.output is None:
+        raise CommandError("--format xlsx writes a file: give --output FILE")
     now = SystemClock().now()
     try:
+        period = parse_period(args.period, now) if args.period else default_period(now)
+    except PeriodError as error:
+        raise CommandError(str(error)) from None
+    storage = existing_storage(settings)
+    try:
+        directory = current_directory(settings, storage)
+        _known("--hub", args.hub, sorted(directory.hubs))
+        _known("--agency", args.agency, sorted(directory.agencies))
         with storage.unit():
-            report = protect(build_report(storage.context, now, hub=args.hub,
-                                          since=args.since), args.min_count)
+            report = build(storage, directory, period, now, hub=args.hub,
+                           agency=args.agency, dimensions=tuple(args.by or DIMENSIONS),
+                           indicators=args.indicators, min_count=args.min_count)
             storage.audit.record("cli", "report", None, now)
     finally:
         storage.close()
-    sections = (args.only,) if args.only else SECTIONS
-    scope = _scope(args.hub, args.since, report)
-    note = suppression_note(report.min_count)
-    if args.format == "csv":
-        print(scope, file=sys.stderr)
-        print(note, file=sys.stderr)
-        write_csv(report, sys.stdout, sections)
-    else:
-        print(f"{scope}; as of {now:%Y-%m-%d %H:%M} UTC")
-        print(note)  # in the table itself, so a saved copy says how it was protected
-        write_table(report, sys.stdout, sections)
+    write(report, args.format, args.output)
     return 0
 
 
-def _scope(hub: str | None, since: date | None, report: ProtectedReport) -> str:
-    where = f"hub {hub}" if hub else "all hubs"
-    when = f"created since {since.isoformat()}" if since else "all time"
-    low, high = report.counted
-    counted = f"{low} counted" if low == high else f"between {low} and {high} counted"
-    return (f"Referrals with statistics consent, {where}, {when}: {counted}, "
-            f"{report.left_out} left out (no statistics consent)")
+def _known(option: str, value: str | None, values: Sequence[str]) -> None:
+    if value is not None and value not in values:
+        raise CommandError(f"unknown {option} '{value}' (known: {', '.join(values)})")
 
 
-def suppression_note(min_count: int) -> str:
-    """What the marks mean, printed with every report so a reader never takes "<5" or "x"
-    for data, or an unprotected report for a protected one."""
-    if min_count == 1:
-        return ("warning: --min-count 1: every count is shown, however small; do not share "
-                "this report beyond people allowed to see case-level data")
-    return (f"Counts from 1 to {min_count - 1} are shown as <{min_count}; x: withheld, a "
-            f"total or share that would give a hidden count back, or a median of fewer "
-            f"than {min_count} (--min-count {min_count}).")
+def build(storage: Storage, directory: Directory, period: object, now: datetime, *,
+          hub: str | None, agency: str | None, dimensions: Sequence[str], indicators: bool,
+          min_count: int) -> Published:
+    """Read the facts of the period's whole year (suppression is consistent over it) and
+    publish the tables asked for."""
+    from dataclasses import replace
+
+    from bot.report.periods import Period, year_grid
+    from bot.report.tables import publish
+    from storage.report import Escalations, count_left_out, read_facts
+
+    assert isinstance(period, Period)
+    whole_year = year_grid(period.year, now)[0]
+    escalations = Escalations(
+        backups={key: point.backup for key, point in directory.focal_points.items()
+                 if point.backup},
+        coordinators={hub_id: found.coordinator for hub_id, found in directory.hubs.items()
+                      if found.coordinator})
+    facts = read_facts(storage.context, whole_year.start, whole_year.end, now, escalations)
+    left = count_left_out(storage.context, period.start, period.end, hub)
+    enrolled = {member.agency for member in storage.staff.members(role="focal_point")}
+    report = publish(period, now, cells=facts.cells, hours=facts.ack_hours,
+                     agencies=facts.agencies, agency_hours=facts.agency_hours,
+                     left_out=left, hub=hub, dimensions=dimensions, indicators=indicators,
+                     min_count=min_count,
+                     no_focal_point=sorted(a for a in directory.agencies if a not in enrolled))
+    if agency is None:
+        return report
+    tables = tuple(replace(table, rows=tuple(r for r in table.rows if r[0] == agency))
+                   if table.dimension == "agency" else table for table in report.tables)
+    return replace(report, tables=tables)
 
 
-def write_csv(report: ProtectedReport, out: TextIO, sections: Sequence[str] = SECTIONS,
-              ) -> None:
-    """One header row per section; two sections are parted by an empty row. Hidden and
-    withheld figures carry the same marks as in the table ("<5", "x"); an empty cell is a
-    median or share that does not exist (nothing acknowledged, nothing decided)."""
-    writer = csv.writer(out, lineterminator="\n")
-    for number, section in enumerate(sections):
-        if number:
-            writer.writerow([])
-        if section == "counts":
-            writer.writerow(COUNT_HEADER)
-            writer.writerows((r.month, r.hub, r.case_type, r.risk, r.status, r.referrals)
-                             for r in report.counts)
-        else:
-            writer.writerow(ACK_HEADER)
-            writer.writerows((row.agency, row.acknowledged,
-                              _figure(row.median_hours, "", "{:.2f}"), row.in_time,
-                              row.decided, _figure(row.share_in_time, "", "{:.3f}"))
-                             for row in [*report.acknowledgement, report.total])
+def write(report: Published, form: str, output: Path | None) -> None:
+    from bot.report import page, render, spreadsheet
 
-
-def write_table(report: ProtectedReport, out: TextIO, sections: Sequence[str] = SECTIONS,
-                ) -> None:
-    for section in sections:
-        out.write("\n")
-        if section == "counts":
-            out.write("Referrals per month created, hub, case type, risk and current status\n")
-            _aligned(out, ("month", "hub", "case type", "risk", "status", "referrals"),
-                     [(r.month, r.hub, r.case_type, r.risk, r.status, r.referrals)
-                      for r in report.counts])
-        else:
-            out.write("Acknowledgement per agency (time from referral to first "
-                      "acknowledgement; in time: by the deadline)\n")
-            _aligned(out, ("agency", "acknowledged", "median hours", "in time", "decided",
-                           "share in time"),
-                     [_ack_cells(row) for row in [*report.acknowledgement, report.total]]
-                     if report.any_counted else [])
-
-
-def _ack_cells(row: ShownAcknowledgementRow) -> tuple[str, ...]:
-    return (row.agency if row.agency != "all" else "all agencies", row.acknowledged,
-            _figure(row.median_hours, "-", "{:.1f}"), row.in_time, row.decided,
-            _figure(row.share_in_time, "-", "{:.0%}"))
-
-
-def _figure(value: float | str | None, none: str, form: str) -> str:
-    """A median or share: the number formatted, ``none`` if there is none, or its mark."""
-    if value is None:
-        return none
-    return value if isinstance(value, str) else form.format(value)
-
-
-def _aligned(out: TextIO, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    """Text columns left-aligned, numbers right-aligned, two spaces apart."""
-    if not rows:
-        out.write("  (no referrals to count)\n")
+    if form == "xlsx":
+        assert output is not None
+        spreadsheet.write_xlsx(report, output)
         return
-    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
-    numeric = [all(_number(row[i]) for row in rows) for i in range(len(header))]
-    for row in (header, *rows):
-        cells = [cell.rjust(width) if right else cell.ljust(width)
-                 for cell, width, right in zip(row, widths, numeric, strict=True)]
-        out.write("  ".join(cells).rstrip() + "\n")
-
-
-def _number(cell: str) -> bool:
-    """Figures, including the marks that stand for one ("-", "x", "<5")."""
-    return (cell in ("-", WITHHELD) or cell.removeprefix("<").isdigit()
-            or cell.rstrip("%").replace(".", "", 1).isdigit())
+    writers = {"table": render.write_table, "csv": render.write_csv,
+               "json": render.write_json, "html": page.write_html}
+    if output is None:
+        if form == "csv":
+            print(render.scope(report), file=sys.stderr)
+            print(render.note(report), file=sys.stderr)
+        writers[form](report, sys.stdout)
+        return
+    with output.open("w", encoding="utf-8", newline="") as out:
+        writers[form](report, out)

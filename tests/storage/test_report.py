@@ -1,139 +1,211 @@
-"""Statistics for coordinators: counts per month, hub, case type, risk and status, and
-acknowledgement times per agency, over referrals with statistics consent only, with the
-same figures on SQLite and PostgreSQL."""
+"""The facts behind the indicators: each closed-loop count per cell of month, hub, case type
+and risk, and per agency cell, over referrals with statistics consent only, read the same
+on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from storage.clock import FixedClock
-from storage.report import AcknowledgementRow, CountRow, build_report
+from bot.report.measures import AGENCY_MEASURES, MEASURES
+from storage.report import Escalations, count_left_out, read_facts
 from storage.stores import Storage
 from tests.storage.builders import consent, request
 
-START = datetime(2026, 10, 31, 23, 30, tzinfo=UTC)
+START = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
+OCTOBER = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
+KEY = ("2026-10", "gaziantep", "medical", "high")
+ACK = timedelta(hours=4)
 
 
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(START)
-
-
-def refer(storage: Storage, clock: FixedClock, *, agency: str = "health_ngo",
-          acknowledge_hours: float = 4, **changes: Any) -> str:
-    """A referral sent now, with an acknowledgement deadline ``acknowledge_hours`` away."""
+def refer(storage: Storage, at: datetime = START, *, agency: str | None = "health_ngo",
+          case_hours: float = 48, referrer_id: int | None = None, **changes: Any) -> str:
+    """A referral made at ``at`` with a 4-hour acknowledgement clock and a case deadline."""
     made = request(**changes)
     return storage.referrals.create(
-        made, referrer_id=None, agency=agency, at=clock.now(),
-        acknowledge_by=clock.now() + timedelta(hours=acknowledge_hours),
-        consent=consent(granted=made.consent))
+        made, referrer_id=referrer_id, agency=agency, at=at,
+        acknowledge_by=at + ACK if agency else None, respond_by=at + timedelta(hours=24),
+        case_due_at=at + timedelta(hours=case_hours), consent=consent(granted=made.consent))
 
 
-def acknowledge(storage: Storage, code: str, at: datetime) -> None:
-    storage.referrals.append_event(code, "acknowledged", at=at, actor="staff:1")
+def move(storage: Storage, code: str, status: str, hours: float, **changes: Any) -> None:
+    """A move ``hours`` after START; a forward starts the new agency's own clock, as the
+    referral desk does."""
+    at = START + timedelta(hours=hours)
+    if status == "forwarded":
+        changes.setdefault("acknowledge_by", at + ACK)
+    changes.setdefault("actor", "staff:1")
+    storage.referrals.append_event(code, status, at=at, **changes)
 
 
-def test_counts_group_referrals_by_month_hub_case_type_risk_and_current_status(
-        storage: Storage, clock: FixedClock) -> None:
-    refer(storage, clock, hub="hatay", case_type="legal", risk="low")  # 23:30 UTC, 31 Oct
-    clock.advance(days=2)
-    first = refer(storage, clock)
-    acknowledge(storage, first, clock.now() + timedelta(hours=1))
-    refer(storage, clock)
-    refer(storage, clock)
-    refer(storage, clock, hub=None, case_type="gbv", risk=None)
-    report = build_report(storage.context, clock.advance(days=1))
-    assert report.counts == [
-        CountRow("2026-10", "hatay", "legal", "low", "sent", 1),
-        CountRow("2026-11", "gaziantep", "medical", "high", "acknowledged", 1),
-        CountRow("2026-11", "gaziantep", "medical", "high", "sent", 2),
-        CountRow("2026-11", "unknown", "gbv", "unrated", "sent", 1)]
-    assert (report.counted, report.left_out) == (5, 0)
+def facts_at(storage: Storage, hours: float, escalations: Escalations | None = None) -> Any:
+    return read_facts(storage.context, *OCTOBER, START + timedelta(hours=hours), escalations)
 
 
-def test_referrals_without_statistics_consent_are_left_out_and_only_their_number_given(
-        storage: Storage, clock: FixedClock) -> None:
-    refer(storage, clock)
-    refer(storage, clock, consent=("refer", "share"))
-    refer(storage, clock, consent=(), override_reason="immediate_danger",
-          case_type="child_protection")
-    refer(storage, clock, consent=("refer", "statistics_later"))
-    report = build_report(storage.context, clock.advance(days=1))
-    assert [(row.case_type, row.referrals) for row in report.counts] == [("medical", 1)]
-    assert (report.counted, report.left_out) == (1, 3)
-    assert report.total.decided == 1
+def measures(storage: Storage, hours: float = 24 * 20, key: tuple[str, ...] = KEY,
+             escalations: Escalations | None = None) -> dict[str, int]:
+    counts = facts_at(storage, hours, escalations).cells[key]
+    return dict(zip(MEASURES, counts, strict=True))
 
 
-def test_a_child_safety_override_with_statistics_consent_is_counted(
-        storage: Storage, clock: FixedClock) -> None:
-    refer(storage, clock, consent=("statistics",), override_reason="immediate_danger",
-          case_type="child_protection")
-    report = build_report(storage.context, clock.advance(days=1))
-    assert [(row.case_type, row.referrals) for row in report.counts] == [
-        ("child_protection", 1)]
+def agency_measures(storage: Storage, agency: str, hours: float = 24 * 20,
+                    ) -> dict[str, int]:
+    counts = facts_at(storage, hours).agencies[("2026-10", "gaziantep", agency)]
+    return dict(zip(AGENCY_MEASURES, counts, strict=True))
 
 
-def test_median_time_to_acknowledgement_is_per_agency_from_the_first_acknowledgement(
-        storage: Storage, clock: FixedClock) -> None:
-    for agency, hours in [("health_ngo", 1), ("health_ngo", 3), ("health_ngo", 8),
-                          ("law_ngo", 2), ("law_ngo", 5)]:
-        code = refer(storage, clock, agency=agency, acknowledge_hours=24)
-        acknowledge(storage, code, clock.now() + timedelta(hours=hours))
-    forwarded = refer(storage, clock, agency="law_ngo", acknowledge_hours=24)
-    acknowledge(storage, forwarded, clock.now() + timedelta(hours=6))
-    storage.referrals.append_event(forwarded, "forwarded", at=clock.now() + timedelta(hours=7),
-                                   actor="staff:1", agency="health_ngo")
-    acknowledge(storage, forwarded, clock.now() + timedelta(hours=9))
-    report = build_report(storage.context, clock.advance(days=2))
-    assert [(row.agency, row.acknowledged, row.median_hours)
-            for row in report.acknowledgement] == [("health_ngo", 3, 3.0),
-                                                   ("law_ngo", 3, 5.0)]
-    assert (report.total.acknowledged, report.total.median_hours) == (6, 4.0)
+def test_referrals_are_counted_per_month_hub_case_type_and_risk(storage: Storage) -> None:
+    refer(storage)
+    refer(storage, START + timedelta(days=1))
+    refer(storage, case_type="legal", risk=None, hub=None)
+    refer(storage, datetime(2026, 11, 1, tzinfo=UTC))  # the next month: not in October
+    facts = facts_at(storage, 24 * 30)
+    assert {key: counts[0] for key, counts in facts.cells.items()} == {
+        KEY: 2, ("2026-10", "unknown", "legal", "unrated"): 1}
 
 
-def test_the_share_in_time_counts_acknowledged_and_overdue_referrals_not_pending_ones(
-        storage: Storage, clock: FixedClock) -> None:
-    in_time = refer(storage, clock, acknowledge_hours=4)
-    acknowledge(storage, in_time, clock.now() + timedelta(hours=4))
-    late = refer(storage, clock, acknowledge_hours=4)
-    acknowledge(storage, late, clock.now() + timedelta(hours=5))
-    refer(storage, clock, acknowledge_hours=4)  # never acknowledged: overdue by now
-    clock.advance(hours=10)
-    refer(storage, clock, acknowledge_hours=4)  # still within its deadline
-    report = build_report(storage.context, clock.advance(hours=1))
-    assert report.acknowledgement == [AcknowledgementRow("health_ngo", 2, 4.5, 1, 3)]
-    assert report.total.share_in_time == pytest.approx(1 / 3)
+def test_only_referrals_with_statistics_consent_are_counted_the_rest_only_numbered(
+        storage: Storage) -> None:
+    refer(storage)
+    refer(storage, consent=("refer", "share"))
+    refer(storage, consent=(), override_reason="immediate_danger")
+    refer(storage, consent=("refer", "statistics_later"))
+    refer(storage, hub="hatay", consent=("refer",))
+    assert measures(storage)["made"] == 1
+    assert count_left_out(storage.context, *OCTOBER) == 4
+    assert count_left_out(storage.context, *OCTOBER, hub="hatay") == 1
 
 
-def test_an_erased_referral_is_still_counted_under_its_status(
-        storage: Storage, clock: FixedClock) -> None:
-    code = refer(storage, clock)
-    storage.referrals.erase(code, at=clock.advance(hours=1), actor="cli")
-    report = build_report(storage.context, clock.advance(days=1))
-    assert [(row.status, row.referrals) for row in report.counts] == [("erased", 1)]
-    assert report.total.decided == 0  # erased before its deadline: never judged
+def test_acknowledged_in_time_counts_decided_referrals_only(storage: Storage) -> None:
+    in_time = refer(storage)
+    move(storage, in_time, "acknowledged", 4)  # at the clock: in time
+    late = refer(storage)
+    move(storage, late, "acknowledged", 5)
+    refer(storage)  # never acknowledged: decided once the clock ran out
+    young = refer(storage, START + timedelta(hours=10))  # still within its clock at 11 h
+    assert young
+    found = measures(storage, hours=11)
+    assert (found["ack_in_time"], found["ack_decided"]) == (1, 3)
+    assert measures(storage, hours=15)["ack_decided"] == 4
 
 
-def test_the_hub_and_since_filters_narrow_both_the_counts_and_the_left_out(
-        storage: Storage, clock: FixedClock) -> None:
-    refer(storage, clock, hub="hatay")
-    refer(storage, clock, hub="hatay", consent=("refer",))
-    clock.advance(days=1)
-    refer(storage, clock, hub="hatay")
-    refer(storage, clock, hub="kilis")
-    refer(storage, clock, hub="kilis", consent=("refer",))
-    hatay = build_report(storage.context, clock.now(), hub="hatay")
-    assert (hatay.counted, hatay.left_out) == (2, 1)
-    since = build_report(storage.context, clock.now(), since=date(2026, 11, 1))
-    assert (since.counted, since.left_out) == (2, 1)
-    assert {row.hub for row in since.counts} == {"hatay", "kilis"}
+def test_time_to_acknowledge_runs_from_arrival_at_the_agency_that_acknowledged(
+        storage: Storage) -> None:
+    for hours in (1, 2, 3):
+        move(storage, refer(storage), "acknowledged", hours)
+    forwarded = refer(storage)
+    move(storage, forwarded, "forwarded", 6, agency="law_ngo")
+    move(storage, forwarded, "acknowledged", 8)
+    facts = facts_at(storage, 24)
+    assert sorted(facts.ack_hours[KEY]) == [1.0, 2.0, 3.0]  # the first agency's times
+    assert facts.agency_hours[("2026-10", "gaziantep", "law_ngo")] == [2.0]
+    # law_ngo's own clock (4 h from its arrival at 6 h) was kept, health_ngo's ran out
+    assert agency_measures(storage, "law_ngo")["ack_in_time"] == 1
+    health = agency_measures(storage, "health_ngo")
+    assert (health["received"], health["ack_in_time"], health["ack_decided"]) == (4, 3, 4)
 
 
-def test_an_empty_database_gives_an_empty_report(storage: Storage) -> None:
-    report = build_report(storage.context, START)
-    assert (report.counts, report.acknowledgement, report.counted) == ([], [], 0)
-    assert report.total == AcknowledgementRow("all", 0, None, 0, 0)
-    assert report.total.share_in_time is None
+def test_a_forwarded_referral_counts_for_the_agency_that_forwarded_it_and_the_holder(
+        storage: Storage) -> None:
+    code = refer(storage)
+    move(storage, code, "acknowledged", 1)
+    move(storage, code, "forwarded", 2, agency="law_ngo")
+    move(storage, code, "acknowledged", 3)
+    move(storage, code, "accepted", 4)
+    declined = refer(storage)
+    move(storage, declined, "declined", 1)
+    # the declined one waits to be passed on at once: its clock is the moment of decline
+    assert agency_measures(storage, "health_ngo") == dict(
+        received=2, ack_in_time=1, ack_decided=2, accepted=0, declined=1, forwarded_on=1,
+        held_now=1, overdue=1)
+    assert agency_measures(storage, "law_ngo") == dict(
+        received=1, ack_in_time=1, ack_decided=1, accepted=1, declined=0, forwarded_on=0,
+        held_now=1, overdue=0)
+    found = measures(storage)
+    assert (found["made"], found["accepted"], found["declined"], found["forwarded"]) == (
+        2, 1, 1, 1)
+
+
+def test_closed_within_the_case_deadline_which_a_forward_does_not_restart(
+        storage: Storage) -> None:
+    early = refer(storage, case_hours=48)
+    for status, hours in (("acknowledged", 1), ("accepted", 2), ("closed", 30)):
+        move(storage, early, status, hours)
+    late = refer(storage, case_hours=48)
+    for status, hours in (("acknowledged", 1), ("forwarded", 40), ("acknowledged", 41),
+                          ("accepted", 42), ("closed", 60)):
+        move(storage, late, status, hours, **({"agency": "law_ngo"} if status == "forwarded"
+                                              else {}))
+    refer(storage, case_hours=48)  # open, deadline passed: decided, not in time
+    refer(storage, START + timedelta(days=10), case_hours=48)  # open, deadline ahead
+    found = measures(storage, hours=24 * 11)
+    assert (found["closed_in_time"], found["case_decided"], found["closed"]) == (1, 3, 2)
+
+
+def test_closed_referrals_whose_outcome_notice_reached_the_referrer(
+        storage: Storage) -> None:
+    referrer = storage.staff.enrol(7, "referrer", agency=None, hub="gaziantep",
+                                   language="en", at=START)
+    codes = [refer(storage, referrer_id=referrer) for _ in range(3)]
+    for code in codes:
+        for status, hours in (("acknowledged", 1), ("accepted", 2), ("closed", 3)):
+            move(storage, code, status, hours)
+    delivered = storage.reminders.schedule("status:closed", START, code=codes[0])
+    storage.reminders.mark_sent(delivered, START + timedelta(hours=3))
+    storage.reminders.schedule("status:closed", START, code=codes[1])  # not sent yet
+    sent_other = storage.reminders.schedule("status:accepted", START, code=codes[2])
+    storage.reminders.mark_sent(sent_other, START)  # a notice, but not of the outcome
+    found = measures(storage)
+    assert (found["closed"], found["closed_notified"]) == (3, 1)
+
+
+def test_escalations_are_told_apart_by_the_directory_roles(storage: Storage) -> None:
+    escalations = Escalations(backups={("gaziantep", "medical"): "backup_ngo"},
+                              coordinators={"gaziantep": "unhcr"})
+    to_backup = refer(storage)
+    move(storage, to_backup, "forwarded", 4, actor="system:escalation", agency="backup_ngo")
+    both = refer(storage)
+    move(storage, both, "forwarded", 4, actor="system:escalation", agency="backup_ngo")
+    move(storage, both, "forwarded", 8, actor="system:escalation", agency="unhcr")
+    by_hand = refer(storage)
+    move(storage, by_hand, "forwarded", 1, agency="backup_ngo")  # a person, not escalation
+    found = measures(storage, escalations=escalations)
+    assert (found["escalated_backup"], found["escalated_coordinator"], found["forwarded"]) \
+        == (2, 1, 3)
+
+
+def test_overdue_now_counts_open_referrals_whose_running_clock_has_passed(
+        storage: Storage) -> None:
+    refer(storage)  # sent, clock at 4 h
+    waiting = refer(storage)
+    move(storage, waiting, "acknowledged", 1)  # now the response clock (24 h) runs
+    done = refer(storage)
+    for status, hours in (("acknowledged", 1), ("accepted", 2)):
+        move(storage, done, status, hours)
+    assert measures(storage, hours=5)["overdue"] == 1
+    assert measures(storage, hours=25)["overdue"] == 2
+    assert agency_measures(storage, "health_ngo", hours=25)["overdue"] == 2
+
+
+def test_an_erased_referral_is_counted_but_never_judged_after_its_erasure(
+        storage: Storage) -> None:
+    code = refer(storage)
+    storage.referrals.erase(code, at=START + timedelta(hours=1), actor="cli")
+    found = measures(storage)
+    assert (found["made"], found["ack_decided"], found["case_decided"], found["overdue"]) \
+        == (1, 0, 0, 0)
+    assert agency_measures(storage, "health_ngo")["held_now"] == 0
+
+
+def test_an_unrouted_referral_is_made_but_has_no_agency(storage: Storage) -> None:
+    refer(storage, agency=None)
+    facts = facts_at(storage, 24)
+    assert facts.cells[KEY][0] == 1 and facts.agencies == {}
+
+
+@pytest.mark.parametrize("hours", [0, 24])
+def test_an_empty_period_has_no_cells(storage: Storage, hours: float) -> None:
+    facts = facts_at(storage, hours)
+    assert (facts.cells, facts.agencies, facts.ack_hours) == ({}, {}, {})
