@@ -11,20 +11,23 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, select
 
 from bot.directory import load_directory
 from bot.ports import Role, Staff
+from bot.routing.route import NoRoute, Route
 from bot.service.referrals import ReferralDesk, Refused
 from storage import migrate
 from storage.clock import FixedClock
 from storage.crypto import Cipher, generate_key
 from storage.database import make_engine
+from storage.models import ConsentRecord
 from storage.stores import Storage
-from tests.storage.builders import request
+from tests.storage.builders import consent, request
 from tests.storage.conftest import NOW
 
 OWNER = "example_health"
@@ -37,6 +40,7 @@ NOT_YOURS = "This referral is not with your agency."
 class Desk:
     desk: ReferralDesk
     storage: Storage
+    engine: Engine
 
     def member(self, telegram_id: int, role: Role, agency: str | None,
                active: bool = True) -> Staff:
@@ -73,7 +77,7 @@ def desk(migrated: Path, tmp_path: Path) -> Iterator[Desk]:
     engine = make_engine(f"sqlite:///{path}")
     storage = Storage.on(engine, Cipher([generate_key()], index_key=generate_key()))
     yield Desk(ReferralDesk(storage.referrals, storage.reminders, storage.audit,
-                            load_directory(), FixedClock(NOW), storage.unit), storage)
+                            load_directory(), FixedClock(NOW), storage.unit), storage, engine)
     engine.dispose()
 
 
@@ -179,3 +183,63 @@ def test_the_inbox_shows_an_agency_only_its_own_open_referrals_soonest_due_first
     assert [r.code for r in desk.desk.inbox(desk.member(6, "focal_point", OTHER))] == [theirs]
     assert desk.desk.inbox(desk.member(7, "referrer", OWNER)) == []
     assert desk.desk.inbox(desk.member(8, "coordinator", None)) == []
+
+
+def hours(count: float) -> datetime:
+    return NOW + timedelta(hours=count)
+
+
+@dataclass(frozen=True)
+class Submission:
+    name: str
+    changes: dict[str, object]
+    partner: str | None
+    #: agency, via, hub, acknowledge_by, respond_by, case_due_at of the stored referral
+    stored: tuple[str | None, str | None, str, datetime | None, datetime | None, datetime]
+    reminders: list[tuple[str, datetime, str | None]]
+    audited: str
+
+
+SUBMISSIONS = [
+    Submission("high risk, to the hub's focal point", {}, None,
+               ("example_health", "focal_point", "gaziantep", hours(4), hours(48), hours(48)),
+               [("card", NOW, "example_health"), ("check", hours(2), "example_health")],
+               "refer"),
+    Submission("to a partner the referrer chose", {}, "example_law",
+               ("example_law", "partner", "gaziantep", hours(4), hours(48), hours(48)),
+               [("card", NOW, "example_law"), ("check", hours(2), "example_law")], "refer"),
+    Submission("urgent, low risk, no due hours given",
+               {"risk": "low", "urgent": True, "due_hours": None}, None,
+               ("example_health", "focal_point", "gaziantep", hours(1), hours(24), hours(24)),
+               [("card", NOW, "example_health"), ("check", hours(0.5), "example_health")],
+               "refer"),
+    Submission("no route: a hub the directory does not have", {"hub": "nowhere"}, None,
+               (None, None, "nowhere", None, None, hours(48)),
+               [("unrouted", NOW, None)], "refer_unrouted"),
+]
+
+
+@pytest.mark.parametrize("case", SUBMISSIONS, ids=lambda c: c.name)
+def test_a_submitted_referral_is_stored_routed_with_its_consent_clocks_and_reminders(
+        desk: Desk, case: Submission) -> None:
+    referrer = desk.member(10, "referrer", None)
+    given = consent(granted=("refer", "share"), refused=("statistics",), given_by="caregiver",
+                    method="verbal")
+    submitted = desk.desk.submit(request(**case.changes), referrer, given, case.partner)
+    record = desk.storage.referrals.get(submitted.code)
+    assert isinstance(submitted.route, NoRoute if case.stored[0] is None else Route)
+    assert (record.agency, record.via, record.hub, record.acknowledge_by, record.respond_by,
+            record.case_due_at) == case.stored
+    assert (record.status, record.referrer_id, record.created_at) == ("sent", referrer.id, NOW)
+    assert record.partner_chosen == (case.partner is not None)
+    with desk.engine.connect() as connection:
+        kept = connection.execute(select(
+            ConsentRecord.granted, ConsentRecord.refused, ConsentRecord.given_by,
+            ConsentRecord.method, ConsentRecord.recorded_at)).all()
+    assert [tuple(row) for row in kept] == [
+        (["refer", "share"], ["statistics"], "caregiver", "verbal", NOW)]
+    due = desk.storage.reminders.claim_due("test", hours(1000), limit=10)
+    assert [(r.kind, r.due_at, r.agency) for r in due] == case.reminders
+    assert {r.code for r in due} == {submitted.code}
+    assert desk.storage.audit.entries(submitted.code) == [
+        (NOW, f"staff:{referrer.id}", case.audited, submitted.code)]
