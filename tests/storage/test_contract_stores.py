@@ -200,7 +200,9 @@ def test_an_unknown_staff_member_raises_not_found(storage: Storage) -> None:
 # --- processed updates --------------------------------------------------------------------
 
 def test_an_update_id_is_new_only_the_first_time(storage: Storage) -> None:
+    assert storage.updates.seen(900001) is False
     assert storage.updates.first_time(900001, NOW) is True
+    assert storage.updates.seen(900001) is True and storage.updates.seen(900002) is False
     assert storage.updates.first_time(900001, NOW) is False
     assert storage.updates.first_time(900002, NOW) is True
 
