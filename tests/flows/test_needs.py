@@ -1,5 +1,6 @@
 """An intake that ends without a referral still knows its needs as case types: those the
-answers chose, or every case type its pathway refers to."""
+answers chose, or every case type its pathway can still refer to on the branches the
+answers leave open."""
 
 from __future__ import annotations
 
@@ -56,8 +57,15 @@ nodes:
     scopes: [refer, share]
     given_by: [person]
     methods: [in_person]
-    next: services
+    next: age
     refused: refused
+  age:
+    type: ask
+    kind: choice
+    text: Age group?
+    options: {adult: 18 or older, child: Under 18}
+    invalid: refused
+    next: services
   refused:
     type: end
     outcome: consent_refused
@@ -68,7 +76,14 @@ nodes:
     text: What help?
     options: {medical: Health care, legal: Legal help}
     invalid: refused
-    next: send
+    next:
+      - {when: {answer: age, is: child}, goto: send_child}
+      - goto: send
+  send_child:
+    type: refer
+    case_type: child_protection
+    hub: hub
+    next: sent
   send:
     type: refer
     case_type:
@@ -93,10 +108,15 @@ def entry(tmp_path_factory: pytest.TempPathFactory) -> CompiledFlow:
 
 
 @pytest.mark.parametrize(("state", "answers", "expected"), [
-    ("adult/consent", {}, ("medical", "legal", "protection")),   # needs not asked yet
-    ("adult/services", {"services": ["legal"]}, ("legal",)),
-    ("adult/services", {"services": ["legal", "medical"]}, ("medical", "legal")),
-    ("situation", {}, ()),                                        # the entry refers to nothing
+    # nothing known yet: every referral of the pathway is still possible
+    ("adult/consent", {}, ("child_protection", "medical", "legal", "protection")),
+    # an adult: the child's branch is closed; the needs are not asked yet
+    ("adult/services", {"age": "adult"}, ("medical", "legal", "protection")),
+    ("adult/services", {"age": "adult", "services": ["legal"]}, ("legal",)),
+    ("adult/services", {"age": "adult", "services": ["legal", "medical"]},
+     ("medical", "legal")),
+    ("adult/services", {"age": "child"}, ("child_protection",)),
+    ("situation", {}, ()),                # the entry's own nodes refer to nothing
 ])
 def test_the_needs_of_an_ending_are_the_case_types_of_its_pathway(
         entry: CompiledFlow, state: str, answers: dict[str, object],

@@ -67,3 +67,16 @@ async def test_an_unknown_need_after_services_is_explained(product: Harness) -> 
     await p.text(REFERRER, "/services housing")
     assert p.texts_to(REFERRER)[-1] == ("Unknown need. Send /services alone for every "
                                         "service of your hub.")
+
+
+async def test_a_refused_consent_still_leaves_the_referrer_with_where_to_go(
+        product: Harness) -> None:
+    p = product
+    await p.text(REFERRER, "/new")
+    for value in ("gbv", "gaziantep", "en", "none", "done", "adult", "in_person", "no"):
+        await p.choose(REFERRER, value)
+    last = p.texts_to(REFERRER)[-1]
+    assert "No referral was made and nothing was kept." in last
+    assert "Where the person can go in Gaziantep for gender-based violence:" in last
+    assert "Example Women's Network" in last
+    assert p.services.storage.referrals.open() == []
