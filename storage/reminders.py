@@ -7,7 +7,8 @@ waiting for them or taking them too. On SQLite every transaction begins with
 ``BEGIN IMMEDIATE`` (``storage.database``), so claims simply take turns.
 
 A claim that was never marked sent (the worker died) may be claimed again once its lease
-has run out: a reminder may then go out twice, but is never lost.
+has run out: a reminder may then go out twice, but is never lost. A bot process that starts
+frees at once the claims of processes gone from its machine (:meth:`SqlReminderQueue.release`).
 """
 
 from __future__ import annotations
@@ -57,6 +58,24 @@ class SqlReminderQueue:
     def cancel(self, code: str, kinds: Sequence[str] | None = None) -> int:
         with self._context.writing() as db:
             return cancel(db, _referral_id(db, code), kinds)
+
+    def claimers(self) -> list[str]:
+        """The workers holding claims on unsent reminders now."""
+        with self._context.reading() as db:
+            return [str(name) for name in db.scalars(
+                select(ReminderRow.claimed_by).distinct().where(
+                    ReminderRow.sent_at.is_(None), ReminderRow.claimed_by.is_not(None)))]
+
+    def release(self, workers: Sequence[str]) -> int:
+        """Free the unsent claims of ``workers`` (processes known to be gone), so they go
+        out now rather than after the lease; returns how many."""
+        if not workers:
+            return 0
+        with self._context.writing() as db:
+            return rowcount(db.execute(
+                update(ReminderRow).where(ReminderRow.sent_at.is_(None),
+                                          ReminderRow.claimed_by.in_(workers))
+                .values(claimed_by=None, claimed_at=None)))
 
     def pending(self, code: str | None = None) -> list[Reminder]:
         """Unsent reminders, claimed or not, soonest first (for operators and tests)."""

@@ -15,7 +15,7 @@ from telegram.request import BaseRequest
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.channel import Channel
 from bot.telegram.focal import FocalChat
-from bot.telegram.inbox import Inbox
+from bot.telegram.inbox import Inbox, release_gone
 from bot.telegram.referrer import ReferrerChat
 from bot.telegram.sender import Sender
 from bot.telegram.worker import Worker
@@ -87,6 +87,12 @@ def build_bot(services: Services, request: BaseRequest | None = None,
         except TelegramError as error:  # the menu is a convenience, never a reason to stop
             log.warning("set_commands_failed", extra={"error": type(error).__name__})
         if run_worker:
+            try:  # messages a killed process had claimed go out now, not after their lease
+                freed = await asyncio.to_thread(release_gone, storage.reminders, inbox.name)
+                if freed:
+                    log.warning("outbox_claims_recovered", extra={"messages": freed})
+            except Exception as error:  # the worker's rounds retry the database anyway
+                log.error("outbox_recover_failed", extra={"error": type(error).__name__})
             running.task = asyncio.create_task(
                 worker.run(float(settings.worker_seconds), running.stop))
         running.inbox_task = asyncio.create_task(inbox.run(running.stop))

@@ -98,6 +98,21 @@ def gone(claimer: str, me: str) -> bool:
     return False
 
 
+class Claims(Protocol):
+    """A table whose rows processes claim by name (the inbox, the outbox of reminders)."""
+
+    def claimers(self) -> list[str]: ...
+
+    def release(self, workers: Sequence[str]) -> int: ...
+
+
+def release_gone(claims: Claims, me: str) -> int:
+    """Free the claims of processes gone from this machine; returns how many rows. Called at
+    start, before this process claims anything."""
+    dead = [c for c in claims.claimers() if gone(c, me)]
+    return claims.release(dead) if dead else 0
+
+
 def chat_of(update: Update) -> int:
     """The chat an update belongs to (its sender for one without a chat; 0 for neither)."""
     if update.effective_chat is not None:
@@ -141,9 +156,7 @@ class Inbox:
 
     async def recover(self) -> int:
         """Free the claims of processes gone from this machine; returns how many rows."""
-        claimers = await asyncio.to_thread(self.store.claimers)
-        dead = [c for c in claimers if gone(c, self.name)]
-        freed = await asyncio.to_thread(self.store.release, dead) if dead else 0
+        freed = await asyncio.to_thread(release_gone, self.store, self.name)
         if freed:
             log.warning("inbox_claims_recovered", extra={"updates": freed})
         return freed

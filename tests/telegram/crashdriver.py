@@ -1,94 +1,116 @@
-"""A bot process for the crash test: feeds a script of intentions through the real stack.
+"""People for the crash tests: referrers who act on what the bot did, never on a timer.
 
-    python -m tests.telegram.crashdriver WORKDIR
+Each person follows a script of intentions (a command, a button, a typed phone number) and
+takes the next step only once the last one took effect: its update id is in the update
+ledger, which the intake desk writes in the transaction of the step itself. A button is
+pressed on the question as stored, as the person would press it on their screen. Nothing is
+ever sent twice: if an update were lost, its person would wait for ever and the test would
+time out.
 
-Each intention becomes one update with a fixed update id (``1000 + index``); a button press
-is resolved against the conversation as stored, as the person would press the button on
-their screen. Progress is written after each update, so the test can restart the process
-where Telegram would redeliver (from the last update not confirmed). The test kills this
-process with SIGKILL at random moments.
+The script goes back once in a while (``/back``, then the same answer again): a ``/back``
+handled twice goes back two questions, so a redelivered update that is not recognised by its
+id shows up as a wrong or stuck intake (buttons are protected by their step number anyway).
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sys
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
-from bot.settings import Settings
-from bot.telegram.app import build_bot
+from sqlalchemy import text
+
 from bot.telegram.callbacks import Callback, CallbackCodec
-from bot.wiring import build_services
-from storage.clock import FixedClock
-from storage.migrate import upgrade
-from tests.telegram.fakeapi import FakeBotAPI
-from tests.telegram.harness import START, Harness
+from storage.stores import Storage
+from tests.telegram.loopback import LoopbackBotAPI
 
 REFERRERS = (501, 502, 503)
 FOCAL = 601
+PHONE = "+90 555 987 6543"
+#: The PwSN health-care intake's buttons, as in ``test_two_processes``.
 ANSWERS = ("pwsn", "gaziantep", "en", "none", "done", "person", "in_person", "yes", "yes",
            "yes", "disability", "done", "none", "done", "mobility", "alone", "no_income",
            "done", "keep", "medical", "done", "older", "female", "phone")
+#: After these answers (indexes into ANSWERS, each a question answered in one press) the
+#: person goes back and answers again.
+BACK_AFTER = frozenset({0, 2, 18, 21})
 
 
-def script() -> list[tuple[int, str, str]]:
-    """(user, kind, value) intentions: three intakes interleaved step by step."""
-    steps: list[tuple[int, str, str]] = [(user, "text", "/new") for user in REFERRERS]
-    for answer in ANSWERS:
-        steps += [(user, "button", answer) for user in REFERRERS]
-    steps += [(user, "text", f"+90 555 000 00{user % 100:02d}") for user in REFERRERS]
+def script() -> list[tuple[str, str]]:
+    """One referrer's intentions: ``("text", words)`` or ``("button", value)``."""
+    steps = [("text", "/new")]
+    for index, answer in enumerate(ANSWERS):
+        steps.append(("button", answer))
+        if index in BACK_AFTER:
+            steps += [("text", "/back"), ("button", answer)]
+    steps.append(("text", PHONE))
     return steps
 
 
-def settings(workdir: Path) -> Settings:
-    secrets = json.loads((workdir / "secrets.json").read_text())
-    base = Settings.from_env({})
-    return Settings(flows=base.flows, locales=base.locales, directory=base.directory,
-                    default_language="en",
-                    database_url=f"sqlite:///{workdir / 'intake.sqlite3'}",
-                    keys=(secrets["key"],), index_key=secrets["index"],
-                    bot_token="123456:CRASH")
+@dataclass
+class Person:
+    chat: int
+    steps: list[tuple[str, str]]
+    at: int = 0
+    #: The update id of the last step sent, until it takes effect.
+    waiting: int | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.at == len(self.steps) and self.waiting is None
 
 
-async def run(workdir: Path) -> None:
-    progress = workdir / "progress"
-    start = int(progress.read_text()) if progress.exists() else 0
-    services = build_services(settings(workdir), clock=FixedClock(START))
-    upgrade(services.storage.engine)
-    api = FakeBotAPI()
-    bot = build_bot(services, request=api, run_worker=False)
-    await bot.application.initialize()
-    harness = Harness(services, bot, api, FixedClock(START))
-    codec = CallbackCodec(services.callback_key())
-    if not services.storage.staff.everyone():
-        for user in REFERRERS:
-            harness.enrol(user, "referrer")
-        harness.enrol(FOCAL, "focal_point", agency="example_health")
-    steps = script()
-    for index in range(start, len(steps)):
-        user, kind, value = steps[index]
-        update_id = 1000 + index
+@dataclass
+class People:
+    api: LoopbackBotAPI
+    storage: Storage
+    codec: CallbackCodec
+    people: list[Person] = field(default_factory=list)
+    #: Every update id sent, once.
+    sent: list[int] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, api: LoopbackBotAPI, storage: Storage, codec: CallbackCodec) -> People:
+        return cls(api, storage, codec, [Person(chat, script()) for chat in REFERRERS])
+
+    @property
+    def done(self) -> bool:
+        return all(p.done for p in self.people)
+
+    def handled(self, ids: list[int]) -> set[int]:
+        if not ids:
+            return set()
+        with self.storage.engine.connect() as db:
+            return {int(n) for n in db.execute(text(
+                f"SELECT update_id FROM processed_updates WHERE update_id IN "
+                f"({', '.join(str(int(n)) for n in ids)})")).scalars()}
+
+    def in_flight(self) -> list[int]:
+        """Updates sent whose step has not taken effect."""
+        waiting = [p.waiting for p in self.people if p.waiting is not None]
+        return sorted(set(waiting) - self.handled(waiting))
+
+    def pump(self) -> int:
+        """Send the next step of everyone whose last step took effect; returns how many
+        steps were seen to take effect."""
+        waiting = [p.waiting for p in self.people if p.waiting is not None]
+        effective = self.handled(waiting)
+        seen = 0
+        for person in self.people:
+            if person.waiting is not None:
+                if person.waiting not in effective:
+                    continue
+                person.waiting, seen = None, seen + 1
+            if person.at < len(person.steps):
+                person.waiting = self._send(person, *person.steps[person.at])
+                person.at += 1
+                self.sent.append(person.waiting)
+        return seen
+
+    def _send(self, person: Person, kind: str, value: str) -> int:
         if kind == "text":
-            await harness.text(user, value, update_id=update_id)
-        else:
-            session = services.storage.sessions.load(user)
-            host: dict[str, Any] = session.host if session else {}
-            data = codec.encode(Callback("a", str(host.get("token", "none")),
-                                         int(host.get("seq", 0)), value))
-            await harness.feed({"update_id": update_id, "callback_query": {
-                "id": f"cb{update_id}", "from": harness._base(user)["from"],
-                "chat_instance": "x", "data": data,
-                "message": {"message_id": int(host.get("prompt") or 1), "text": "",
-                            "chat": {"id": user, "type": "private"}, "date": 1_790_000_000}}})
-        # Telegram redelivers from the last update it was not told about: the one before.
-        progress.write_text(str(max(index, 0)))
-    progress.write_text(str(len(steps)))
-    await harness.tick()
-    await harness.tick()
-    await bot.application.shutdown()
-
-
-if __name__ == "__main__":
-    asyncio.run(run(Path(sys.argv[1])))
+            return self.api.text(person.chat, value)[0]
+        session = self.storage.sessions.load(person.chat)
+        host: dict[str, Any] = session.host if session else {}
+        data = self.codec.encode(Callback("a", str(host.get("token", "none")),
+                                          int(host.get("seq", 0)), value))
+        return self.api.press(person.chat, data, int(host.get("prompt") or 1))

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest_asyncio
 
-from bot.telegram.inbox import claimer_name, gone
+from bot.telegram.inbox import claimer_name, gone, release_gone
 from bot.telegram.polling import Poller
 from tests.telegram.harness import Harness
 
@@ -164,3 +164,15 @@ async def test_a_batch_the_database_refuses_is_fetched_again_not_confirmed(
     stop.set()
     await polling
     assert product.services.storage.inbox.pending() == 1
+
+
+def test_outbox_messages_claimed_by_a_vanished_process_are_freed_at_start(
+        product: Harness) -> None:
+    reminders, now = product.services.storage.reminders, product.clock.now()
+    reminders.schedule("unrouted", now, agency="example_health")
+    reminders.schedule("unrouted", now, agency="example_health")
+    host = socket.gethostname()
+    [first] = reminders.claim_due(f"{host}:{2 ** 22 + 7}", now, limit=1)  # gone
+    [_alive] = reminders.claim_due(f"{host}:{os.getppid()}", now, limit=1)  # alive
+    assert release_gone(reminders, claimer_name()) == 1
+    assert [r.id for r in reminders.claim_due("me", now)] == [first.id]
