@@ -152,10 +152,14 @@ class IntakeDesk:
 
     def _needs(self, before: Session) -> dict[str, Any]:
         """Where the person's needs lie, from the answers before the ending erased them."""
-        flow = self.engine.library.revision(before.flow_id, before.revision)
         hub = before.answers.get("hub")
-        return {"needs": pathway_case_types(flow, before.state, before.answers),
-                "hub": hub if isinstance(hub, str) else None}
+        return {"needs": self.needs_of(before), "hub": hub if isinstance(hub, str) else None}
+
+    def needs_of(self, session: Session) -> tuple[str, ...]:
+        """The case types of the person's needs as the conversation stands (``/services``
+        during an intake, and the ending without a referral)."""
+        flow = self.engine.library.revision(session.flow_id, session.revision)
+        return pathway_case_types(flow, session.state, session.answers)
 
     def remember(self, chat_id: int, host: dict[str, object]) -> None:
         """Update the channel's bookkeeping (message ids, step) without an engine step."""

@@ -283,7 +283,8 @@ class ReferrerChat:
         await self.sender.send(chat, "\n\n".join([text, *last]))
 
     async def services(self, inc: Incoming, staff: Staff) -> None:
-        """/services [need]: the hub's entry points, for one case type or for all."""
+        """/services [need]: the hub's entry points for one case type; without one, for the
+        needs of the intake in progress, else for every case type."""
         assert inc.chat_id is not None
         session = await asyncio.to_thread(self.desk.current, inc.chat_id)
         lang = session.referrer_lang if session else staff.language
@@ -298,8 +299,10 @@ class ReferrerChat:
             await self.sender.send(inc.chat_id, self._ui(lang, N_(
                 "Your hub is not known yet: start an intake with /new and choose the hub.")))
             return
+        needs = self.desk.needs_of(session) if session and not session.ended else ()
         await self.sender.send(inc.chat_id, services_text(
-            self.texts, self.directory, hub, [wanted] if wanted else CASE_TYPES, lang))
+            self.texts, self.directory, hub, [wanted] if wanted else needs or CASE_TYPES,
+            lang))
 
 
 @dataclass

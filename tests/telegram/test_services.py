@@ -80,3 +80,17 @@ async def test_a_refused_consent_still_leaves_the_referrer_with_where_to_go(
     assert "Where the person can go in Gaziantep for gender-based violence:" in last
     assert "Example Women's Network" in last
     assert p.services.storage.referrals.open() == []
+
+
+async def test_services_during_an_intake_lists_the_needs_of_its_pathway(
+        product: Harness) -> None:
+    p = product
+    await p.text(REFERRER, "/new")
+    for value in ("gbv", "gaziantep", "en", "none", "done", "adult"):
+        await p.choose(REFERRER, value)
+    await p.text(REFERRER, "/services")
+    listing = p.texts_to(REFERRER)[-1]
+    assert listing.startswith("Where the person can go in Gaziantep for gender-based "
+                              "violence:")
+    assert "Cash assistance" not in listing
+    assert p.services.storage.sessions.load(REFERRER) is not None  # the intake goes on
