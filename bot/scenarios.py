@@ -6,6 +6,8 @@ A scenario file::
     lang: en
     scenarios:
       - name: three yellow needs give medium risk
+        description: the SOP passage the scenario proves (quoted; for readers only)
+        flow: pwsn                # optional: another flow than the file's
         steps:
           - choose: pwsn            # a button, by option id
           - select: [none]          # a whole multiple choice
