@@ -51,12 +51,21 @@ def value_label(texts: Texts, node: AskNode | None, value: object, lang: str) ->
     return str(value)
 
 
+def _position(flow: CompiledFlow | None, answer: str) -> int:
+    """Where the question comes in the flow, so a card reads in the order it was asked."""
+    if flow is not None:
+        for index, node in enumerate(flow.graph.nodes.values()):
+            if isinstance(node, AskNode) and node.id == answer:
+                return index
+    return len(flow.graph.nodes) if flow is not None else 0
+
+
 def answer_lines(flow: CompiledFlow | None, texts: Texts, lang: str,
                  answers: Mapping[str, object]) -> list[tuple[str, str]]:
-    """(label, value) per answer, in order, in ``lang``. Without the flow (a revision no
-    longer loaded) the ids are shown as they are rather than nothing."""
+    """(label, value) per answer, in the order the flow asks them, in ``lang``. Without the
+    flow (a revision no longer loaded) the ids are shown as they are rather than nothing."""
     lines = []
-    for answer, value in answers.items():
+    for answer, value in sorted(answers.items(), key=lambda item: _position(flow, item[0])):
         node = _question(flow, answer, value) if flow is not None else None
         label = question_label(texts, node, lang) if node is not None else answer
         lines.append((label, value_label(texts, node, value, lang)))

@@ -78,3 +78,9 @@ def test_without_the_flow_revision_the_ids_are_shown_rather_than_nothing() -> No
 def test_services_are_named_by_the_question_that_chose_them(card: CompiledFlow) -> None:
     assert services_label(card, Marked(), "tr", ("legal",)) == "[tr] Legal help"
     assert services_label(None, Marked(), "tr", ("legal",)) == "legal"
+
+
+def test_a_card_reads_in_the_order_the_flow_asks(card: CompiledFlow) -> None:
+    lines = answer_lines(card, Marked(), "en", {"needs": ["legal"], "age_band": "older"})
+    assert [label for label, _ in lines] == ["Age group",
+                                             "What kind of help does the person need"]
