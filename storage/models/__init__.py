@@ -15,6 +15,7 @@ from storage.models.directory import (
 )
 from storage.models.inbox import InboxUpdate
 from storage.models.jobs import ScheduledJob
+from storage.models.messages import AgencyMessage
 from storage.models.referrals import (
     AuditEntry,
     ConsentRecord,
@@ -27,7 +28,7 @@ from storage.models.referrals import (
 metadata = Base.metadata
 
 __all__ = [
-    "NAMING_CONVENTION", "Agency", "AuditEntry", "Base", "BlindIndex", "ConsentRecord",
+    "NAMING_CONVENTION", "Agency", "AgencyMessage", "AuditEntry", "Base", "BlindIndex", "ConsentRecord",
     "Conversation", "DeadlineRule", "DeadlineSettings", "EmergencyContact", "Encrypted",
     "FocalPoint", "Hub", "InboxUpdate", "Invite", "ProcessedUpdate", "Referral",
     "ReferralEvent", "Reminder", "ScheduledJob", "Service", "StaffMember", "UTCDateTime",
