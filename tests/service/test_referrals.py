@@ -41,6 +41,7 @@ class Desk:
     desk: ReferralDesk
     storage: Storage
     engine: Engine
+    clock: FixedClock
 
     def member(self, telegram_id: int, role: Role, agency: str | None,
                active: bool = True) -> Staff:
@@ -76,8 +77,9 @@ def desk(migrated: Path, tmp_path: Path) -> Iterator[Desk]:
     shutil.copyfile(migrated, path)
     engine = make_engine(f"sqlite:///{path}")
     storage = Storage.on(engine, Cipher([generate_key()], index_key=generate_key()))
+    clock = FixedClock(NOW)
     yield Desk(ReferralDesk(storage.referrals, storage.reminders, storage.audit,
-                            load_directory(), FixedClock(NOW), storage.unit), storage, engine)
+                            load_directory(), clock, storage.unit), storage, engine, clock)
     engine.dispose()
 
 
@@ -111,11 +113,13 @@ STRANGERS: list[tuple[str, Role, str | None, bool]] = [
 ]
 
 
+@pytest.mark.parametrize("role", ["focal_point", "coordinator"])
 @pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.name)
-def test_the_agency_s_own_focal_point_can_take_each_action(desk: Desk, action: Action) -> None:
+def test_the_agency_s_own_focal_point_or_coordinator_can_take_each_action(
+        desk: Desk, action: Action, role: Role) -> None:
     """The control for the refusals below: from the same status, the owner succeeds."""
     code = desk.referral(OWNER, action.status)
-    result = action.takes(desk.desk, desk.member(1, "focal_point", OWNER), code)
+    result = action.takes(desk.desk, desk.member(1, role, OWNER), code)
     if action.name == "reveal":
         assert result == CONTACT
     assert desk.storage.referrals.get(code).status == action.done
@@ -243,3 +247,80 @@ def test_a_submitted_referral_is_stored_routed_with_its_consent_clocks_and_remin
     assert {r.code for r in due} == {submitted.code}
     assert desk.storage.audit.entries(submitted.code) == [
         (NOW, f"staff:{referrer.id}", case.audited, submitted.code)]
+
+
+def due_reminders(desk: Desk) -> list[tuple[str, datetime, str | None]]:
+    return [(r.kind, r.due_at, r.agency)
+            for r in desk.storage.reminders.claim_due("test", hours(1000), limit=20)]
+
+
+#: From a referral submitted at NOW (card at once, first check at 11:00), an hour later.
+MOVES = [
+    ("acknowledge", [("acknowledge", None)], "acknowledged", hours(48),
+     [("card", NOW, OWNER), ("status:acknowledged", hours(1), None),
+      ("check", hours(24.5), OWNER)]),
+    ("accept", [("accept", None)], "accepted", None,
+     [("card", NOW, OWNER), ("status:acknowledged", hours(1), None),
+      ("status:accepted", hours(1), None)]),
+    ("decline", [("decline", "no_capacity")], "declined", hours(1),
+     [("card", NOW, OWNER), ("status:acknowledged", hours(1), None),
+      ("check", hours(1), OWNER), ("status:declined", hours(1), None),
+      ("check", hours(24.5), OWNER)]),
+    ("close", [("accept", None), ("close", "services_provided")], "closed", None,
+     [("card", NOW, OWNER), ("status:acknowledged", hours(1), None),
+      ("status:accepted", hours(1), None), ("status:closed", hours(1), None)]),
+]
+
+
+@pytest.mark.parametrize(("name", "moves", "status", "due", "reminders"), MOVES,
+                         ids=[m[0] for m in MOVES])
+def test_each_move_sets_the_status_its_clock_and_the_reminders_that_follow(
+        desk: Desk, name: str, moves: list[tuple[str, str | None]], status: str,
+        due: datetime | None, reminders: list[tuple[str, datetime, str | None]]) -> None:
+    submitted = desk.desk.submit(request(), desk.member(10, "referrer", None), consent())
+    desk.clock.advance(hours=1)
+    owner = desk.member(1, "focal_point", OWNER)
+    for action, arg in moves:
+        desk.desk.act(owner, submitted.code, action, arg)
+    record = desk.storage.referrals.get(submitted.code)
+    assert (record.status, record.due_at) == (status, due)
+    assert due_reminders(desk) == reminders
+    trail = [(event.status, event.reason) for event in desk.storage.referrals.events(
+        submitted.code)]
+    assert trail[-1] == (status, moves[-1][1])
+
+
+def test_a_forward_hands_the_referral_its_clocks_and_reminders_to_the_new_agency(
+        desk: Desk) -> None:
+    submitted = desk.desk.submit(request(), desk.member(10, "referrer", None), consent())
+    desk.clock.advance(hours=1)
+    owner, other = desk.member(1, "focal_point", OWNER), desk.member(2, "focal_point", OTHER)
+    assert desk.desk.act(owner, submitted.code, "forward", OTHER) == "forwarded"
+    record = desk.storage.referrals.get(submitted.code)
+    assert (record.agency, record.via, record.acknowledge_by, record.respond_by,
+            record.case_due_at) == (OTHER, "forwarded", hours(5), hours(48), hours(48))
+    # The first agency's card and check are cancelled; the new agency gets its own.
+    assert due_reminders(desk) == [("card", hours(1), OTHER),
+                                   ("status:forwarded", hours(1), None),
+                                   ("check", hours(3), OTHER)]
+    with pytest.raises(Refused, match=NOT_YOURS):
+        desk.desk.view(owner, submitted.code)
+    assert desk.desk.act(other, submitted.code, "accept") == "accepted"  # acknowledged too
+    assert [action for _, _, action, _ in desk.storage.audit.entries(submitted.code)] == [
+        "refer", "forward", "refused_view", "acknowledge", "accept"]
+
+
+@pytest.mark.parametrize(("action", "arg", "message"), [
+    ("forward", "no_such_agency", "That agency is not in the directory."),
+    ("close", "services_provided", "cannot close a referral that is sent"),
+    ("decline", None, "cannot decline a referral without a reason"),  # acknowledged, undone
+])
+def test_a_move_the_lifecycle_or_directory_refuses_changes_nothing_and_says_why(
+        desk: Desk, action: str, arg: str | None, message: str) -> None:
+    code = desk.referral(OWNER)
+    before = desk.storage.referrals.events(code)
+    with pytest.raises(Refused) as refused:
+        desk.desk.act(desk.member(1, "focal_point", OWNER), code, action, arg)
+    assert str(refused.value) == message and refused.value.code is None  # not an intrusion
+    assert desk.storage.referrals.events(code) == before
+    assert [action for _, _, action, _ in desk.storage.audit.entries(code)] == []
