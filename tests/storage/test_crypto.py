@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from storage.crypto import Cipher, DecryptionError, KeyConfigError, generate_key
@@ -98,3 +100,27 @@ def test_with_two_keys_listed_new_values_are_encrypted_with_the_first() -> None:
         Cipher([old]).decrypt(token)
     json_token = Cipher([new, old]).encrypt_json({"phone": PLAIN})
     assert Cipher([new]).decrypt_json(json_token) == {"phone": PLAIN}
+
+
+@pytest.mark.parametrize(("act", "message"), [
+    (lambda cipher, token: cipher.decrypt(token),
+     "a stored value cannot be decrypted with the configured keys: INTAKE_KEYS lacks the key "
+     "it was encrypted with (keep old keys after the new one until `intake keys rotate` has "
+     "run)"),
+    (lambda cipher, token: cipher.rotate(token),
+     "a stored value cannot be re-encrypted: INTAKE_KEYS lacks the key it was encrypted "
+     "with; put that key back after the new one and run again"),
+    (lambda cipher, token: cipher.blind_index(token),
+     "no blind-index key: set INTAKE_INDEX_KEY (its own key, not one of INTAKE_KEYS); "
+     "`intake keys generate` prints a new key"),
+])
+def test_each_key_error_says_in_full_what_to_do(
+        act: Callable[[Cipher, str], str], message: str) -> None:
+    token = Cipher([generate_key()]).encrypt(PLAIN)
+    with pytest.raises((DecryptionError, KeyConfigError)) as error:
+        act(Cipher([generate_key()]), token)
+    assert str(error.value) == message
+
+
+def test_an_index_key_of_exactly_32_characters_is_enough() -> None:
+    assert len(Cipher([generate_key()], "k" * 32).blind_index("1")) == 64
