@@ -250,6 +250,45 @@ class PurgeReport:
     conversations: int
     update_ids: int
     dry_run: bool = False
+    #: Cards and reveals in agencies' chats handed to the worker to take back.
+    messages: int = 0
+
+
+#: A :class:`SentMessage`'s kind, the reason it is taken back, and how it was.
+CARD_MESSAGE, REVEAL_MESSAGE = "card", "reveal"
+EXPIRED_REASON, ERASED_REASON, REVOKED_REASON = "expired", "erased", "revoked"
+DELETED, EDITED, GONE, BLOCKED = "deleted", "edited", "gone", "blocked"
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A card or contact reveal in a focal point's chat whose time to be taken back has
+    come (``storage.agency_messages``): ``reason`` is ``expired``, ``erased`` or
+    ``revoked``; ``language`` is the member's, for the text it is edited to."""
+
+    id: int
+    code: str
+    chat_id: int
+    message_id: int
+    kind: str
+    reason: str
+    sent_at: datetime
+    language: str
+
+
+class AgencyMessages(Protocol):
+    """Cards and reveals sent to agencies, recorded so the worker can take them back."""
+
+    def record(self, code: str, *, staff_id: int, chat_id: int, message_id: int, kind: str,
+               at: datetime, remove_at: datetime | None = None) -> None:
+        """Remember a message just sent; ``remove_at``: when it deletes itself (a reveal).
+        One of an erased referral or a revoked member is due for removal at once."""
+
+    def claim_due(self, worker: str, now: datetime, limit: int = 50) -> list[SentMessage]:
+        """Claim messages due for removal, so no other process takes them too."""
+
+    def done(self, row_id: int, outcome: str, at: datetime) -> None:
+        """The message was taken back: ``deleted``, ``edited``, ``gone`` or ``blocked``."""
 
 
 class Retention(Protocol):

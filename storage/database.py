@@ -5,6 +5,9 @@ SQLite is tuned for one file shared by several processes (bot, worker, CLI):
 * WAL journal, so readers never block the writer;
 * a busy timeout, so a writer waits for the lock instead of failing at once;
 * foreign keys ON (SQLite leaves them off per connection);
+* ``secure_delete`` ON, per connection too: a deleted or overwritten value (erased
+  personal data) is zeroed in the file, not left on a free page; after an erasure,
+  :func:`scrub` empties the write-ahead log, which still held the pages as they were;
 * write transactions start with ``BEGIN IMMEDIATE``: in WAL a transaction that read first
   and writes later fails with SQLITE_BUSY when another writer got in between, and the busy
   timeout cannot help. Taking the write lock up front turns that into a wait. This is the
@@ -96,6 +99,7 @@ def _sqlite_engine(url: URL, busy_timeout_ms: int, **options: Any) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, far fewer fsyncs
         finally:
             cursor.close()
@@ -106,6 +110,27 @@ def _sqlite_engine(url: URL, busy_timeout_ms: int, **options: Any) -> Engine:
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def scrub(engine: Engine) -> bool:
+    """After an erasure on SQLite: copy the write-ahead log into the database and truncate
+    it to nothing (``wal_checkpoint(TRUNCATE)``), so erased values no longer sit in the
+    ``-wal`` file's old page images. It waits (busy timeout) for readers of older snapshots;
+    False if it still could not finish (the next erasure or checkpoint does). Nothing to
+    do on PostgreSQL: True."""
+    if engine.dialect.name != "sqlite":
+        return True
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        try:  # on the driver's connection: outside any transaction, as a checkpoint must be
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = (cursor.fetchone() or (1,))[0]
+        finally:
+            cursor.close()
+    finally:
+        raw.close()
+    return not busy
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

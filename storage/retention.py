@@ -8,9 +8,19 @@ Two ways personal data leaves the database:
   is no longer beside the referrer), and Telegram update ids past the retry window.
 * **Erasure** (``intake erase CODE``): the person withdrew consent. The referral is marked
   erased at once, whatever its status, its unsent reminders are dropped, and a notice is
-  queued for the receiving agency so it erases its own copy too. If the referrer's
-  conversation is still open and still holds answers the referral shared, it goes too
-  (see :func:`erase` for the rule).
+  queued for every agency that held it (the one holding it now and those it was forwarded
+  or escalated from) so each erases its own copy too, and one for the referrer. If the
+  referrer's conversation is still open and still holds answers the referral shared, it
+  goes too (see :func:`erase` for the rule).
+
+Both take the referral's cards and contact reveals back out of every focal point's chat
+that received them (``storage.agency_messages``) and notify as above (the purge with its
+own wording). Neither talks to Telegram: they write the work down, in the transaction that
+erases, and the running bot's worker carries it out (``bot.telegram.worker``).
+
+On SQLite both end with :func:`storage.database.scrub`: ``secure_delete`` (set on every
+connection) has zeroed the erased values in the database pages, and a truncating
+checkpoint empties the ``-wal`` file, which still held the pages as they were before.
 
 The bot runs the purge itself (:class:`SqlRetention`, from the worker loop), once per
 ``INTAKE_PURGE_HOURS`` across all its processes; ``intake purge`` stays for cron.
@@ -28,9 +38,12 @@ from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from bot.casecode import parse
-from bot.ports import ERASED, NotFound, PurgeReport
+from bot.ports import ERASED, ERASED_REASON, NotFound, PurgeReport
 from storage import jobs
+from storage.agency_messages import take_back
+from storage.database import scrub
 from storage.models import (
+    AgencyMessage,
     AuditEntry,
     ConsentRecord,
     Conversation,
@@ -46,7 +59,10 @@ from storage.staff import SqlStaffStore
 
 #: Telegram gives up redelivering an update after 24 hours; keep ids a little longer.
 UPDATE_ID_RETENTION = timedelta(days=2)
-ERASURE_NOTICE = "erasure_notice"
+#: The notices an erasure queues (``bot.service.outbox`` names the same kinds): to each
+#: agency that held the referral, and to the referrer; the purge's say why in other words.
+ERASURE_NOTICE, ERASURE_REFERRER = "erasure_notice", "erasure_referrer"
+PURGE_NOTICE, PURGE_REFERRER = "purge_notice", "purge_referrer"
 PURGE_ACTOR = "purge"
 #: The row of ``scheduled_jobs`` that the bot's processes claim to purge.
 PURGE_JOB = "retention_purge"
@@ -56,9 +72,14 @@ PURGE_JOB = "retention_purge"
 class Erasure:
     code: str
     already: bool
-    notice_to: str | None
+    #: The agencies an erasure notice was queued for: every one that held the referral.
+    notices: tuple[str, ...] = ()
     #: The referrer's open conversation still held answers this referral shared: deleted.
     conversation: bool = False
+    #: A notice was queued for the referrer too.
+    referrer: bool = False
+    #: Cards and reveals in focal points' chats handed to the worker to take back.
+    messages: int = 0
 
 
 class SqlRetention:
@@ -78,7 +99,9 @@ class SqlRetention:
         with self._context.unit() as db:
             if not jobs.claim(db, PURGE_JOB, worker, now, every):
                 return None
-            return purge(self._context, now, older_than=older_than, idle=idle)
+            report = purge(self._context, now, older_than=older_than, idle=idle)
+        scrub(self._context.engine)
+        return report
 
 
 def purge(context: Context, now: datetime, *, older_than: timedelta, idle: timedelta,
@@ -87,20 +110,29 @@ def purge(context: Context, now: datetime, *, older_than: timedelta, idle: timed
     idle_conversations = Conversation.updated_at < now - idle
     old_updates = ProcessedUpdate.at < now - UPDATE_ID_RETENTION
     with context.writing() as db:
-        codes = list(db.scalars(select(Referral.code).where(*expired)))
+        found = db.execute(select(Referral.id, Referral.code, Referral.agency,
+                                  Referral.referrer_id).where(*expired)).all()
+        ids = [row.id for row in found]
         conversations = _count(db, Conversation, idle_conversations)
         updates = _count(db, ProcessedUpdate, old_updates)
+        messages = int(db.scalar(select(func.count()).select_from(AgencyMessage).where(
+            AgencyMessage.referral_id.in_(ids), AgencyMessage.done_at.is_(None))) or 0)
         if not dry_run:
-            ids = select(Referral.id).where(*expired).scalar_subquery()
             db.execute(update(ReferralEvent).where(ReferralEvent.referral_id.in_(ids))
                        .values(reason=None))
-            db.execute(update(Referral).where(*expired)
+            db.execute(update(Referral).where(Referral.id.in_(ids))
                        .values(card=None, contact=None, erased_at=now))
             db.execute(delete(Conversation).where(idle_conversations))
             db.execute(delete(ProcessedUpdate).where(old_updates))
-            db.add_all(AuditEntry(at=now, actor=PURGE_ACTOR, action="erase", referral_code=code)
-                       for code in codes)
-    return PurgeReport(len(codes), conversations, updates, dry_run)
+            db.add_all(AuditEntry(at=now, actor=PURGE_ACTOR, action="erase",
+                                  referral_code=row.code) for row in found)
+            take_back(db, now, ERASED_REASON, referrals=ids)
+            for row in found:
+                _notify(db, row.id, row.agency, row.referrer_id, now,
+                        PURGE_NOTICE, PURGE_REFERRER)
+    if not dry_run and not context.in_unit:
+        scrub(context.engine)
+    return PurgeReport(len(found), conversations, updates, dry_run, messages)
 
 
 def erase(context: Context, code: str, *, at: datetime, actor: str) -> Erasure:
@@ -128,7 +160,7 @@ def erase(context: Context, code: str, *, at: datetime, actor: str) -> Erasure:
         if row is None:
             raise NotFound(f"no referral with case code {canonical}")
         if row.status == ERASED:
-            return Erasure(canonical, True, None)
+            return Erasure(canonical, True)
         row.card = row.contact = None
         row.status = ERASED
         row.erased_at = row.erased_at or at
@@ -140,9 +172,9 @@ def erase(context: Context, code: str, *, at: datetime, actor: str) -> Erasure:
         db.add(ReferralEvent(referral_id=row.id, status=ERASED, at=at, actor=actor,
                              agency=row.agency))
         cancel(db, row.id)
-        if row.agency is not None:
-            db.add(Reminder(referral_id=row.id, kind=ERASURE_NOTICE, agency=row.agency,
-                            due_at=at))
+        agencies = _notify(db, row.id, row.agency, row.referrer_id, at,
+                           ERASURE_NOTICE, ERASURE_REFERRER)
+        messages = take_back(db, at, ERASED_REASON, referrals=[row.id])
         db.add(AuditEntry(at=at, actor=actor, action="erase", referral_code=canonical))
         sessions = SqlSessionStore(context)
         chat_id = _open_conversation(context, db, sessions, row)
@@ -150,7 +182,27 @@ def erase(context: Context, code: str, *, at: datetime, actor: str) -> Erasure:
             sessions.delete(chat_id)
             db.add(AuditEntry(at=at, actor=actor, action="erase_conversation",
                               referral_code=canonical))
-        return Erasure(canonical, False, row.agency, chat_id is not None)
+        done = Erasure(canonical, False, agencies, chat_id is not None,
+                       row.referrer_id is not None, messages)
+    if not context.in_unit:
+        scrub(context.engine)
+    return done
+
+
+def _notify(db: DbSession, referral_id: int, agency: str | None, referrer_id: int | None,
+            at: datetime, agency_kind: str, referrer_kind: str) -> tuple[str, ...]:
+    """Queue the notices of an erasure: one for every agency that held the referral (the
+    trail's agencies, in the order they got it, and the one holding it now), one for the
+    referrer. Returns the agencies."""
+    trail = db.scalars(select(ReferralEvent.agency).where(
+        ReferralEvent.referral_id == referral_id, ReferralEvent.agency.is_not(None))
+        .order_by(ReferralEvent.at, ReferralEvent.id))
+    agencies = tuple(dict.fromkeys([*(a for a in trail if a), *([agency] if agency else [])]))
+    db.add_all(Reminder(referral_id=referral_id, kind=agency_kind, agency=name, due_at=at)
+               for name in agencies)
+    if referrer_id is not None:
+        db.add(Reminder(referral_id=referral_id, kind=referrer_kind, due_at=at))
+    return agencies
 
 
 def _open_conversation(context: Context, db: DbSession, sessions: SqlSessionStore,

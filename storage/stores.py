@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from bot.ports import (
+    AgencyMessages,
     AuditLog,
     ReferralStore,
     ReminderQueue,
@@ -21,6 +22,7 @@ from bot.ports import (
     UpdateLedger,
 )
 from bot.settings import Settings
+from storage.agency_messages import SqlAgencyMessages
 from storage.audit import SqlAuditLog
 from storage.crypto import Cipher
 from storage.database import make_engine
@@ -49,6 +51,8 @@ class Storage:
     locks: SqlChatLocks
     retention: SqlRetention
     inbox: SqlInbox
+    #: Cards and reveals sent to agencies, to take back (``storage.agency_messages``).
+    messages: SqlAgencyMessages
 
     @classmethod
     def on(cls, engine: Engine, cipher: Cipher) -> Storage:
@@ -56,7 +60,7 @@ class Storage:
         return cls(context, SqlSessionStore(context), SqlReferralStore(context),
                    SqlAuditLog(context), SqlReminderQueue(context), SqlStaffStore(context),
                    SqlUpdateLedger(context), SqlInviteStore(context), SqlChatLocks(context),
-                   SqlRetention(context), SqlInbox(context))
+                   SqlRetention(context), SqlInbox(context), SqlAgencyMessages(context))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Storage:
@@ -77,7 +81,7 @@ class Storage:
 
 
 def _conforms(storage: Storage) -> tuple[SessionStore, ReferralStore, AuditLog, ReminderQueue,
-                                         StaffStore, UpdateLedger, Retention]:
+                                         StaffStore, UpdateLedger, Retention, AgencyMessages]:
     """Never called: mypy checks here that each store satisfies its port."""
     return (storage.sessions, storage.referrals, storage.audit, storage.reminders,
-            storage.staff, storage.updates, storage.retention)
+            storage.staff, storage.updates, storage.retention, storage.messages)

@@ -30,9 +30,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     erase = commands.add_parser(
         "erase", help="erase one referral's personal data (consent withdrawn)",
         description="Erase a referral's personal data now because the person withdrew "
-        "consent: the referral is marked erased, its reminders are dropped and a notice is "
-        "queued to the receiving agency. If the referrer's intake is still in progress and "
-        "still holds answers this referral shared, it is erased too.")
+        "consent: the referral is marked erased, its reminders are dropped, a notice is "
+        "queued to every agency that held it and to the referrer, and its cards and contact "
+        "reveals are queued for removal from the focal points' chats. If the referrer's "
+        "intake is still in progress and still holds answers this referral shared, it is "
+        "erased too. This command does not reach Telegram: the running bot sends the "
+        "notices and removes the messages.")
     erase.add_argument("code", help="case code, for example K7Q-4MX-2PY")
     erase.add_argument("--actor", default="cli",
                        help="who asks, for the audit log (default: cli; e.g. staff:12)")
@@ -58,6 +61,10 @@ def run_purge(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{verb}: personal data of {report.referrals} referral(s) closed over {days} days "
           f"ago, {report.conversations} conversation(s) idle over {minutes} minutes, "
           f"{report.update_ids} old update id(s)")
+    if report.referrals and not report.dry_run:
+        print(f"queued for the running bot: {report.messages} card(s) and contact reveal(s) "
+              "to remove from agencies' chats, and erasure notices to the agencies and "
+              "referrers (this command does not reach Telegram)")
     return 0
 
 
@@ -76,11 +83,18 @@ def run_erase(args: argparse.Namespace, settings: Settings) -> int:
         storage.close()
     if done.already:
         print(f"{done.code} was already erased; nothing to do")
-    elif done.notice_to:
-        print(f"{done.code} erased; erasure notice queued for agency {done.notice_to}")
+        return 0
+    told = [f"agency {name}" for name in done.notices] + \
+        (["the referrer"] if done.referrer else [])
+    if done.notices:
+        print(f"{done.code} erased; erasure notice queued for {', '.join(told)}")
     else:
-        print(f"{done.code} erased; no agency had received it")
+        print(f"{done.code} erased; no agency had received it"
+              + ("; notice queued for the referrer" if done.referrer else ""))
     if done.conversation:
         print("also erased: the referrer's intake still in progress, which held answers "
               "this referral shared")
+    print(f"queued for the running bot: {done.messages} card(s) and contact reveal(s) to "
+          "remove from focal points' chats, and the notices (this command does not reach "
+          "Telegram)")
     return 0

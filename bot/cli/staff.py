@@ -44,7 +44,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     cancel.set_defaults(handler=run_cancel)
     revoke = sub.add_parser("revoke", help="revoke a staff member",
                             description="Revoke a staff member: the bot no longer answers them "
-                            f"(running bots notice within {TTL_SECONDS:g} seconds).")
+                            f"(running bots notice within {TTL_SECONDS:g} seconds). A focal "
+                            "point's referral cards and contact reveals are queued for the "
+                            "running bot to remove from their chat; a referrer's intake in "
+                            "progress is erased at once.")
     revoke.add_argument("id", type=int, help="staff id from 'intake staff list'")
     revoke.set_defaults(handler=run_revoke)
 
@@ -139,11 +142,23 @@ def run_revoke(args: argparse.Namespace, settings: Settings) -> int:
         member = staff.get(args.id)
     except NotFound:
         raise CommandError(f"no staff member {args.id} (see 'intake staff list')") from None
-    now = services.clock.now()
-    with services.storage.unit():
+    now, storage = services.clock.now(), services.storage
+    with storage.unit():
         staff.set_active(member.id, False, now)
-        services.storage.audit.record("cli", "revoke", None, now, subject=f"staff:{member.id}")
+        storage.audit.record("cli", "revoke", None, now, subject=f"staff:{member.id}")
+        removed = storage.messages.revoked(member.id, now)
+        chat = staff.telegram_id(member.id)  # a private chat's id is the member's own
+        # Loaded first: in a unit the row is locked, so a step of theirs in flight ends first.
+        dropped = member.role == "referrer" and storage.sessions.load(chat) is not None
+        if dropped:
+            storage.sessions.delete(chat)
+            storage.audit.record("cli", "drop_intake", None, now, subject=f"staff:{member.id}")
     named = f" ({member.label})" if member.label else ""
     print(f"Staff member {member.id}{named} revoked; running bots refuse them within "
           f"{TTL_SECONDS:g} seconds.")
+    if removed:
+        print(f"queued for the running bot: {removed} referral card(s) and contact reveal(s) "
+              "to remove from their chat (this command does not reach Telegram)")
+    if dropped:
+        print("their intake in progress was erased")
     return 0

@@ -43,6 +43,8 @@ class Delivery:
     record: ReferralRecord | None
     recipients: tuple[Staff, ...]
     status: str | None = None  # the status a status notice announces
+    #: An erasure notice for this agency, going to coordinators: it has no focal point.
+    instead_of: str | None = None
 
 
 @dataclass
@@ -84,8 +86,13 @@ class Dispatcher:
             return None
         if reminder.kind == outbox.CHECK:
             return self._check(reminder, record)
-        if record.erased and reminder.kind != outbox.ERASED:
+        if record.erased and reminder.kind not in outbox.ERASURE_NOTICES:
             return None
+        if reminder.kind in outbox.TO_REFERRER:
+            if record.referrer_id is None:  # the member was deleted: no one to tell
+                return None
+            return Delivery(reminder.id, reminder.kind, record,
+                            (self.staff.get(record.referrer_id),))
         status = outbox.announced(reminder.kind)
         if status is not None or reminder.kind == outbox.STATUS:
             if record.referrer_id is None:
@@ -100,6 +107,11 @@ class Dispatcher:
         if reminder.kind == outbox.CARD and agency != record.agency:
             return None  # forwarded since: the card would go to the wrong agency
         members = tuple(self.staff.members(role="focal_point", agency=agency))
+        if not members and reminder.kind in outbox.ERASURE_NOTICES:
+            coordinators = self.staff.members(role="coordinator", hub=record.hub) or \
+                self.staff.members(role="coordinator")
+            return Delivery(reminder.id, reminder.kind, record, tuple(coordinators),
+                            instead_of=agency)
         return Delivery(reminder.id, reminder.kind, record, members)
 
     def _check(self, reminder: Reminder, record: ReferralRecord) -> Delivery | None:

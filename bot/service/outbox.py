@@ -16,10 +16,20 @@ STATUS = "status"
 CHECK = "check"
 #: Tell the agency that consent was withdrawn and the data erased.
 ERASED = "erasure_notice"
+#: Tell the referrer the same.
+ERASED_REFERRER = "erasure_referrer"
+#: Tell the agency, then the referrer, that the retention purge erased the data.
+PURGED = "purge_notice"
+PURGED_REFERRER = "purge_referrer"
 #: Tell the hub coordinators that a referral could not be routed.
 UNROUTED = "unrouted"
 
-KINDS = (CARD, STATUS, CHECK, ERASED, UNROUTED)
+KINDS = (CARD, STATUS, CHECK, ERASED, ERASED_REFERRER, PURGED, PURGED_REFERRER, UNROUTED)
+#: Notices of an erasure: sent although the referral is erased; one to an agency with no
+#: focal point goes to the hub's coordinators, and one with no one to read it is not
+#: marked sent (it waits for someone to enrol).
+ERASURE_NOTICES = (ERASED, ERASED_REFERRER, PURGED, PURGED_REFERRER)
+TO_REFERRER = (ERASED_REFERRER, PURGED_REFERRER)
 
 
 def status_kind(status: str) -> str:

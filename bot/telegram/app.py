@@ -65,7 +65,8 @@ def build_bot(services: Services, request: BaseRequest | None = None,
     storage = services.storage
     referrer = ReferrerChat(services.intake, sender, services.texts, codec, services.directory)
     focal = FocalChat(services.referrals, sender, services.texts, codec, services.directory,
-                      float(settings.reveal_seconds), flows=services.intake.engine.library)
+                      storage.messages, float(settings.reveal_seconds),
+                      flows=services.intake.engine.library)
     channel = Channel(storage.staff, storage.updates, storage.audit, services.clock,
                       services.invites, referrer, focal, sender, services.texts, storage.locks)
     worker = Worker(services.dispatcher, services.intake, storage.staff, referrer, focal,

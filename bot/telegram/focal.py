@@ -3,6 +3,10 @@
 A card shows the envelope only. Contact details are released to the agency that accepted,
 through an explicit "Reveal contact" that is audited, in a protected message that deletes
 itself after a while.
+
+Every card and reveal sent is recorded (``storage.agency_messages``): the reveal with the
+time it deletes itself, which the worker honours (``bot.telegram.worker``), also after a
+restart; erasure, the retention purge and revoking a member take the messages back.
 """
 
 from __future__ import annotations
@@ -10,12 +14,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.directory.model import Directory
 from bot.engine.rating import LEVEL_NAMES
 from bot.flows.library import FlowLibrary
 from bot.i18n.texts import N_, Texts, isolate
-from bot.ports import NotFound, ReferralRecord, Staff
+from bot.ports import AgencyMessages, NotFound, ReferralRecord, Staff
 from bot.service.referrals import ReferralDesk, Refused
 from bot.telegram.callbacks import BadCallback, Callback, CallbackCodec
 from bot.telegram.cardview import consent_line, content_lines
@@ -65,6 +70,8 @@ class FocalChat:
     texts: Texts
     codec: CallbackCodec
     directory: Directory
+    #: Where every card and reveal sent is recorded, to be taken back later.
+    messages: AgencyMessages
     reveal_seconds: float = 120.0
     flows: FlowLibrary | None = None  # for the envelope's labels (``cardview``)
 
@@ -103,9 +110,18 @@ class FocalChat:
                      self._button(ui(lang, N_("Close")), code, "close"))]
         return []
 
-    async def send_card(self, chat_id: int, record: ReferralRecord, lang: str) -> None:
-        await self.sender.send(chat_id, self.card_text(record, lang),
-                               self.card_buttons(record, lang))
+    async def send_card(self, chat_id: int, record: ReferralRecord, staff: Staff) -> None:
+        lang = staff.language
+        sent = await self.sender.send(chat_id, self.card_text(record, lang),
+                                      self.card_buttons(record, lang))
+        await self._record(record.code, staff, chat_id, sent, "card")
+
+    async def _record(self, code: str, staff: Staff, chat_id: int, message_id: int,
+                      kind: str, keep: timedelta | None = None) -> None:
+        now = self.desk.clock.now()
+        await asyncio.to_thread(self.messages.record, code, staff_id=staff.id,
+                                chat_id=chat_id, message_id=message_id, kind=kind, at=now,
+                                remove_at=None if keep is None else now + keep)
 
     # -- actions -------------------------------------------------------------------------
     async def button(self, inc: Incoming, staff: Staff) -> None:
@@ -141,9 +157,10 @@ class FocalChat:
                 await self.sender.edit(chat, message, self.card_text(record, lang), options)
             return None
         if action == "show":
-            if message:
-                await self.sender.edit(chat, message, self.card_text(record, lang),
-                                       self.card_buttons(record, lang))
+            if message and await self.sender.edit(chat, message, self.card_text(record, lang),
+                                                  self.card_buttons(record, lang)):
+                # It may have been the /inbox list: the card it now shows is recorded.
+                await self._record(record.code, staff, chat, message, "card")
             return None
         if action == "reveal":
             contact = await asyncio.to_thread(self.desk.reveal, staff, record.code)
@@ -153,9 +170,12 @@ class FocalChat:
             sent = await self.sender.send(chat, ui(lang, N_(
                 "Contact for %(code)s (this message deletes itself):"), code=record.code)
                 + "\n" + text)
-            asyncio.get_running_loop().call_later(
-                self.reveal_seconds,
-                lambda: asyncio.ensure_future(self.sender.delete(chat, [sent])))
+            try:  # the worker deletes it when its time is up, whichever process runs then
+                await self._record(record.code, staff, chat, sent, "reveal",
+                                   timedelta(seconds=self.reveal_seconds))
+            except Exception:
+                await self.sender.delete(chat, [sent])  # unrecorded, it must not stay
+                raise
             return None
         await asyncio.to_thread(self.desk.act, staff, record.code, action, arg or None)
         updated = await asyncio.to_thread(self.desk.view, staff, record.code)
@@ -202,7 +222,7 @@ class FocalChat:
         for listed in waiting[:PUSHED_CARDS]:
             # The full record, as the worker sends it: a listing leaves the envelope out.
             record = await asyncio.to_thread(self.desk.referrals.get, listed.code)
-            await self.send_card(chat_id, record, staff.language)
+            await self.send_card(chat_id, record, staff)
         if len(waiting) > PUSHED_CARDS:
             await self.sender.send(chat_id, self._ui(staff.language, N_(
                 "%(count)s more referrals are waiting: send /inbox."),

@@ -146,6 +146,18 @@ class Sender:
             except TelegramError:
                 log.info("delete_failed", extra={"count": len(batch)})
 
+    async def delete_one(self, chat_id: int, message_id: int) -> bool:
+        """Delete one message; False if Telegram refuses (too old, already gone). Unlike
+        :meth:`delete` the caller learns the outcome (erasure edits what it cannot delete);
+        a blocked bot raises :class:`Unreachable`."""
+        try:
+            await self._call("delete", lambda: self._post("deleteMessage", {
+                "chat_id": chat_id, "message_id": message_id}))
+            return True
+        except BadRequest as error:
+            log.info("delete_failed", extra={"reason": type(error).__name__})
+            return False
+
     async def answer(self, callback_id: str | None, text: str | None = None) -> None:
         if not callback_id:
             return

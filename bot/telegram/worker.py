@@ -1,6 +1,14 @@
-"""The worker loop inside the bot process: deliver queued messages, run the escalation
-checks, close idle intakes, purge personal data past its retention time (once per
-``INTAKE_PURGE_HOURS``). Safe in several processes: rows are claimed, not read."""
+"""The worker loop inside the bot process: take back cards and reveals whose time has come,
+deliver queued messages, run the escalation checks, close idle intakes, purge personal
+data past its retention time (once per ``INTAKE_PURGE_HOURS``). Safe in several
+processes: rows are claimed, not read.
+
+Taking a message back means deleting it while Telegram allows a bot to (48 hours after it
+was sent; :data:`DELETABLE` keeps a margin), else editing it to a text that says the data
+was removed. A reveal's self-delete, erasure (``intake erase``, the purge) and revoking a
+focal point all come here, written down by whoever decided them (the CLI included, which
+cannot reach Telegram itself).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +18,22 @@ import logging
 import os
 import socket
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.i18n.texts import N_, Texts
-from bot.ports import PurgeReport, Staff, StaffStore
+from bot.ports import (
+    BLOCKED,
+    DELETED,
+    EDITED,
+    ERASED_REASON,
+    GONE,
+    REVEAL_MESSAGE,
+    REVOKED_REASON,
+    PurgeReport,
+    SentMessage,
+    Staff,
+    StaffStore,
+)
 from bot.service import outbox
 from bot.service.dispatch import Delivery, Dispatcher
 from bot.service.intake import IntakeDesk
@@ -23,6 +44,9 @@ from bot.telegram.referrer import ReferrerChat
 from bot.telegram.sender import Sender, Unreachable
 
 log = logging.getLogger("intake.worker")
+#: Telegram lets a bot delete a message for 48 hours; later ones are edited instead. The
+#: hour of margin covers the time between Telegram's stamp and ours.
+DELETABLE = timedelta(hours=47)
 
 
 def worker_name() -> str:
@@ -45,6 +69,7 @@ class Worker:
     async def tick(self) -> int:
         """One round; returns how many messages were delivered. The purge comes last, after
         idle intakes were closed and their referrers told (the purge deletes silently)."""
+        await self.take_back()
         deliveries = await asyncio.to_thread(self.dispatcher.claim, self.name or worker_name())
         for delivery in deliveries:
             await self.deliver(delivery)
@@ -68,6 +93,44 @@ class Worker:
                                                 "update_ids": report.update_ids})
         return report
 
+    async def take_back(self) -> int:
+        """Delete (or edit) the cards and reveals whose time has come; returns how many."""
+        messages = self.focal.messages
+        now = self.dispatcher.clock.now()
+        due = await asyncio.to_thread(messages.claim_due, self.name or worker_name(), now)
+        for message in due:
+            outcome = await self._take_back(message, now)
+            await asyncio.to_thread(messages.done, message.id, outcome,
+                                    self.dispatcher.clock.now())
+        if due:
+            log.info("messages_taken_back", extra={"messages": len(due)})
+        return len(due)
+
+    async def _take_back(self, message: SentMessage, now: datetime) -> str:
+        chat, message_id = message.chat_id, message.message_id
+        try:
+            if now - message.sent_at < DELETABLE and \
+                    await self.sender.delete_one(chat, message_id):
+                return DELETED
+            if await self.sender.edit(chat, message_id, self._removed(message)):
+                return EDITED
+            return GONE
+        except Unreachable:
+            return BLOCKED
+
+    def _removed(self, message: SentMessage) -> str:
+        """What a message too old to delete is edited to, in the member's language."""
+        ui, lang, code = self.texts.gettext, message.language, message.code
+        if message.reason == ERASED_REASON:
+            return ui(lang, N_("Referral %(code)s: its personal data was erased and removed "
+                               "from this chat."), code=code)
+        if message.reason == REVOKED_REASON:
+            return ui(lang, N_("Referral %(code)s: removed from this chat (your access was "
+                               "revoked)."), code=code)
+        if message.kind == REVEAL_MESSAGE:
+            return ui(lang, N_("Contact for %(code)s: removed."), code=code)
+        return ui(lang, N_("Referral %(code)s: removed from this chat."), code=code)
+
     async def run(self, interval: float, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
@@ -78,6 +141,11 @@ class Worker:
                 await asyncio.wait_for(stop.wait(), timeout=interval)
 
     async def deliver(self, delivery: Delivery) -> None:
+        if not delivery.recipients and delivery.kind in outbox.ERASURE_NOTICES:
+            # No focal point and no coordinator: the notice waits (its claim lapses and it
+            # is tried again) rather than count as delivered to no one.
+            log.warning("notice_without_recipient", extra={"kind": delivery.kind})
+            return
         for member in delivery.recipients:
             chat = await asyncio.to_thread(self.staff.telegram_id, member.id)
             try:
@@ -94,7 +162,7 @@ class Worker:
         assert record is not None
         ui = self.texts.gettext
         if delivery.kind == outbox.CARD:
-            await self.focal.send_card(chat, record, lang)
+            await self.focal.send_card(chat, record, member)
         elif delivery.kind == outbox.STATUS:
             await self.sender.send(chat, ui(lang, N_("Referral %(code)s: %(status)s."),
                                             code=record.code,
@@ -113,10 +181,37 @@ class Worker:
                 "Referral %(code)s (%(type)s) could not be routed automatically. Please "
                 "assign it to an agency."), code=record.code, type=ui(lang, CASE_TYPES.get(
                     record.case_type, record.case_type))))
-        elif delivery.kind == outbox.ERASED:
-            await self.sender.send(chat, ui(lang, N_(
-                "Consent for referral %(code)s was withdrawn: its personal data is erased. "
-                "Delete any copy you hold."), code=record.code))
+        elif delivery.kind in outbox.ERASURE_NOTICES:
+            await self.sender.send(chat, self._erasure_notice(delivery, lang))
+
+    def _erasure_notice(self, delivery: Delivery, lang: str) -> str:
+        ui, record = self.texts.gettext, delivery.record
+        assert record is not None
+        code, kind = record.code, delivery.kind
+        if kind == outbox.ERASED_REFERRER:
+            return ui(lang, N_("Consent for referral %(code)s was withdrawn: its personal data "
+                               "is erased, and every agency that received it is told."),
+                      code=code)
+        if kind == outbox.PURGED_REFERRER:
+            return ui(lang, N_("Referral %(code)s reached the end of its retention period: "
+                               "its personal data is erased."), code=code)
+        if delivery.instead_of is None:
+            if kind == outbox.ERASED:
+                return ui(lang, N_("Consent for referral %(code)s was withdrawn: its personal "
+                                   "data is erased. Delete any copy you hold."), code=code)
+            return ui(lang, N_("Referral %(code)s reached the end of its retention period: "
+                               "its personal data is erased. Delete any copy you hold."),
+                      code=code)
+        known = self.focal.directory.agencies.get(delivery.instead_of)
+        agency = known.name(lang) if known else delivery.instead_of
+        if kind == outbox.ERASED:
+            return ui(lang, N_("Consent for referral %(code)s was withdrawn: its personal "
+                               "data is erased. %(agency)s has no focal point on the bot: ask "
+                               "them to delete any copy they hold."), code=code, agency=agency)
+        return ui(lang, N_("Referral %(code)s reached the end of its retention period: its "
+                           "personal data is erased. %(agency)s has no focal point on the "
+                           "bot: ask them to delete any copy they hold."),
+                  code=code, agency=agency)
 
     async def _tell_coordinators(self, coordinators: list[Staff], member: Staff) -> None:
         for coordinator in coordinators:

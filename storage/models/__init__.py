@@ -28,7 +28,8 @@ from storage.models.referrals import (
 metadata = Base.metadata
 
 __all__ = [
-    "NAMING_CONVENTION", "Agency", "AgencyMessage", "AuditEntry", "Base", "BlindIndex", "ConsentRecord",
+    "NAMING_CONVENTION", "Agency", "AgencyMessage", "AuditEntry", "Base", "BlindIndex",
+    "ConsentRecord",
     "Conversation", "DeadlineRule", "DeadlineSettings", "EmergencyContact", "Encrypted",
     "FocalPoint", "Hub", "InboxUpdate", "Invite", "ProcessedUpdate", "Referral",
     "ReferralEvent", "Reminder", "ScheduledJob", "Service", "StaffMember", "UTCDateTime",

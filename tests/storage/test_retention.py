@@ -24,6 +24,9 @@ from tests.storage.builders import consent, request, session
 from tests.storage.conftest import NOW, sqlite_url
 
 DAY = timedelta(days=1)
+#: What ``intake erase`` says last: the work it left to the running bot.
+QUEUED = ("queued for the running bot: 0 card(s) and contact reveal(s) to remove from focal "
+          "points' chats, and the notices (this command does not reach Telegram)\n")
 
 
 def closed_referral(storage: Storage, closed_days_ago: int, **changes: object) -> str:
@@ -108,7 +111,7 @@ def test_erasing_by_code_marks_the_referral_and_queues_a_notice_to_its_agency(
                                     acknowledge_by=NOW + DAY, at=NOW - DAY, consent=consent())
     storage.reminders.schedule("acknowledge", NOW + timedelta(hours=1), code=code)
     done = erase(storage.context, code.lower(), at=NOW, actor="staff:9")
-    assert (done.code, done.already, done.notice_to) == (code, False, "agency_b")
+    assert (done.code, done.already, done.notices) == (code, False, ("agency_b",))
     record = storage.referrals.get(code)
     assert (record.status, record.erased_at, record.envelope) == (ERASED, NOW, {})
     assert storage.referrals.reveal_contact(code) == {}
@@ -176,7 +179,7 @@ def test_intake_erase_confirms_the_notice_and_rejects_a_mistyped_code(
     capsys.readouterr()
     assert main(["erase", code.lower()]) == 0
     assert capsys.readouterr().out == (
-        f"{code} erased; erasure notice queued for agency agency_b\n")
+        f"{code} erased; erasure notice queued for agency agency_b\n" + QUEUED)
     assert main(["erase", code]) == 0
     assert capsys.readouterr().out == f"{code} was already erased; nothing to do\n"
     mistyped = code[:-1] + ("0" if code[-1] != "0" else "1")
@@ -294,13 +297,14 @@ def test_erasing_a_referral_without_a_referrer_leaves_every_conversation_alone(
 
 
 @pytest.mark.parametrize(("agency", "linked", "out"), [
-    ("agency_b", True, "{code} erased; erasure notice queued for agency agency_b\n"
-                       "also erased: the referrer's intake still in progress, which held "
-                       "answers this referral shared\n"),
-    (None, True, "{code} erased; no agency had received it\n"
+    ("agency_b", True, "{code} erased; erasure notice queued for agency agency_b, the "
+                       "referrer\nalso erased: the referrer's intake still in progress, "
+                       "which held answers this referral shared\n"),
+    (None, True, "{code} erased; no agency had received it; notice queued for the referrer\n"
                  "also erased: the referrer's intake still in progress, which held answers "
                  "this referral shared\n"),
-    ("agency_b", False, "{code} erased; erasure notice queued for agency agency_b\n"),
+    ("agency_b", False, "{code} erased; erasure notice queued for agency agency_b, the "
+                        "referrer\n"),
 ])
 def test_intake_erase_says_when_it_also_erased_the_intake_in_progress(
         cli_database: Storage, capsys: pytest.CaptureFixture[str], agency: str | None,
@@ -312,5 +316,5 @@ def test_intake_erase_says_when_it_also_erased_the_intake_in_progress(
     cli_database.sessions.save(REFERRER_CHAT, session().with_(referred=int(linked)), NOW)
     capsys.readouterr()
     assert main(["erase", code]) == 0
-    assert capsys.readouterr().out == out.format(code=code)
+    assert capsys.readouterr().out == out.format(code=code) + QUEUED
     assert (cli_database.sessions.load(REFERRER_CHAT) is None) is linked

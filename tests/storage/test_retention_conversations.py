@@ -59,10 +59,10 @@ class Case:
 
 CASES = [
     Case("the conversation ends with its referral", PWSN_TO_REFERRAL,
-         None, (), Erasure("", False, "example_health", False), ["refer", "erase"]),
+         None, (), Erasure("", False, ("example_health",), False, True), ["refer", "erase"]),
     Case("the urgent screen goes on to the pathway after its urgent referral",
          URGENT_REFERRAL, "consent", ("hub", "urgent_concerns"),
-         Erasure("", False, "example_health", True), ["refer", "erase", "erase_conversation"]),
+         Erasure("", False, ("example_health",), True, True), ["refer", "erase", "erase_conversation"]),
 ]
 
 
@@ -90,8 +90,8 @@ def test_erasing_a_referral_leaves_no_open_conversation_holding_its_answers(
         assert held.referred == 1 and tuple(sorted(held.answers)) == case.answers
 
     done = erase(storage.context, code, at=NOW, actor="cli")
-    assert done == Erasure(code, case.erasure.already, case.erasure.notice_to,
-                           case.erasure.conversation)
+    assert done == Erasure(code, case.erasure.already, case.erasure.notices,
+                           case.erasure.conversation, case.erasure.referrer)
     assert storage.sessions.load(REFERRER) is None
     assert intake.handle(REFERRER, staff, Choice("person")).session is None  # nothing to go on
     assert [action for _, _, action, _ in storage.audit.entries(code)] == case.audit
