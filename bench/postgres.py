@@ -1,21 +1,27 @@
-"""Full intakes served by two ``intake run`` processes on PostgreSQL, against a bare echo bot.
+"""Full intakes served by two ``intake run --webhook`` processes on PostgreSQL, against a
+bare echo bot deployed the same way.
 
     python bench/postgres.py [--conversations N] [--window W] [--processes P]
 
-Both runs go through the same transport: a loopback Bot API on 127.0.0.1 whose pending
-updates form one queue shared by the pollers (``tests/telegram/loopback.py``,
-``deliver_once``), polled by P separate processes (default 2), and the same driver
-(``tests/telegram/test_two_processes.py``): N conversations open at once, each person sends
-their next update only once the bot answered the previous one, at most W updates awaiting
-an answer at a time (default 6), ready updates sent first come, first served.
+Both runs are deployed as docs/deploy.md prescribes, P processes (default 2) behind one
+webhook URL, and go through the same transport: a loopback Bot API on 127.0.0.1 that posts
+each update to one process's webhook in turn, as a load balancer would, and retries any
+answer other than 200 (``tests/telegram/test_two_processes.py``; Telegram refuses a second
+poller, so several pollers is not a deployment). The same driver feeds both: N
+conversations open at once, each person sends their next update only once the bot answered
+the previous one, at most W updates awaiting an answer at a time (default 6), ready updates
+sent first come, first served.
 
-* product: ``intake run`` (python-telegram-bot 22, long polling) on one throwaway PostgreSQL
-  server: per update the chat lock, the update ledger, the engine step, the encrypted
-  session write, rendering and signed buttons; a full PwSN health-care intake per
-  conversation (/new, 24 buttons, the typed phone number); the workers deliver the cards.
-* echo: a bare python-telegram-bot application (this file with ``--echo-bot``) that answers
-  every update with one ``sendMessage`` (and answers callback queries), fed the same number
-  and kinds of updates (commands, button presses, text) in the same pattern.
+* product: ``intake run --webhook`` (python-telegram-bot 22, no Updater) on one throwaway
+  PostgreSQL server: per update the inbox (stored before the webhook answers, claimed
+  oldest-first per chat by either process, deleted after), the chat lock, the update
+  ledger, the engine step, the encrypted session write, rendering and signed buttons; a
+  full PwSN health-care intake per conversation (/new, 24 buttons, the typed phone number);
+  the workers deliver the cards.
+* echo: a bare python-telegram-bot application behind the same kind of webhook (this file
+  with ``--echo-bot``: python-telegram-bot's own pattern, which answers 200 and queues the
+  update in memory), answering every update with one ``sendMessage`` (and answering
+  callback queries), fed the same number and kinds of updates in the same pattern.
 
 Prints updates/s, p50 and p99 latency (queued -> the bot's answer reached the server) of
 both, the ratio (target >= 0.25x the echo baseline), and the out-of-order steps observed
@@ -44,7 +50,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tests.telegram.loopback import BotProcess
@@ -61,8 +67,12 @@ SETTLE_TIMEOUT = 30.0
 
 
 # -- the echo bot (run as a separate process) ------------------------------------------------
-def echo_bot() -> int:
-    """A bare python-telegram-bot application: one ``sendMessage`` per update."""
+def echo_bot(port: int) -> int:
+    """A bare python-telegram-bot application behind a webhook: one ``sendMessage`` per
+    update, queued in memory by the webhook (PTB's own pattern) before it answers 200."""
+    import json
+
+    import uvicorn
     from telegram import Update
     from telegram.ext import ApplicationBuilder, TypeHandler
 
@@ -77,17 +87,51 @@ def echo_bot() -> int:
     # at once, the echo's own HTTP pool times out and replies are lost.
     application = (ApplicationBuilder().token(token)
                    .base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
-                   .concurrent_updates(CONCURRENT_UPDATES).build())
+                   .concurrent_updates(CONCURRENT_UPDATES).updater(None).build())
     application.add_handler(TypeHandler(Update, echo))
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+    async def respond(send: Any, status: int) -> None:
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await application.initialize()
+                    await application.start()
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await application.stop()
+                    await application.shutdown()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        if scope["path"] == "/healthz":
+            await respond(send, 200)
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        await application.update_queue.put(Update.de_json(json.loads(body), application.bot))
+        await respond(send, 200)
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     return 0
 
 
 @contextlib.contextmanager
 def echo_processes(env: Mapping[str, str], root: Path,
                    tokens: tuple[str, ...]) -> Iterator[list[BotProcess]]:
-    """One echo bot per token, like ``bot_processes``; always stopped."""
-    from tests.telegram.loopback import BotProcess
+    """One echo bot per token, each on a port of its own, like ``bot_processes``; always
+    stopped."""
+    from tests.telegram.loopback import BotProcess, free_port
 
     bots: list[BotProcess] = []
     try:
@@ -95,11 +139,14 @@ def echo_processes(env: Mapping[str, str], root: Path,
             folder = root / f"echo{n}"
             folder.mkdir()
             log = folder / "bot.log"
+            port = free_port()
             with log.open("wb") as sink:
                 bots.append(BotProcess(subprocess.Popen(
-                    [sys.executable, str(Path(__file__).resolve()), "--echo-bot"], cwd=folder,
+                    [sys.executable, str(Path(__file__).resolve()), "--echo-bot",
+                     "--echo-port", str(port)], cwd=folder,
                     env={**env, "INTAKE_BOT_TOKEN": token}, stdout=sink,
-                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL), log))
+                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL), log,
+                    url=f"http://127.0.0.1:{port}"))
         yield list(bots)
     finally:
         for bot in bots:
@@ -229,7 +276,7 @@ def product_run(root: Path, chats: list[int], window: int | None, processes: int
         postgres_database,
         prepare,
         read_back,
-        wait_polling,
+        wait_serving,
         watch,
     )
 
@@ -241,7 +288,7 @@ def product_run(root: Path, chats: list[int], window: int | None, processes: int
         codec, staff_ids = prepare(env, chats, FOCAL)
         driver = Driver(api, codec, chats, intake_steps(), focal=FOCAL, window=window)
         with bot_processes(env, root, tokens) as bots:
-            wait_polling(api, bots)
+            wait_serving(api, bots)
             with cpu.measure([b.process.pid for b in bots], url):
                 report = driver.run(timeout, check=watch(bots))
             driver.pump(lambda: len(report.cards) >= len(chats), SETTLE_TIMEOUT,
@@ -270,7 +317,7 @@ def echo_run(root: Path, chats: list[int], window: int | None, processes: int,
         Driver,
         SharedBotAPI,
         intake_steps,
-        wait_polling,
+        wait_serving,
     )
 
     tokens = tuple([TOKEN] + [f"{TOKEN}-{n}" for n in range(1, processes)])
@@ -278,7 +325,7 @@ def echo_run(root: Path, chats: list[int], window: int | None, processes: int,
         env = child_env(api, root / "unused.sqlite3")
         driver = Driver(api, None, chats, intake_steps(), window=window, echo=True)
         with echo_processes(env, root, tokens) as bots:
-            wait_polling(api, bots)
+            wait_serving(api, bots)
             with cpu.measure([b.process.pid for b in bots]):
                 return driver.run(timeout)
 
@@ -293,9 +340,10 @@ def main() -> int:
                              "(default 6; see the pool exhaustion note in the test)")
     parser.add_argument("--processes", type=int, default=2, help="bot processes (default 2)")
     parser.add_argument("--echo-bot", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--echo-port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.echo_bot:
-        return echo_bot()
+        return echo_bot(args.echo_port)
 
     from tests.telegram.test_two_processes import ProductFailure, summarise
 
@@ -305,8 +353,8 @@ def main() -> int:
     bound = f"at most {window}" if window else "no bound"
     print(f"workload: {args.conversations} concurrent conversations x 26 updates (a full PwSN "
           f"health-care intake: /new, 24 buttons, a typed phone number), updates awaiting an "
-          f"answer at once: {bound}, {args.processes} polling processes sharing one loopback "
-          f"Bot API queue on 127.0.0.1", flush=True)
+          f"answer at once: {bound}, {args.processes} webhook processes behind one URL (a "
+          f"loopback Bot API on 127.0.0.1 posting to each in turn)", flush=True)
     began = time.monotonic()
     ours_cpu, echo_cpu = Cpu(), Cpu()
     with tempfile.TemporaryDirectory(prefix="bench-postgres-") as tmp:

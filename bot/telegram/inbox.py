@@ -149,6 +149,11 @@ class Inbox:
         self.notify()
         return stored
 
+    @property
+    def in_hand(self) -> int:
+        """Updates this process is handling now."""
+        return len(self._tasks)
+
     def notify(self) -> None:
         """Something was stored: claim without waiting for the next look."""
         self._pushed = True

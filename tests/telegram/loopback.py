@@ -9,10 +9,11 @@ every call; a method it does not know (or a wrong token) is answered with an err
 recorded in :attr:`LoopbackBotAPI.unknown`, so a test can fail on it. Tests queue updates with
 :meth:`LoopbackBotAPI.enqueue` and wait for the bot's calls with :meth:`LoopbackBotAPI.wait_for`.
 
-Several bot processes may poll one server: with ``deliver_once`` the pending updates form
-one shared queue, and an update returned to a ``getUpdates`` caller counts as delivered (the
-``offset`` is then ignored), so each goes to exactly one process. Without it the server
-follows Telegram's offsets, meant for a single poller.
+``getUpdates`` behaves as Telegram's: an update stays until a later call's ``offset``
+passes it (it is then confirmed and forgotten), one poller at a time (a call arriving while
+another is held open ends the older one with 409 Conflict, as Telegram does), and none at
+all while a webhook is set (409 too). Several bot processes are served as Telegram serves
+them: behind one webhook URL (``tests/telegram/test_two_processes.py``).
 
 Everything is bounded: every wait has a timeout, ``getUpdates`` holds a request at most
 :data:`LONG_POLL` seconds, and the server stops by itself after ``lifetime`` seconds even if a
@@ -190,8 +191,6 @@ class LoopbackBotAPI:
 
     token: str = TOKEN
     lifetime: float = 180.0
-    #: One shared queue for several pollers: an update is handed to one caller only.
-    deliver_once: bool = False
     calls: list[Call] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -199,6 +198,11 @@ class LoopbackBotAPI:
     _changed: threading.Condition = field(default_factory=threading.Condition)
     _server: _Server | None = None
     _closed: bool = False
+    #: The ``getUpdates`` call held open now (its index), and those ended by a newer one.
+    _polling: int | None = None
+    _ended: set[int] = field(default_factory=set)
+    #: The URL set by ``setWebhook`` (``getUpdates`` is refused meanwhile).
+    webhook: str | None = None
 
     # -- life -----------------------------------------------------------------------------
     def start(self) -> LoopbackBotAPI:
@@ -312,7 +316,10 @@ class LoopbackBotAPI:
         if prefix != f"bot{self.token}" or not method:
             return self._fail(call, HTTPStatus.UNAUTHORIZED, "Unauthorized")
         if method == "getUpdates":  # answered outside the lock: it waits for updates
-            result: Any = self._get_updates(params)
+            try:
+                result: Any = self._get_updates(params, call.index)
+            except _Conflict as conflict:
+                return self._fail(call, HTTPStatus.CONFLICT, str(conflict))
         else:
             handler = _METHODS.get(method)
             if handler is None:
@@ -335,24 +342,35 @@ class LoopbackBotAPI:
             self._changed.notify_all()
         return status, {"ok": False, "error_code": int(status), "description": description}
 
-    def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def _get_updates(self, params: dict[str, Any], index: int) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         wait = min(float(params.get("timeout") or 0), LONG_POLL)
         deadline = time.monotonic() + wait
         with self._changed:
-            if not self.deliver_once:
+            if self.webhook is not None:
+                raise _Conflict("Conflict: can't use getUpdates method while webhook is "
+                                "active; use deleteWebhook to delete the webhook first")
+            if self._polling is not None:  # Telegram ends the older request
+                self._ended.add(self._polling)
+                self._changed.notify_all()
+            self._polling = index
+            try:
                 # Telegram's meaning: updates below ``offset`` are confirmed and forgotten.
                 self.updates = [u for u in self.updates if u["update_id"] >= offset]
-            while not self.updates and not self._closed:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._changed.wait(left)
-            batch = list(self.updates[:limit])
-            if self.deliver_once:
-                del self.updates[:len(batch)]  # delivered: no other poller gets them
-            return batch
+                while not self.updates and not self._closed and index not in self._ended:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._changed.wait(left)
+                if index in self._ended:
+                    self._ended.discard(index)
+                    raise _Conflict("Conflict: terminated by other getUpdates request; make "
+                                    "sure that only one bot instance is running")
+                return list(self.updates[:limit])
+            finally:
+                if self._polling == index:
+                    self._polling = None
 
     def _message(self, params: dict[str, Any], message_id: int | None = None) -> dict[str, Any]:
         call = Call(-1, "", params)
@@ -381,6 +399,18 @@ class LoopbackBotAPI:
     def _true(self, params: dict[str, Any]) -> bool:
         return True
 
+    def _set_webhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = str(params["url"])
+        return True
+
+    def _delete_webhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = None
+        return True
+
+
+class _Conflict(Exception):
+    """``getUpdates`` refused as Telegram refuses it (409)."""
+
 
 def _private(user: int) -> dict[str, Any]:
     return {"chat": {"id": user, "type": "private"},
@@ -397,8 +427,8 @@ _METHODS: dict[str, Callable[[LoopbackBotAPI, dict[str, Any]], Any]] = {
     "deleteMessages": LoopbackBotAPI._true,
     "answerCallbackQuery": LoopbackBotAPI._true,
     "setMyCommands": LoopbackBotAPI._true,
-    "deleteWebhook": LoopbackBotAPI._true,
-    "setWebhook": LoopbackBotAPI._true,
+    "deleteWebhook": LoopbackBotAPI._delete_webhook,
+    "setWebhook": LoopbackBotAPI._set_webhook,
 }
 
 
@@ -433,6 +463,8 @@ def child_env(api: LoopbackBotAPI, database: Path, **extra: str) -> dict[str, st
 class BotProcess:
     process: subprocess.Popen[bytes]
     log: Path
+    #: Where a webhook process serves (its base URL), when the test knows it.
+    url: str = ""
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")

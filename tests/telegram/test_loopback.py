@@ -8,6 +8,7 @@ focal point; the focal point accepts; the referrer is told.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -167,3 +168,31 @@ def test_the_loopback_server_speaks_json_forms_and_records_unknown_methods() -> 
         assert http.post(f"{base}/sendPhoto", data={"chat_id": "5"}).status_code == 400
         assert http.post("/botWRONG/getMe").status_code == 401
         assert [c.method for c in api.unknown] == ["sendPhoto", "getMe"]
+
+
+def test_the_loopback_server_refuses_a_second_poller_and_polling_beside_a_webhook() -> None:
+    """As Telegram: a ``getUpdates`` arriving while another is held open ends the older one
+    with 409 Conflict; with a webhook set, ``getUpdates`` is refused until it is deleted."""
+    with LoopbackBotAPI() as api, httpx.Client(base_url=api.url, trust_env=False,
+                                               timeout=WAIT) as http:
+        base = f"/bot{api.token}"
+        answers: list[httpx.Response] = []
+        older = threading.Thread(target=lambda: answers.append(http.post(
+            f"{base}/getUpdates", data={"timeout": "10"})))
+        older.start()
+        api.wait_for(lambda c: c.method == "getUpdates", what="the held poll")
+        time.sleep(0.05)  # the first call is inside its wait
+        newer = http.post(f"{base}/getUpdates", data={"timeout": "0"})
+        older.join(timeout=WAIT)
+        assert newer.status_code == 200
+        [ended] = answers
+        assert ended.status_code == 409
+        assert ended.json()["description"] == ("Conflict: terminated by other getUpdates "
+                                               "request; make sure that only one bot "
+                                               "instance is running")
+        assert http.post(f"{base}/setWebhook", data={"url": "https://x/telegram"}).json()["ok"]
+        refused = http.post(f"{base}/getUpdates", data={"timeout": "0"})
+        assert refused.status_code == 409 and "webhook is active" in refused.json()[
+            "description"]
+        assert http.post(f"{base}/deleteWebhook").json()["ok"]
+        assert http.post(f"{base}/getUpdates", data={"timeout": "0"}).status_code == 200

@@ -1,11 +1,16 @@
-"""Two ``intake run`` processes on one PostgreSQL database serve 200 concurrent conversations.
+"""Two ``intake run --webhook`` processes on one PostgreSQL database serve 200 concurrent
+conversations, deployed as docs/deploy.md prescribes: several processes behind one webhook
+URL.
 
-Both processes poll the same loopback Bot API (:mod:`tests.telegram.loopback`) in its
-``deliver_once`` mode: pending updates form one queue and each update goes to whichever
-process asks first, so consecutive steps of one conversation often land in different
-processes. That is what the per-chat advisory lock, the update ledger and the claimed outbox
-rows are for: no answer may be lost, none applied twice or out of order, and no card may be
-delivered by both workers.
+Telegram refuses a second poller on one bot (409 Conflict, as the loopback Bot API does:
+:mod:`tests.telegram.loopback`), so several processes take updates through webhooks. Here
+the loopback server posts each update to one of the processes' webhooks in turn, as a load
+balancer in front of them would, and retries an answer other than 200 as Telegram does.
+Whichever process stores an update, any may handle it: the inbox hands out each chat's
+oldest update only, and none while another of its updates is in hand, so consecutive steps
+of one conversation are stored by and handled in different processes, in order. That, the
+update ledger and the claimed outbox rows are what is tested: no answer may be lost, none
+applied twice or out of order, and no card may be delivered by both workers.
 
 The referrers behave like people: each presses a button only once the bot has answered the
 previous press in that chat, and all 200 chats run interleaved (every intake is opened
@@ -16,10 +21,12 @@ to the two bots and PostgreSQL on a small machine.
 Two cases. One bounds how many updates await their answer at once (``WINDOW``), as people
 slower than the bot do; the other sends every ready update at once, 200 at the start, which
 once starved a process's connection pool (each process now takes at most 6 updates at a
-time, below its pool).
+time, below its pool). A third test stores two updates of each of 40 chats before either is
+claimed, and checks that each chat's pair is answered in order, also when the two were
+handled by different processes.
 
-Each process polls with a token of its own (same bot id, same keys; the server maps both to
-one bot), only so the server can tell which process made a call.
+Each process uses a token of its own (same bot id, same keys; the server maps both to one
+bot), only so the server can tell which process made a call.
 
 The machinery here is shared with ``bench/postgres.py``.
 """
@@ -28,9 +35,11 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import signal
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -38,6 +47,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -47,14 +57,17 @@ from bot.wiring import build_services
 from storage.migrate import upgrade
 from storage.models import Referral
 from storage.models import Reminder as ReminderRow
+from storage.stores import Storage
 from tests.storage.conftest import without_postgres
 from tests.storage.postgres import PostgresServer, Unavailable, find_bindir
 from tests.telegram.loopback import (
     TOKEN,
+    WAIT,
     BotProcess,
     Call,
     LoopbackBotAPI,
     child_env,
+    free_port,
     intake_run,
 )
 
@@ -84,21 +97,44 @@ SETTLE_TIMEOUT = 30.0
 QUIET = 3.0
 
 
-# -- the server: two pollers, one queue --------------------------------------------------------
+# -- the server: one webhook URL, two processes behind it ------------------------------------
+SECRET = "two-processes-webhook-secret"
+#: Threads posting updates to the webhooks (a person's next update waits for the answer
+#: to their last, so one chat's updates are never posted at once).
+POSTERS = 8
+#: Tries per update, as Telegram retries a webhook that did not answer 200.
+POST_TRIES = 20
+
+
 @dataclass
 class SharedBotAPI(LoopbackBotAPI):
-    """The loopback Bot API for several processes: one shared update queue, one token per
-    process (mapped to the bot's token), and a listener told of every reply the bot sends."""
+    """The loopback Bot API for several webhook processes: each update is posted to one
+    process's webhook, in turn; one token per process (mapped to the bot's token), and a
+    listener told of every reply the bot sends."""
 
-    deliver_once: bool = True
     tokens: tuple[str, ...] = TOKENS
     listener: Callable[[Call], None] | None = None
-    #: Updates handed out, per process (the index of its token).
+    #: The processes' base URLs, once they serve (``wait_serving``).
+    hooks: list[str] = field(default_factory=list)
+    #: Updates stored, per process (the index of its token), and those never taken.
     delivered: Counter[int] = field(default_factory=Counter)
+    refused: list[int] = field(default_factory=list)
+    _posters: ThreadPoolExecutor | None = None
+    _http: httpx.Client | None = None
 
     def __enter__(self) -> SharedBotAPI:
         self.start()
+        self._posters = ThreadPoolExecutor(POSTERS, thread_name_prefix="telegram-post")
+        self._http = httpx.Client(trust_env=False, timeout=WAIT,
+                                  limits=httpx.Limits(max_connections=POSTERS))
         return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._posters is not None:
+            self._posters.shutdown(wait=False, cancel_futures=True)
+        if self._http is not None:
+            self._http.close()
+        super().__exit__(*exc)
 
     def answer(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         prefix, _, method = path.lstrip("/").partition("/")
@@ -111,12 +147,31 @@ class SharedBotAPI(LoopbackBotAPI):
             self.listener(Call(-1, method, params, body.get("result")))
         return status, body
 
-    def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        batch = super()._get_updates(params)
-        if batch:
-            with self._changed:
-                self.delivered[int(params.get("_process", -1))] += len(batch)
-        return batch
+    def enqueue(self, update: Mapping[str, Any]) -> int:
+        """Post the update to the next process's webhook (from a posting thread)."""
+        assert self._posters is not None and self.hooks, "no webhook is serving yet"
+        with self._changed:
+            update_id = next(self._ids)
+        self._posters.submit(self._post, update_id % len(self.hooks),
+                             {**update, "update_id": update_id})
+        return update_id
+
+    def _post(self, target: int, update: dict[str, Any]) -> None:
+        assert self._http is not None
+        for attempt in range(POST_TRIES):
+            try:
+                answer = self._http.post(f"{self.hooks[target]}/telegram", json=update, headers={
+                    "X-Telegram-Bot-Api-Secret-Token": SECRET})
+                if answer.status_code == HTTPStatus.OK:
+                    with self._changed:
+                        self.delivered[target] += 1
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05 * (attempt + 1))
+            target = (target + 1) % len(self.hooks)  # another process behind the URL
+        with self._changed:
+            self.refused.append(int(update["update_id"]))
 
     def press_update(self, user: int, data: str, message_id: int, callback_id: str) -> int:
         """``user`` presses a button; the callback query id is the caller's."""
@@ -356,28 +411,37 @@ def prepare(env: dict[str, str], referrers: Sequence[int],
 @contextlib.contextmanager
 def bot_processes(env: dict[str, str], root: Path, tokens: Sequence[str] = TOKENS,
                   stop_timeout: float = 20.0) -> Iterator[list[BotProcess]]:
-    """One ``intake run`` per token, each in its own folder (and log); always stopped."""
+    """One ``intake run --webhook`` per token, each on a port and in a folder (and log) of
+    its own; always stopped. Their base URLs are in each process's ``url``."""
     with contextlib.ExitStack() as stack:
         bots = []
         for n, token in enumerate(tokens):
             folder = root / f"bot{n}"
             folder.mkdir()
-            bots.append(stack.enter_context(intake_run(
-                [], {**env, "INTAKE_BOT_TOKEN": token}, folder, stop_timeout=stop_timeout)))
+            port = free_port()
+            bot = stack.enter_context(intake_run(
+                ["--webhook", "--listen", "127.0.0.1", "--port", str(port)],
+                {**env, "INTAKE_BOT_TOKEN": token, "INTAKE_WEBHOOK_SECRET": SECRET}, folder,
+                stop_timeout=stop_timeout))
+            bot.url = f"http://127.0.0.1:{port}"
+            bots.append(bot)
         yield bots
 
 
-def wait_polling(api: SharedBotAPI, bots: Sequence[BotProcess], timeout: float = 60.0) -> None:
-    """Until every process has asked for updates once (they start in a few seconds)."""
+def wait_serving(api: SharedBotAPI, bots: Sequence[BotProcess], timeout: float = 60.0) -> None:
+    """Until every process answers its health check (they start in a few seconds); then
+    the server posts updates to them."""
     deadline = time.monotonic() + timeout
-    while True:
-        polling = {c.params.get("_process") for c in api.sent("getUpdates")}
-        if polling >= set(range(len(bots))):
-            return
-        dead = [b.output()[-2000:] for b in bots if not b.alive()]
-        assert not dead, f"a bot process stopped: {dead}"
-        assert time.monotonic() < deadline, f"only {polling} polling after {timeout:.0f}s"
-        time.sleep(0.1)
+    with httpx.Client(trust_env=False, timeout=5.0) as http:
+        for bot in bots:
+            while True:
+                assert bot.alive(), f"a bot process stopped: {bot.output()[-2000:]}"
+                with contextlib.suppress(httpx.TransportError):
+                    if http.get(f"{bot.url}/healthz").status_code == HTTPStatus.OK:
+                        break
+                assert time.monotonic() < deadline, f"not serving after {timeout:.0f}s"
+                time.sleep(0.1)
+    api.hooks = [bot.url for bot in bots]
 
 
 def read_back(env: dict[str, str]) -> tuple[int, list[Any], dict[str, Any], dict[str, int]]:
@@ -465,7 +529,7 @@ def test_two_processes_serve_200_concurrent_conversations(tmp_path: Path,
         codec, staff_ids = prepare(env, referrers, FOCAL)
         driver = Driver(api, codec, referrers, intake_steps(), focal=FOCAL, window=window)
         with bot_processes(env, tmp_path, stop_timeout=20.0 if window else 5.0) as bots:
-            wait_polling(api, bots)
+            wait_serving(api, bots)
             ready = time.monotonic()
             report = driver.run(DRIVE_TIMEOUT, check=watch(bots))
             driven = time.monotonic()
@@ -476,7 +540,10 @@ def test_two_processes_serve_200_concurrent_conversations(tmp_path: Path,
             driver.pump(lambda: time.monotonic() >= quiet_until, QUIET + 5.0, "quiet")
             pending, records, contacts, workers = read_back(env)
         for n, bot in enumerate(bots):
-            assert bot.process.returncode == 0, f"bot {n}:\n{bot.output()[-3000:]}"
+            # uvicorn stops cleanly on SIGTERM, then exits by raising it again
+            assert bot.process.returncode in (0, -signal.SIGTERM), \
+                f"bot {n}:\n{bot.output()[-3000:]}"
+            assert "Application.stop() complete" in bot.output()
             log = bot.output()
             assert PHONE not in log and PHONE.replace(" ", "") not in log
             assert not any(t in log for t in TOKENS)
@@ -513,12 +580,82 @@ def test_two_processes_serve_200_concurrent_conversations(tmp_path: Path,
     assert len(cards) == REFERRERS
     assert pending == 0
 
+    assert not api.refused, f"updates no process took: {api.refused[:20]}"
+    answered = Counter(c.params.get("_process") for c in api.snapshot()
+                       if c.method in ("sendMessage", "editMessageText") and c.chat_id in codes)
     summarise("two bots", report)
     print(f"two processes: ready in {ready - started:.1f}s, {REFERRERS} intakes of "
           f"{len(intake_steps()) + 1} updates in {driven - ready:.1f}s (at most "
           f"{report.peak} awaiting an answer), total {time.monotonic() - started:.1f}s; "
-          f"updates per process {dict(sorted(api.delivered.items()))}; cards per process "
+          f"updates stored per process {dict(sorted(api.delivered.items()))}, answered per "
+          f"process {dict(sorted(answered.items()))}; cards per process "
           f"{dict(sorted(Counter(c.params.get('_process') for c in cards).items()))}, "
           f"claimed per worker {sorted(workers.values())}")
-    # Both processes served: the conversations really were shared between them.
+    # Both processes stored and handled updates: the conversations really were shared.
     assert all(api.delivered[n] > 0 for n in range(len(TOKENS))), api.delivered
+    assert all(answered[n] > 0 for n in range(len(TOKENS))), answered
+
+
+#: Chats whose two updates are stored at once, before any process claims either.
+PAIRS = 40
+HELP_START = "This bot guides"
+
+
+def test_two_updates_of_a_chat_stored_before_either_is_claimed_are_handled_in_order(
+        tmp_path: Path) -> None:
+    """Each of 40 chats gets /help then /urgent, all stored in one transaction while two
+    processes run: each chat's answers come in that order, whichever process handled which
+    (and for some chats the two were handled by different processes)."""
+    chats = [FIRST_REFERRER + n for n in range(PAIRS)]
+    with postgres_database("same_chat") as url, SharedBotAPI(lifetime=300.0) as api:
+        env = child_env(api, tmp_path / "unused.sqlite3", DATABASE_URL=url)
+        prepare(env, chats, FOCAL)
+        storage = Storage.from_settings(Settings.from_env(env))
+        try:
+            with bot_processes(env, tmp_path) as bots:
+                wait_serving(api, bots)
+
+                def command(update_id: int, chat: int, words: str) -> dict[str, Any]:
+                    return {"update_id": update_id, "message": {
+                        "message_id": update_id, "text": words, "date": int(time.time()),
+                        "chat": {"id": chat, "type": "private"},
+                        "from": {"id": chat, "is_bot": False, "first_name": "Staff"},
+                        "entities": [{"type": "bot_command", "offset": 0,
+                                      "length": len(words)}]}}
+                # Half the chats have their two updates on consecutive ids, after one update
+                # of another chat: a claim of the oldest rows regardless of chat would hand
+                # a pair to two processes at once (pairs straddle the claims' limits). The
+                # other half have every first update before every second one, so their
+                # second updates are claimed by whichever process is free.
+                ids = iter(range(10_000, 20_000))
+                rows = [(n := next(ids), FOCAL, command(n, FOCAL, "/help"))]
+                half = PAIRS // 2
+                for chat in chats[:half]:
+                    rows += [(n := next(ids), chat, command(n, chat, "/help")),
+                             (n := next(ids), chat, command(n, chat, "/urgent"))]
+                rows += [(n := next(ids), chat, command(n, chat, "/help"))
+                         for chat in chats[half:]]
+                rows += [(n := next(ids), chat, command(n, chat, "/urgent"))
+                         for chat in chats[half:]]
+                assert storage.inbox.store(rows, datetime.now(UTC)) == 2 * PAIRS + 1
+
+                def answered() -> bool:
+                    return len({c.chat_id for c in api.sent("sendMessage")
+                                if c.chat_id in chats and not c.text.startswith(
+                                    HELP_START)}) == PAIRS
+                deadline = time.monotonic() + DRIVE_TIMEOUT
+                while not answered() or storage.inbox.pending():
+                    watch(bots)()
+                    assert time.monotonic() < deadline, "not every chat was answered twice"
+                    time.sleep(0.1)
+        finally:
+            storage.close()
+    split = 0
+    for chat in chats:
+        replies = api.sent("sendMessage", chat)
+        assert len(replies) == 2, (chat, [r.text[:40] for r in replies])
+        assert replies[0].text.startswith(HELP_START), chat  # /help, stored first
+        assert not replies[1].text.startswith(HELP_START), chat
+        split += replies[0].params["_process"] != replies[1].params["_process"]
+    print(f"{split} of {PAIRS} chats had their two updates handled by different processes")
+    assert split > 0

@@ -1,0 +1,90 @@
+"""A button press costs a known number of database commits through the whole path
+(webhook or poller, inbox, channel, intake desk), pinned here and stated in the README:
+three on the way (storing the update, claiming it, the intake step), and deleting its inbox
+row, which rides on the next claim's commit when another update follows."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest_asyncio
+from sqlalchemy import event
+
+from bot.telegram.callbacks import Callback
+from bot.telegram.inbox import Inbox
+from tests.telegram.harness import Harness
+
+REFERRER = 501
+
+
+@pytest_asyncio.fixture
+async def product(tmp_path: Path) -> AsyncIterator[Harness]:
+    harness = await Harness.start(tmp_path)
+    harness.enrol(REFERRER, "referrer")
+    yield harness
+    await harness.stop()
+
+
+@contextmanager
+def commits(harness: Harness) -> Iterator[list[str]]:
+    """Every commit on the product's engine while inside (one entry each)."""
+    seen: list[str] = []
+
+    def count(connection: Any) -> None:
+        seen.append("commit")
+
+    engine = harness.services.storage.engine
+    event.listen(engine, "commit", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "commit", count)
+
+
+def press(harness: Harness, update_id: int, value: str) -> dict[str, Any]:
+    """The referrer presses ``value`` on the question on their screen."""
+    session = harness.services.storage.sessions.load(REFERRER)
+    assert session is not None
+    host = session.host
+    data = harness.codec.encode(Callback("a", str(host["token"]), int(host["seq"]), value))
+    return {"update_id": update_id, "callback_query": {
+        "id": f"cb{update_id}", "from": harness._base(REFERRER)["from"], "chat_instance": "x",
+        "data": data, "message": {"message_id": int(host.get("prompt") or 1), "text": "",
+                                  "chat": {"id": REFERRER, "type": "private"},
+                                  "date": 1_790_000_000}}}
+
+
+async def handled(inbox: Inbox) -> None:
+    while inbox.in_hand:
+        await asyncio.sleep(0.001)
+
+
+async def test_a_button_press_costs_three_commits_and_its_row_rides_on_the_next_claim(
+        product: Harness) -> None:
+    inbox = product.bot.inbox
+    await product.text(REFERRER, "/new", update_id=1)  # straight in: the intake is open
+    answered = len(product.texts_to(REFERRER))
+
+    with commits(product) as first:
+        await inbox.keep([(2, REFERRER, press(product, 2, "pwsn"))])  # the webhook's store
+        assert first == ["commit"]
+        assert await inbox.round() == 1  # the claim
+        await handled(inbox)  # the intake step
+    assert len(first) == 3
+    assert product.services.storage.updates.seen(2)
+    assert len(product.texts_to(REFERRER)) > answered  # the next question came
+
+    with commits(product) as second:
+        await inbox.keep([(3, REFERRER, press(product, 3, "gaziantep"))])
+        assert await inbox.round() == 1  # claims 3 and deletes 2's row: one commit
+        await handled(inbox)
+    assert len(second) == 3
+    assert product.services.storage.inbox.pending() == 1  # 3's row, until the next claim
+
+    with commits(product) as last:
+        await inbox.drain()  # nothing follows: its row goes in a commit of its own
+    assert len(last) == 1 and product.services.storage.inbox.pending() == 0
