@@ -203,9 +203,13 @@ def _referral(facts: Facts, rows: list[Any], now: datetime, escalations: Escalat
                        ("escalated_coordinator", to_coordinator), ("overdue", overdue)):
         counts[_M[name]] += flag
     for number, holding in enumerate(holdings):
-        _holding(facts, key, holding, clock, stopped,
+        _holding(facts, key, holding, clock, stopped, first=number == 0,
                  last=number == len(holdings) - 1, agency=agency,
                  status=status, overdue=overdue)
+    if not holdings:
+        unrouted = facts.agencies.setdefault((key[0], key[1], UNROUTED),
+                                             [0] * len(AGENCY_MEASURES))
+        unrouted[_A["made_to"]] += 1
 
 
 def _judged(holding: _Holding, clock: Any, stopped: datetime) -> tuple[bool, bool]:
@@ -217,9 +221,11 @@ def _judged(holding: _Holding, clock: Any, stopped: datetime) -> tuple[bool, boo
 
 
 def _holding(facts: Facts, key: CellKey, holding: _Holding, clock: Any, stopped: datetime,
-             *, last: bool, agency: str | None, status: str, overdue: bool) -> None:
+             *, first: bool, last: bool, agency: str | None, status: str, overdue: bool,
+             ) -> None:
     agency_key = (key[0], key[1], holding.agency)
     counts = facts.agencies.setdefault(agency_key, [0] * len(AGENCY_MEASURES))
+    counts[_A["made_to"]] += first
     counts[_A["received"]] += 1
     if clock is not None:
         in_time, decided = _judged(holding, clock, stopped)

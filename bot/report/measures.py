@@ -19,8 +19,13 @@ MEASURES = (
     "overdue",  # open now, and its running clock has passed
 )
 #: Per agency cell (month, hub, agency): what happened while the agency held a referral.
+#: The row's base is the agency a referral was first sent to, so that the rows of the agency
+#: table add up to the referrals made (unrouted ones under ``unrouted``), like every other
+#: table; the other counts follow each holding, so a forwarded referral counts for the
+#: agency that forwarded it and for the one that holds it.
 AGENCY_MEASURES = (
-    "received",  # sent, forwarded or escalated to it: the base of its row
+    "made_to",  # referrals first sent to it (routed there when they were made): the base
+    "received",  # sent, forwarded or escalated to it
     "ack_in_time",  # it acknowledged within its own acknowledgement clock
     "ack_decided",  # it acknowledged, or its clock ran out without
     "accepted",

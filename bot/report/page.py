@@ -22,7 +22,7 @@ def page(report: Published) -> str:
     charts = report.charts
     figures = [
         svg.bars(charts.get("hub", ()), title="Referrals per hub"),
-        svg.bars(charts.get("agency", ()), title="Referrals received per agency"),
+        svg.bars(charts.get("agency", ()), title="Referrals per agency first sent to"),
         svg.bars(charts.get("agency_in_time", ()), share=True,
                  title="Acknowledged within the agency's clock"),
         svg.bars(charts.get("agency_hours", ()), unit=" h",

@@ -7,8 +7,8 @@ the reader asked for out of that one set of cells: so the by-hub table of a quar
 by-month table of the same quarter and the by-case-type table of one of its months, for one
 hub or all, always agree on what is hidden.
 
-A row is shown whole or hidden whole: when its count of referrals (for an agency: received)
-is hidden, so is every figure of the row. Medians and 90th percentiles of fewer than k
+A row is shown whole or hidden whole: when its count of referrals (for an agency: those
+first sent to it) is hidden, so is every figure of the row. Medians and 90th percentiles of fewer than k
 acknowledgements are withheld too, as one of them would be a person's own time.
 """
 
@@ -136,7 +136,7 @@ class _Grid:
                 for time in self.periods:
                     found.append(((table, time, ALL, value),
                                   tuple((table, time, hub, value) for hub in hubs)))
-            if table in ("case_type", "risk"):
+            if table in ("case_type", "risk", "agency"):
                 for time in self.periods:
                     for hub in (*hubs, ALL):
                         found.append((("*", time, hub, "*"),
@@ -181,9 +181,9 @@ REFERRAL_INDICATORS = (
     "case deadline decided", "share closed in time", "accepted", "declined", "forwarded",
     "closed", "outcome notice reached referrer", "share of closed with notice",
     "escalated to backup", "escalated to coordinator", "overdue now")
-AGENCY_HEADER = ("received",)
+AGENCY_HEADER = ("referrals",)
 AGENCY_INDICATORS = (
-    "received", "acknowledged in time", "acknowledgement decided",
+    "referrals", "received", "acknowledged in time", "acknowledgement decided",
     "share acknowledged in time", "median hours to acknowledge", "90th percentile hours",
     "accepted", "declined", "forwarded on", "held now", "overdue now")
 TITLES = {
@@ -191,8 +191,8 @@ TITLES = {
     "case_type": "Referrals by case type",
     "risk": "Referrals by risk",
     "month": "Referrals by month",
-    "agency": "Referrals by agency (a forwarded referral counts for each agency that held "
-              "it)",
+    "agency": "Referrals by agency first sent to (received and what follows: every agency "
+              "that held a referral)",
 }
 
 
@@ -244,7 +244,7 @@ class _Cut:
 
     def _agency_row(self, name: str, node: Node) -> tuple[Value, ...] | None:
         sums = self.grid.sums.get(node)
-        if sums is None or sums[0] == 0:
+        if sums is None or not any(sums[:2]):
             return None
         width = len(AGENCY_INDICATORS) if self.indicators else 1
         if node in self.hidden:
@@ -252,7 +252,7 @@ class _Cut:
         if not self.indicators:
             return (name, sums[0])
         a = {key: sums[i] for key, i in _A.items()}
-        return (name, a["received"], a["ack_in_time"], a["ack_decided"],
+        return (name, a["made_to"], a["received"], a["ack_in_time"], a["ack_decided"],
                 _share(a["ack_in_time"], a["ack_decided"]), *self._hours(node),
                 a["accepted"], a["declined"], a["forwarded_on"], a["held_now"], a["overdue"])
 

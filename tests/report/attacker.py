@@ -61,7 +61,7 @@ def relations(seen: dict[Name, int | str], periods: list[Period]) -> list[list[N
     for table, period, hub, value in seen:
         groups.setdefault((table, period, hub), set()).add(value)
     for (table, period, hub), values in groups.items():
-        if table in ("case_type", "risk"):
+        if table in ("case_type", "risk", "agency"):
             sums.append([("*", period, hub, "*"), *((table, period, hub, v) for v in values)])
     hubs = {hub for _, _, hub, _ in seen if hub != ALL}
     for table, period, hub, value in list(seen):

@@ -29,7 +29,7 @@ def facts(referrals: Sequence[Referral]) -> dict[str, dict[tuple[str, ...], list
     agencies: dict[tuple[str, ...], list[int]] = {}
     for month, hub, case_type, risk, agency in referrals:
         cells.setdefault((month, hub, case_type, risk), [0] * len(MEASURES))[0] += 1
-        agencies.setdefault((month, hub, agency), [0] * len(AGENCY_MEASURES))[0] += 1
+        agencies.setdefault((month, hub, agency), [0] * len(AGENCY_MEASURES))[0] += 1  # made to
     return {"cells": cells, "agencies": agencies}
 
 

@@ -118,10 +118,10 @@ def test_a_forwarded_referral_counts_for_the_agency_that_forwarded_it_and_the_ho
     move(storage, declined, "declined", 1)
     # the declined one waits to be passed on at once: its clock is the moment of decline
     assert agency_measures(storage, "health_ngo") == dict(
-        received=2, ack_in_time=1, ack_decided=2, accepted=0, declined=1, forwarded_on=1,
+        made_to=2, received=2, ack_in_time=1, ack_decided=2, accepted=0, declined=1, forwarded_on=1,
         held_now=1, overdue=1)
     assert agency_measures(storage, "law_ngo") == dict(
-        received=1, ack_in_time=1, ack_decided=1, accepted=1, declined=0, forwarded_on=0,
+        made_to=0, received=1, ack_in_time=1, ack_decided=1, accepted=1, declined=0, forwarded_on=0,
         held_now=1, overdue=0)
     found = measures(storage)
     assert (found["made"], found["accepted"], found["declined"], found["forwarded"]) == (
@@ -199,10 +199,13 @@ def test_an_erased_referral_is_counted_but_never_judged_after_its_erasure(
     assert agency_measures(storage, "health_ngo")["held_now"] == 0
 
 
-def test_an_unrouted_referral_is_made_but_has_no_agency(storage: Storage) -> None:
+def test_an_unrouted_referral_is_made_to_no_agency_and_counted_as_unrouted(
+        storage: Storage) -> None:
     refer(storage, agency=None)
     facts = facts_at(storage, 24)
-    assert facts.cells[KEY][0] == 1 and facts.agencies == {}
+    assert facts.cells[KEY][0] == 1
+    assert facts.agencies == {("2026-10", "gaziantep", "unrouted"): [1, 0, 0, 0, 0, 0, 0, 0,
+                                                                       0]}
 
 
 @pytest.mark.parametrize("hours", [0, 24])
