@@ -110,7 +110,14 @@ def disclosure(texts: Texts, event: Disclosure) -> str:
 
 def summary(texts: Texts, lang: str, ended: SessionEnded, codes: Sequence[str]) -> str:
     """The one message that stays in the chat when an intake ends: every case code the
-    conversation made (one identification may make several referrals)."""
+    conversation made (one identification may make several referrals). An urgent note sent
+    before an ending without a referral (consent refused, not eligible) keeps its code, and
+    the rest of the intake was not kept."""
+    if codes and not ended.kept:
+        return texts.gettext(lang, N_("The urgent referral sent earlier in this intake keeps "
+                                      "its case code: %(codes)s. You will be told here when "
+                                      "the agency answers. Nothing else was kept."),
+                             codes=", ".join(codes))
     if len(codes) > 1:
         return texts.gettext(lang, N_("Referrals sent, one to each agency. Case codes: "
                                       "%(codes)s. You will be told here when each agency "

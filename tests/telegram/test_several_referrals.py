@@ -61,3 +61,7 @@ def test_the_summary_names_one_code_or_every_code() -> None:
     assert "\u2068AB12, CD34\u2069" in arabic  # the codes are isolated in Arabic
     closed = summary(texts, "en", SessionEnded("consent_refused", False), ())
     assert closed.startswith("This intake is closed and nothing was kept.")
+    # An urgent note, then the pathway's consent refused: the note's code stays, nothing else.
+    after_note = summary(texts, "en", SessionEnded("consent_refused", False), ("AB12",))
+    assert after_note.startswith("The urgent referral sent earlier in this intake keeps its "
+                                 "case code: AB12.") and "Nothing else was kept." in after_note
