@@ -149,7 +149,7 @@ def test_a_card_recorded_while_its_referral_is_being_erased_waits_and_comes_due(
                 erase(storage.context, code, at=NOW, actor="cli")
                 erased.set()
                 recorded.wait(timeout=1.0)  # the recording, if it does not wait, ends first
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:  # reported below
             errors.append(error)
 
     def recording() -> None:
