@@ -64,7 +64,8 @@ CASES = [
          None, (), Erasure("", False, ("example_health",), False, True), ["refer", "erase"]),
     Case("the urgent screen goes on to the pathway after its urgent referral",
          URGENT_REFERRAL, "consent", ("hub", "note_reach", "urgent_concerns"),
-         Erasure("", False, ("example_health",), True, True), ["refer", "erase", "erase_conversation"]),
+         Erasure("", False, ("example_health",), True, True),
+         ["refer", "erase", "erase_conversation"]),
 ]
 
 
