@@ -29,7 +29,26 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 #: Telegram's updates are small; anything larger is not from Telegram.
 MAX_BODY = 1_000_000
+#: Telegram's updates nest a dozen levels at most (a reply's quoted message and its
+#: entities); deeper JSON is not from Telegram, and parsing it recursively would overflow.
+MAX_DEPTH = 32
 PATH = "/telegram"
+
+
+def _too_deep(data: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``data`` nests more than ``limit`` objects or arrays (walked without
+    recursion, so the check itself cannot overflow)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = (value.values() if isinstance(value, dict)
+                    else value if isinstance(value, list) else ())
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 async def _respond(send: Send, status: int, body: dict[str, Any]) -> None:
@@ -90,8 +109,11 @@ def webhook_app(running: Bot, secret: str) -> Callable[[Scope, Receive, Send],
             data = json.loads(body)
             if not isinstance(data, dict):  # de_json needs an object; [] or 1 would crash it
                 raise TypeError("an update is a JSON object")
+            if _too_deep(data):
+                raise ValueError("an update does not nest this deep")
             update = Update.de_json(data, application.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            # RecursionError: json.loads of thousands of nested brackets
             await _respond(send, 400, {"error": "not an update"})
             return
         if update is None:
