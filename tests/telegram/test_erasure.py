@@ -157,6 +157,17 @@ async def test_a_message_telegram_refuses_to_delete_is_edited_instead(
     assert [o for _, _, o in p.services.storage.messages.outcomes(code)] == ["edited"]
 
 
+async def test_a_card_opened_from_the_inbox_list_is_taken_back_too(product: Harness) -> None:
+    p = product
+    code = await referred(p)
+    await p.text(HEALTH, "/inbox")
+    listing, _ = p.last_keyboard(HEALTH)
+    await p.choose(HEALTH, "show")  # the list's message now shows the card
+    erase(p.services.storage.context, code, at=p.clock.now(), actor="cli")
+    await p.tick()
+    assert deleted(p, HEALTH) == {card_id(p, HEALTH, code), listing}
+
+
 async def test_the_purge_takes_the_cards_back_and_tells_agency_and_referrer(
         product: Harness) -> None:
     p = product
