@@ -132,7 +132,7 @@ def build(storage: Storage, directory: Directory, period: object, now: datetime,
 
     from bot.report.periods import Period, year_grid
     from bot.report.tables import publish
-    from storage.report import Escalations, count_left_out, read_facts
+    from storage.report import Escalations, ack_times, count_left_out, read_facts
 
     assert isinstance(period, Period)
     whole_year = year_grid(period.year, now)[0]
@@ -144,8 +144,9 @@ def build(storage: Storage, directory: Directory, period: object, now: datetime,
     facts = read_facts(storage.context, whole_year.start, whole_year.end, now, escalations)
     left = count_left_out(storage.context, period.start, period.end, hub)
     enrolled = {member.agency for member in storage.staff.members(role="focal_point")}
-    report = publish(period, now, cells=facts.cells, hours=facts.ack_hours,
-                     agencies=facts.agencies, agency_hours=facts.agency_hours,
+    times = ack_times(storage.context, period.start, period.end, now, hub) if indicators \
+        else {}
+    report = publish(period, now, cells=facts.cells, agencies=facts.agencies, times=times,
                      left_out=left, hub=hub, dimensions=dimensions, indicators=indicators,
                      min_count=min_count,
                      no_focal_point=sorted(a for a in directory.agencies if a not in enrolled))

@@ -8,14 +8,18 @@ by-month table of the same quarter and the by-case-type table of one of its mont
 hub or all, always agree on what is hidden.
 
 A row is shown whole or hidden whole: when its count of referrals (for an agency: those
-first sent to it) is hidden, so is every figure of the row. Medians and 90th percentiles of fewer than k
-acknowledgements are withheld too, as one of them would be a person's own time.
+first sent to it) is hidden, so is every figure of the row. Medians and 90th percentiles of
+fewer than k acknowledgements are withheld too, as one of them would be a person's own time.
+
+The pattern is worked out over the counts of referrals made, the figure that says how many
+people were referred. The closed-loop figures of a shown row (acknowledged in time,
+accepted, overdue...) are shown as they are, small or not: they describe how the agencies
+handled a group of k or more referrals, and hiding them would hide most of what
+coordinators need. docs/report.md says so to whoever shares a report.
 """
 
 from __future__ import annotations
 
-import math
-import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +36,7 @@ _M = {name: i for i, name in enumerate(MEASURES)}
 _A = {name: i for i, name in enumerate(AGENCY_MEASURES)}
 
 Value = int | float | str | None  # a number, "x" (hidden), or None (nothing to give)
+Times = tuple[int, float, float]  # acknowledgements, median hours, 90th percentile hours
 CellKey = tuple[str, str, str, str]
 AgencyKey = tuple[str, str, str]
 Node = tuple[str, str, str, str]  # table, time node, hub node, value
@@ -83,16 +88,13 @@ class _Grid:
 
     def __init__(self, period: Period, now: datetime,
                  cells: Mapping[CellKey, Sequence[int]],
-                 hours: Mapping[CellKey, Sequence[float]],
-                 agencies: Mapping[AgencyKey, Sequence[int]],
-                 agency_hours: Mapping[AgencyKey, Sequence[float]]) -> None:
+                 agencies: Mapping[AgencyKey, Sequence[int]]) -> None:
         self.periods = {p.label: p for p in year_grid(period.year, now)}
         self.up: dict[str, list[str]] = {}  # month label -> time nodes it belongs to
         for label, found in self.periods.items():
             for ended in found.months:
                 self.up.setdefault(ended.label, []).append(label)
         self.sums: dict[Node, list[int]] = {}
-        self.hours: dict[Node, list[float]] = {}
         self.hubs: set[str] = set()
         self.values: dict[str, set[str]] = {"case_type": set(), "risk": set(),
                                             "agency": set()}
@@ -101,24 +103,20 @@ class _Grid:
             self.values["case_type"].add(case_type)
             self.values["risk"].add(risk)
             for table, value in (("*", "*"), ("case_type", case_type), ("risk", risk)):
-                self._add(table, month, hub, value, counts, len(MEASURES),
-                          hours.get((month, hub, case_type, risk), ()))
+                self._add(table, month, hub, value, counts, len(MEASURES))
         for (month, hub, agency), counts in agencies.items():
             self.hubs.add(hub)
             self.values["agency"].add(agency)
-            self._add("agency", month, hub, agency, counts, len(AGENCY_MEASURES),
-                      agency_hours.get((month, hub, agency), ()))
+            self._add("agency", month, hub, agency, counts, len(AGENCY_MEASURES))
 
     def _add(self, table: str, month: str, hub: str, value: str, counts: Sequence[int],
-             width: int, hours: Sequence[float]) -> None:
+             width: int) -> None:
         for time in self.up.get(month, ()):
             for hub_node in (hub, ALL):
                 node = (table, time, hub_node, value)
                 sums = self.sums.setdefault(node, [0] * width)
                 for i, n in enumerate(counts):
                     sums[i] += n
-                if hours:
-                    self.hours.setdefault(node, []).extend(hours)
 
     def relations(self) -> list[Relation[Node]]:
         found: list[Relation[Node]] = []
@@ -154,20 +152,21 @@ class _Grid:
 
 
 def publish(period: Period, now: datetime, *, cells: Mapping[CellKey, Sequence[int]],
-            hours: Mapping[CellKey, Sequence[float]],
-            agencies: Mapping[AgencyKey, Sequence[int]],
-            agency_hours: Mapping[AgencyKey, Sequence[float]], left_out: int,
+            agencies: Mapping[AgencyKey, Sequence[int]], left_out: int,
+            times: Mapping[tuple[str, str], Times] | None = None,
             hub: str | None = None, dimensions: Sequence[str] = DIMENSIONS,
             indicators: bool = False, min_count: int = MIN_COUNT,
             no_focal_point: Sequence[str] = ()) -> Published:
     """The tables of ``period`` (for one hub, or all), from the facts of its whole year.
 
-    ``left_out`` is the number without statistics consent within the period and hub."""
+    ``left_out`` is the number without statistics consent within the period and hub;
+    ``times``, per table and value of that period and hub, the acknowledgements counted with
+    their median and 90th percentile hours."""
     check_min_count(min_count)
-    grid = _Grid(period, now, cells, hours, agencies, agency_hours)
+    grid = _Grid(period, now, cells, agencies)
     base = {node: sums[0] for node, sums in grid.sums.items()}
     hidden = suppress(base, grid.relations(), min_count)
-    cut = _Cut(grid, hidden, period, hub or ALL, indicators, min_count)
+    cut = _Cut(grid, hidden, period, hub or ALL, indicators, min_count, times or {})
     tables = tuple(cut.table(dimension) for dimension in dimensions
                    if not (dimension == "hub" and hub is not None))
     return Published(period, hub, min_count, indicators, tables, band(left_out),
@@ -198,9 +197,10 @@ TITLES = {
 
 class _Cut:
     def __init__(self, grid: _Grid, hidden: set[Node], period: Period, hub: str,
-                 indicators: bool, min_count: int) -> None:
+                 indicators: bool, min_count: int,
+                 times: Mapping[tuple[str, str], Times]) -> None:
         self.grid, self.hidden, self.period = grid, hidden, period
-        self.hub, self.indicators, self.k = hub, indicators, min_count
+        self.hub, self.indicators, self.k, self.times = hub, indicators, min_count, times
 
     def table(self, dimension: str) -> Table:
         label = "agency" if dimension == "agency" else dimension.replace("_", " ")
@@ -219,12 +219,13 @@ class _Cut:
         else:
             nodes = [(v, (dimension, time, self.hub, v))
                      for v in sorted(self.grid.values[dimension])]
-        rows = [self._row(name, node) for name, node in nodes]
-        total = self._row("all", ("*", time, self.hub, "*"))
+        rows = [self._row(name, node, (dimension, name)) for name, node in nodes]
+        total = self._row("all", ("*", time, self.hub, "*"), ("*", "all"))
         return Table(dimension, TITLES[dimension], (label, *header),
                      tuple(r for r in [*rows, total] if r is not None))
 
-    def _row(self, name: str, node: Node) -> tuple[Value, ...] | None:
+    def _row(self, name: str, node: Node, timed: tuple[str, str],
+             ) -> tuple[Value, ...] | None:
         sums = self.grid.sums.get(node)
         if sums is None or (sums[0] == 0 and name != "all"):
             return None
@@ -234,7 +235,7 @@ class _Cut:
         if not self.indicators:
             return (name, sums[0])
         m = {key: sums[i] for key, i in _M.items()}
-        hours = self._hours(node)
+        hours = self._hours(timed)
         return (name, m["made"], m["ack_in_time"], m["ack_decided"],
                 _share(m["ack_in_time"], m["ack_decided"]), *hours, m["closed_in_time"],
                 m["case_decided"], _share(m["closed_in_time"], m["case_decided"]),
@@ -253,16 +254,17 @@ class _Cut:
             return (name, sums[0])
         a = {key: sums[i] for key, i in _A.items()}
         return (name, a["made_to"], a["received"], a["ack_in_time"], a["ack_decided"],
-                _share(a["ack_in_time"], a["ack_decided"]), *self._hours(node),
+                _share(a["ack_in_time"], a["ack_decided"]), *self._hours(("agency", name)),
                 a["accepted"], a["declined"], a["forwarded_on"], a["held_now"], a["overdue"])
 
-    def _hours(self, node: Node) -> tuple[Value, Value]:
-        hours = sorted(self.grid.hours.get(node, ()))
-        if not hours:
+    def _hours(self, timed: tuple[str, str]) -> tuple[Value, Value]:
+        """Median and 90th percentile hours to acknowledge, hidden below k of them."""
+        found = self.times.get(timed)
+        if found is None:
             return None, None
-        if len(hours) < self.k:
+        if found[0] < self.k:
             return HIDDEN, HIDDEN
-        return round(statistics.median(hours), 2), round(percentile(hours, 0.9), 2)
+        return round(found[1], 2), round(found[2], 2)
 
     def charts(self) -> dict[str, tuple[tuple[str, float | None], ...]]:
         """What the html page draws, from published figures only: referrals per hub and
@@ -276,7 +278,7 @@ class _Cut:
                     if self.grid.sums.get(("agency", time, self.hub, a), [0])[0]]
         charts["agency"] = tuple((a, self._number(node, 0)) for a, node in agencies)
         charts["agency_hours"] = tuple(
-            (a, _float(self._hours(node)[0]) if node not in self.hidden else None)
+            (a, _float(self._hours(("agency", a))[0]) if node not in self.hidden else None)
             for a, node in agencies)
         charts["agency_in_time"] = tuple(
             (a, None if node in self.hidden else _float(_share(
@@ -305,8 +307,3 @@ def _float(value: Value) -> float | None:
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
-
-def percentile(ordered: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile of sorted values: the smallest value with at least
-    ``fraction`` of the values at or below it."""
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]

@@ -37,8 +37,8 @@ def reporter(referrals: Sequence[Referral], min_count: int = 5):  # type: ignore
     found = facts(referrals)
 
     def report(period: Period, hub: str | None) -> Published:
-        return publish(period, NOW, cells=found["cells"], hours={},  # type: ignore[arg-type]
-                       agencies=found["agencies"], agency_hours={},  # type: ignore[arg-type]
+        return publish(period, NOW, cells=found["cells"],  # type: ignore[arg-type]
+                       agencies=found["agencies"],  # type: ignore[arg-type]
                        left_out=0, hub=hub, min_count=min_count)
     return report
 

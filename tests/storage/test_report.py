@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.report.measures import AGENCY_MEASURES, MEASURES
-from storage.report import Escalations, count_left_out, read_facts
+from storage.report import Escalations, ack_times, count_left_out, read_facts
 from storage.stores import Storage
 from tests.storage.builders import consent, request
 
@@ -98,9 +98,13 @@ def test_time_to_acknowledge_runs_from_arrival_at_the_agency_that_acknowledged(
     forwarded = refer(storage)
     move(storage, forwarded, "forwarded", 6, agency="law_ngo")
     move(storage, forwarded, "acknowledged", 8)
-    facts = facts_at(storage, 24)
-    assert sorted(facts.ack_hours[KEY]) == [1.0, 2.0, 3.0]  # the first agency's times
-    assert facts.agency_hours[("2026-10", "gaziantep", "law_ngo")] == [2.0]
+    times = ack_times(storage.context, *OCTOBER, START + timedelta(hours=24))
+    # the first agency's times: 1, 2, 3 h, and never for the forwarded one
+    assert times[("*", "all")] == (3, 2.0, 3.0)
+    assert times[("hub", "gaziantep")] == times[("case_type", "medical")] == (3, 2.0, 3.0)
+    assert times[("agency", "law_ngo")] == (1, 2.0, 2.0)  # from its own arrival at 6 h
+    assert times[("agency", "health_ngo")] == (3, 2.0, 3.0)
+    assert ack_times(storage.context, *OCTOBER, START, hub="hatay") == {}
     # law_ngo's own clock (4 h from its arrival at 6 h) was kept, health_ngo's ran out
     assert agency_measures(storage, "law_ngo")["ack_in_time"] == 1
     health = agency_measures(storage, "health_ngo")
@@ -211,4 +215,4 @@ def test_an_unrouted_referral_is_made_to_no_agency_and_counted_as_unrouted(
 @pytest.mark.parametrize("hours", [0, 24])
 def test_an_empty_period_has_no_cells(storage: Storage, hours: float) -> None:
     facts = facts_at(storage, hours)
-    assert (facts.cells, facts.agencies, facts.ack_hours) == ({}, {}, {})
+    assert (facts.cells, facts.agencies) == ({}, {})

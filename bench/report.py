@@ -1,0 +1,200 @@
+"""Report figures on SQLite and PostgreSQL, against a baseline measured in the same run.
+
+    python bench/report.py [--referrals N] [--runs N]
+
+Seeds a year of referrals (default 100,000, each with its trail: sent, and for most an
+acknowledgement, a decision, a close, a forward or an escalation) and times, per database:
+
+* **indicators**: everything ``intake report --indicators`` computes for the year (the
+  facts of every cell from the database, then every marginal table of the year with its
+  suppression pattern), target <= 1 s;
+* **baseline**: loading every referral row and every trail row into Python, with
+  SQLAlchemy's type processing, and nothing else: what a report that counted in Python
+  would pay before counting anything.
+
+PostgreSQL is a throwaway server started from the machine's binaries, as the tests do;
+without binaries its figures are skipped, with the reason. Rows are seeded with bulk
+inserts, and both databases are ANALYZEd before timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[0] = str(ROOT)  # run as a script, this folder would shadow the packages measured
+
+from sqlalchemy import Engine, select, text  # noqa: E402
+
+from bench.storage import postgres_database, sqlite_database  # noqa: E402
+from bot.report.periods import parse_period  # noqa: E402
+from bot.report.tables import publish  # noqa: E402
+from storage import migrate  # noqa: E402
+from storage.crypto import Cipher, generate_key  # noqa: E402
+from storage.models import Referral, ReferralEvent  # noqa: E402
+from storage.report import ack_times, read_facts  # noqa: E402
+from storage.stores import Storage  # noqa: E402
+
+NOW = datetime(2026, 2, 10, 9, 0, tzinfo=UTC)
+YEAR = 2025
+TARGET_SECONDS = 1.0
+HUBS = ("adana_osmaniye", "gaziantep", "hatay", "kilis", "malatya_adiyaman_kmaras",
+        "mardin", "sanliurfa")
+CASE_TYPES = ("medical", "legal", "gbv", "child_protection", "protection",
+              "material_assistance")
+RISKS = ("high", "medium", "low", None)
+AGENCIES = ("example_health", "example_law", "example_women", "example_children",
+            "example_relief", "example_solidarity", "example_community")
+BATCH = 10_000
+
+
+def trails(count: int, seed: int = 11) -> Iterator[tuple[dict[str, Any], list[tuple[Any, ...]]]]:
+    """Referral rows and their events (status, hours after creation, agency, actor)."""
+    rnd = random.Random(seed)
+    start = datetime(YEAR, 1, 1, tzinfo=UTC)
+    for number in range(count):
+        created = start + timedelta(seconds=rnd.randrange(365 * 24 * 3600))
+        agency = rnd.choice(AGENCIES)
+        events: list[tuple[Any, ...]] = [("sent", 0.0, agency, "staff:1")]
+        status, holder, arrived, closed = "sent", agency, 0.0, None
+        roll = rnd.random()
+        if roll < 0.1:  # escalated after the clock ran out, then acknowledged
+            holder = rnd.choice(AGENCIES)
+            arrived = 4.0
+            events += [("forwarded", 4.0, holder, "system:escalation"),
+                       ("acknowledged", 5.0 + rnd.random() * 5, holder, "staff:2")]
+            status = "acknowledged"
+        elif roll < 0.85:
+            ack = rnd.random() * 8
+            events.append(("acknowledged", ack, agency, "staff:2"))
+            status = "acknowledged"
+            if roll < 0.7:
+                events.append(("accepted", ack + 1, agency, "staff:2"))
+                status = "accepted"
+                if roll < 0.5:
+                    closed = ack + 24 + rnd.random() * 100
+                    events.append(("closed", closed, agency, "staff:2"))
+                    status = "closed"
+        hours = [(s, created + timedelta(hours=h), a, actor) for s, h, a, actor in events]
+        last = hours[-1][1]
+        yield ({"code": f"B{number:09d}", "flow_id": "pwsn", "flow_revision": 1,
+                "hub": rnd.choice(HUBS), "case_type": rnd.choice(CASE_TYPES),
+                "risk": rnd.choice(RISKS), "urgent": False, "status": status,
+                "agency": holder, "partner_chosen": False, "via": "focal_point",
+                "referrer_id": None,
+                "acknowledge_by": created + timedelta(hours=arrived + 4),
+                "respond_by": created + timedelta(hours=arrived + 48),
+                "case_due_at": created + timedelta(hours=72),
+                "due_at": None if status in ("accepted", "closed") else created + timedelta(
+                    hours=48),
+                "status_since": last, "escalation_level": int(roll < 0.1),
+                "reminders_sent": 0, "card": None, "contact": None,
+                "consent_scopes": "refer share statistics" if rnd.random() < 0.95 else "refer",
+                "override_reason": None, "created_at": created,
+                "closed_at": created + timedelta(hours=closed) if closed else None,
+                "erased_at": None}, hours)
+
+
+def seed(engine: Engine, count: int) -> float:
+    """Bulk inserts through the driver, values as each database stores them (see
+    ``bench/storage.py``)."""
+    columns = [c.name for c in Referral.__table__.columns if c.name != "id"]
+    sqlite = engine.dialect.name == "sqlite"
+    marker = "?" if sqlite else "%s"
+    referral_sql = (f"INSERT INTO referrals (id, {', '.join(columns)}) "
+                    f"VALUES ({', '.join([marker] * (len(columns) + 1))})")
+    event_sql = ("INSERT INTO referral_events (referral_id, status, at, actor, agency) "
+                 f"VALUES ({', '.join([marker] * 5)})")
+
+    def stored(value: object) -> object:
+        if sqlite and isinstance(value, datetime):
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        return value
+
+    began = time.perf_counter()
+    referrals: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
+    with engine.begin() as connection:
+        for number, (row, trail) in enumerate(trails(count), start=1):
+            referrals.append((number, *(stored(row[name]) for name in columns)))
+            events.extend((number, status, stored(at), actor, agency)
+                          for status, at, agency, actor in trail)
+            if len(referrals) >= BATCH:
+                connection.exec_driver_sql(referral_sql, referrals)
+                connection.exec_driver_sql(event_sql, events)
+                referrals, events = [], []
+        if referrals:
+            connection.exec_driver_sql(referral_sql, referrals)
+            connection.exec_driver_sql(event_sql, events)
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
+    return time.perf_counter() - began
+
+
+def timed(call: Callable[[], object], runs: int) -> tuple[float, object]:
+    """Median seconds of ``runs`` calls after one untimed call, and the last result."""
+    result = call()
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        result = call()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times), result
+
+
+def measure(name: str, engine: Engine, args: argparse.Namespace) -> None:
+    print(f"{name}:")
+    migrate.upgrade(engine)
+    storage = Storage.on(engine, Cipher([generate_key()]))
+    seconds = seed(engine, args.referrals)
+    print(f"  seeded {args.referrals:,} referrals with their trails in {seconds:.1f} s")
+    period = parse_period(str(YEAR), NOW)
+
+    def indicators() -> object:
+        facts = read_facts(storage.context, period.start, period.end, NOW)
+        times = ack_times(storage.context, period.start, period.end, NOW)
+        return publish(period, NOW, cells=facts.cells, agencies=facts.agencies, times=times,
+                       left_out=0, indicators=True)
+
+    def baseline() -> object:
+        with storage.context.reading() as db:
+            return (len(db.execute(select(Referral.__table__)).all())
+                    + len(db.execute(select(ReferralEvent.__table__)).all()))
+
+    report_s, report = timed(indicators, args.runs)
+    base_s, rows = timed(baseline, args.runs)
+    made = next(row for table in report.tables  # type: ignore[attr-defined]
+                for row in table.rows if table.dimension == "hub" and row[0] == "all")[1]
+    verdict = "within" if report_s <= TARGET_SECONDS else "OVER"
+    print(f"  indicators for {YEAR} ({made:,} counted): {report_s * 1000:.0f} ms "
+          f"({verdict} the {TARGET_SECONDS:.0f} s target)")
+    print(f"  baseline, every row into Python ({rows:,} rows): {base_s * 1000:.0f} ms")
+    print(f"  ratio indicators / baseline: {report_s / base_s:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--referrals", type=int, default=100_000,
+                        help="referrals to seed over the year (default 100,000)")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of each")
+    args = parser.parse_args()
+    with sqlite_database() as engine:
+        measure("SQLite (file, WAL)", engine, args)
+    with postgres_database() as found:
+        if isinstance(found, str):
+            print(f"PostgreSQL: skipped ({found})")
+        else:
+            measure("PostgreSQL (throwaway server)", found, args)
+
+
+if __name__ == "__main__":
+    main()
