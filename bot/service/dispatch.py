@@ -43,6 +43,8 @@ class Delivery:
     record: ReferralRecord | None
     recipients: tuple[Staff, ...]
     status: str | None = None  # the status a status notice announces
+    #: The agency an erasure notice is for (it may have held the referral before).
+    agency: str | None = None
     #: An erasure notice for this agency, going to coordinators: it has no focal point.
     instead_of: str | None = None
 
@@ -107,12 +109,18 @@ class Dispatcher:
         if reminder.kind == outbox.CARD and agency != record.agency:
             return None  # forwarded since: the card would go to the wrong agency
         members = tuple(self.staff.members(role="focal_point", agency=agency))
-        if not members and reminder.kind in outbox.ERASURE_NOTICES:
-            coordinators = self.staff.members(role="coordinator", hub=record.hub) or \
-                self.staff.members(role="coordinator")
-            return Delivery(reminder.id, reminder.kind, record, tuple(coordinators),
-                            instead_of=agency)
-        return Delivery(reminder.id, reminder.kind, record, members)
+        if reminder.kind not in outbox.ERASURE_NOTICES:
+            return Delivery(reminder.id, reminder.kind, record, members)
+        if not members:
+            return Delivery(reminder.id, reminder.kind, record, self.coordinators(record),
+                            agency=agency, instead_of=agency)
+        return Delivery(reminder.id, reminder.kind, record, members, agency=agency)
+
+    def coordinators(self, record: ReferralRecord) -> tuple[Staff, ...]:
+        """Who answers for an agency no one of which can be told: the coordinators of the
+        referral's hub, else every coordinator."""
+        return tuple(self.staff.members(role="coordinator", hub=record.hub)
+                     or self.staff.members(role="coordinator"))
 
     def _check(self, reminder: Reminder, record: ReferralRecord) -> Delivery | None:
         if record.agency is None or record.hub is None or record.status not in lifecycle.OPEN:

@@ -17,7 +17,7 @@ import contextlib
 import logging
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.i18n.texts import N_, Texts
@@ -146,13 +146,23 @@ class Worker:
             # is tried again) rather than count as delivered to no one.
             log.warning("notice_without_recipient", extra={"kind": delivery.kind})
             return
+        reached = 0
         for member in delivery.recipients:
             chat = await asyncio.to_thread(self.staff.telegram_id, member.id)
             try:
                 await self._send(chat, member, delivery)
+                reached += 1
             except Unreachable:
                 coordinators = await asyncio.to_thread(self.dispatcher.unreachable, member)
                 await self._tell_coordinators(coordinators, member)
+        if not reached and delivery.agency is not None and delivery.instead_of is None:
+            # Every focal point of the agency blocked the bot: its coordinators are asked
+            # to pass the erasure on, as for an agency with no focal point.
+            assert delivery.record is not None
+            instead = await asyncio.to_thread(self.dispatcher.coordinators, delivery.record)
+            await self.deliver(replace(delivery, recipients=instead,
+                                       instead_of=delivery.agency))
+            return
         await asyncio.to_thread(self.dispatcher.sent, delivery)
         log.info("delivered", extra={"kind": delivery.kind,
                                      "recipients": len(delivery.recipients)})
@@ -206,11 +216,12 @@ class Worker:
         agency = known.name(lang) if known else delivery.instead_of
         if kind == outbox.ERASED:
             return ui(lang, N_("Consent for referral %(code)s was withdrawn: its personal "
-                               "data is erased. %(agency)s has no focal point on the bot: ask "
-                               "them to delete any copy they hold."), code=code, agency=agency)
+                               "data is erased. No focal point of %(agency)s can be reached "
+                               "on the bot: ask them to delete any copy they hold."),
+                      code=code, agency=agency)
         return ui(lang, N_("Referral %(code)s reached the end of its retention period: its "
-                           "personal data is erased. %(agency)s has no focal point on the "
-                           "bot: ask them to delete any copy they hold."),
+                           "personal data is erased. No focal point of %(agency)s can be "
+                           "reached on the bot: ask them to delete any copy they hold."),
                   code=code, agency=agency)
 
     async def _tell_coordinators(self, coordinators: list[Staff], member: Staff) -> None:

@@ -198,9 +198,26 @@ async def test_a_notice_to_an_agency_without_focal_point_goes_to_the_hub_coordin
     erase(p.services.storage.context, code, at=p.clock.now(), actor="cli")
     await p.tick()
     assert p.texts_to(COORDINATOR)[-1] == (
-        f"Consent for referral {code} was withdrawn: its personal data is erased. Example "
-        "Legal Aid Centre has no focal point on the bot: ask them to delete any copy they "
-        "hold.")
+        f"Consent for referral {code} was withdrawn: its personal data is erased. No focal "
+        "point of Example Legal Aid Centre can be reached on the bot: ask them to delete any "
+        "copy they hold.")
+    assert p.services.storage.reminders.pending(code) == []
+
+
+async def test_when_every_focal_point_blocked_the_bot_the_coordinator_gets_the_notice(
+        product: Harness) -> None:
+    p = product
+    p.enrol(COORDINATOR, "coordinator", agency="example_relief")
+    code = await referred(p)
+    p.api.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    erase(p.services.storage.context, code, at=p.clock.now(), actor="cli")
+    await p.tick()
+    assert p.texts_to(COORDINATOR)[-2:] == [
+        f"Staff member {member(p, HEALTH).id} cannot be reached on Telegram (the bot was "
+        "blocked).",
+        f"Consent for referral {code} was withdrawn: its personal data is erased. No focal "
+        "point of Example Health Partners can be reached on the bot: ask them to delete any "
+        "copy they hold."]
     assert p.services.storage.reminders.pending(code) == []
 
 
