@@ -168,7 +168,11 @@ def test_intake_purge_dry_run_reports_counts_and_erases_nothing(
         "0 conversation(s) idle over 30 minutes, 0 old update id(s)\n")
     assert cli_database.referrals.reveal_contact(old) != {}
     assert main(["purge"]) == 0
-    assert capsys.readouterr().out.startswith("erased: personal data of 1 referral(s)")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("erased: personal data of 1 referral(s)")
+    assert out[1] == ("queued for the running bot: 0 card(s) and contact reveal(s) to remove "
+                      "from agencies' chats, and erasure notices to the agencies and referrers "
+                      "(this command does not reach Telegram)")
     assert cli_database.referrals.reveal_contact(old) == {}
 
 
