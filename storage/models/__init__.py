@@ -13,6 +13,7 @@ from storage.models.directory import (
     Service,
     StaffMember,
 )
+from storage.models.flows import FlowPublication, FlowRevision
 from storage.models.inbox import InboxUpdate
 from storage.models.jobs import ScheduledJob
 from storage.models.messages import AgencyMessage
@@ -31,7 +32,7 @@ __all__ = [
     "NAMING_CONVENTION", "Agency", "AgencyMessage", "AuditEntry", "Base", "BlindIndex",
     "ConsentRecord",
     "Conversation", "DeadlineRule", "DeadlineSettings", "EmergencyContact", "Encrypted",
-    "FocalPoint", "Hub", "InboxUpdate", "Invite", "ProcessedUpdate", "Referral",
+    "FlowPublication", "FlowRevision", "FocalPoint", "Hub", "InboxUpdate", "Invite", "ProcessedUpdate", "Referral",
     "ReferralEvent", "Reminder", "ScheduledJob", "Service", "StaffMember", "UTCDateTime",
     "metadata",
 ]

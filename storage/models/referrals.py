@@ -33,6 +33,11 @@ class Conversation(Base):
     state: Mapped[str] = mapped_column(Encrypted())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    #: The flow revision the conversation is pinned to, readable beside the encrypted state
+    #: so ``intake flows list`` can count conversations still open on older revisions
+    #: (NULL for a conversation saved before these columns existed).
+    flow_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Referral(Base):
