@@ -90,21 +90,30 @@ class Worker:
         if report is not None:
             log.info("retention_purged", extra={"referrals": report.referrals,
                                                 "conversations": report.conversations,
-                                                "update_ids": report.update_ids})
+                                                "update_ids": report.update_ids,
+                                                "messages": report.messages})
         return report
 
     async def take_back(self) -> int:
-        """Delete (or edit) the cards and reveals whose time has come; returns how many."""
+        """Delete (or edit) the cards and reveals whose time has come; returns how many. One
+        that fails for another reason (the network) stays claimed and is tried again when
+        its claim lapses; the others, and the round's deliveries, go on."""
         messages = self.focal.messages
         now = self.dispatcher.clock.now()
         due = await asyncio.to_thread(messages.claim_due, self.name or worker_name(), now)
+        done = 0
         for message in due:
-            outcome = await self._take_back(message, now)
+            try:
+                outcome = await self._take_back(message, now)
+            except Exception as error:
+                log.warning("take_back_failed", extra={"error": type(error).__name__})
+                continue
             await asyncio.to_thread(messages.done, message.id, outcome,
                                     self.dispatcher.clock.now())
-        if due:
-            log.info("messages_taken_back", extra={"messages": len(due)})
-        return len(due)
+            done += 1
+        if done:
+            log.info("messages_taken_back", extra={"messages": done})
+        return done
 
     async def _take_back(self, message: SentMessage, now: datetime) -> str:
         chat, message_id = message.chat_id, message.message_id

@@ -168,6 +168,22 @@ async def test_a_card_opened_from_the_inbox_list_is_taken_back_too(product: Harn
     assert deleted(p, HEALTH) == {card_id(p, HEALTH, code), listing}
 
 
+async def test_a_message_that_fails_for_another_reason_is_tried_again_later(
+        product: Harness) -> None:
+    p = product
+    code = await referred(p)
+    card = card_id(p, HEALTH, code)
+    p.api.fail_next("deleteMessage", 500, "Internal Server Error")
+    erase(p.services.storage.context, code, at=p.clock.now(), actor="cli")
+    await p.tick()
+    assert p.texts_to(HEALTH)[-1].startswith(f"Consent for referral {code} was withdrawn")
+    assert [o for _, _, o in p.services.storage.messages.outcomes(code)] == [None]
+    p.clock.advance(minutes=3)  # the claim lapses
+    await p.tick()
+    assert deleted(p, HEALTH) == {card}
+    assert [o for _, _, o in p.services.storage.messages.outcomes(code)] == ["deleted"]
+
+
 async def test_the_purge_takes_the_cards_back_and_tells_agency_and_referrer(
         product: Harness) -> None:
     p = product
