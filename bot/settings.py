@@ -40,6 +40,8 @@ DEFAULT_PURGE_HOURS = 24
 PURGE_HOURS = "INTAKE_PURGE_HOURS"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_LOG_LEVEL = "INFO"
+#: ``text``: one line per event with its fields as key=value; ``json``: one object a line.
+LOG_FORMATS = ("text", "json")
 
 
 class SettingsError(ValueError):
@@ -94,6 +96,7 @@ class Settings:
     #: The bot's @username without the @, for the deep links of invitations.
     bot_username: str | None = None
     log_level: str = DEFAULT_LOG_LEVEL
+    log_format: str = "text"
     #: Holds the default database and, optionally, the settings file.
     data_dir: Path = field(default_factory=lambda: default_data_dir({}))
     #: The settings file that was read, if any (said by ``intake db current``).
@@ -133,6 +136,7 @@ class Settings:
             purge_hours=_purge_hours(env),
             bot_username=_bot_username(env),
             log_level=_log_level(env),
+            log_format=_log_format(env),
             data_dir=data_dir,
             env_file=env_file,
         )
@@ -177,6 +181,14 @@ def _log_level(env: Mapping[str, str]) -> str:
         raise SettingsError(f"INTAKE_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
                             f"not {value!r}")
     return value.upper()
+
+
+def _log_format(env: Mapping[str, str]) -> str:
+    value = (_text(env, "INTAKE_LOG_FORMAT") or "text").lower()
+    if value not in LOG_FORMATS:
+        raise SettingsError(f"INTAKE_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
+                            f"not {value!r}")
+    return value
 
 
 def _keys(env: Mapping[str, str], data_dir: Path) -> tuple[tuple[str, ...], str]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable
 
+from bot import logs
 from bot.cli.common import CommandError
 from bot.settings import Settings
 
@@ -38,14 +38,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
-    # httpx logs every request URL at INFO, and a Bot API URL contains the bot token; PTB
-    # logs each call's parameters at DEBUG, and they hold what people typed.
-    root = logging.getLogger().level
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, root))
-    logging.getLogger("telegram").setLevel(max(logging.INFO, root))
-    # transitions narrates every state change at INFO: noise, and nothing an operator needs.
-    logging.getLogger("transitions").setLevel(logging.WARNING)
+    # Redacted on the handler: no token, text or contact in any line, at any level.
+    logs.configure(settings)
     if not settings.bot_token:
         print(NO_TOKEN, file=sys.stderr)
         from bot.cli import chat
