@@ -500,7 +500,8 @@ class _Parser:
             flow_id = self.ident(self.need(raw, "id", "", str, "a flow id"), raw.line_of("id"),
                                  "", "id")
             self.flow_id = flow_id
-            revision = self.need(raw, "revision", "", int, "a whole number")
+            # Optional: publishing numbers revisions (``bot.service.publishing``).
+            revision = self.optional(raw, "revision", "", int, "a whole number", 1)
             if revision < 1:
                 self.fail(raw.line_of("revision"), "", "revision", "must be 1 or more")
             title = self.text(raw, "title", "", f"flow:{flow_id}:title")
