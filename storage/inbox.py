@@ -17,7 +17,8 @@ after another's claim committed is seen held); on SQLite every write transaction
 database's write lock first (``BEGIN IMMEDIATE``), so claims simply take turns.
 
 A handled row is deleted, in the transaction of the next claim (one commit serves both):
-its chat's next update becomes claimable in that same transaction. A claim outlives a
+its chat's next update becomes claimable in that same transaction. The process that
+receives updates stores and claims them in one transaction too, when it has room. A claim outlives a
 crashed process only until :data:`LEASE` has passed, or until a process on the same machine
 starts and finds the claimer gone (:meth:`SqlInbox.release`).
 """
@@ -111,6 +112,15 @@ class SqlInbox:
         claimed = [Claimed(int(update_id), int(chat_id), cipher.decrypt_json(body))
                    for update_id, chat_id, body in rows]
         return sorted(claimed, key=lambda c: c.update_id)
+
+    def store_and_claim(self, updates: Iterable[tuple[int, int, Mapping[str, Any]]],
+                        at: datetime, worker: str, limit: int,
+                        done: Sequence[int] = ()) -> tuple[int, list[Claimed]]:
+        """:meth:`store`, then :meth:`claim`, in one transaction (one commit): what the
+        process receiving updates does when it has room to handle them itself."""
+        with self._context.unit():
+            stored = self.store(updates, at)
+            return stored, self.claim(worker, limit, at, done)
 
     def claimable(self, now: datetime) -> bool:
         """Whether a claim could find anything (a cheap read before a write transaction)."""

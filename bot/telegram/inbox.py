@@ -63,6 +63,10 @@ class UpdateInbox(Protocol):
     def claim(self, worker: str, limit: int, now: datetime,
               done: Sequence[int] = ()) -> Sequence[ClaimedUpdate]: ...
 
+    def store_and_claim(self, updates: Sequence[tuple[int, int, Mapping[str, Any]]],
+                        at: datetime, worker: str, limit: int,
+                        done: Sequence[int] = ()) -> tuple[int, Sequence[ClaimedUpdate]]: ...
+
     def claimable(self, now: datetime) -> bool: ...
 
     def claimers(self) -> list[str]: ...
@@ -136,17 +140,35 @@ class Inbox:
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _pushed: bool = False
     _more: bool = False
+    _reserved: int = 0  # slots a claim under way may fill
     _done: list[int] = field(default_factory=list)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def keep(self, updates: Sequence[tuple[int, int, Mapping[str, Any]]]) -> int:
-        """Store ``(update id, chat, update JSON)`` rows in one transaction, then wake the
-        handling; returns how many were new. Raises when the database did not take them:
+        """Store ``(update id, chat, update JSON)`` rows in one transaction, and in the same
+        one claim what this process has room for (and delete the rows it handled since the
+        last claim); returns how many were new. Raises when the database did not take them:
         then Telegram must not be told they arrived."""
         if not updates:
             return 0
-        stored = await asyncio.to_thread(self.store.store, updates, self.clock.now())
-        self.notify()
+        free = self.slots - len(self._tasks) - self._reserved
+        if free <= 0:
+            stored = await asyncio.to_thread(self.store.store, updates, self.clock.now())
+            self.notify()
+            return stored
+        done, self._done = self._done, []
+        self._reserved += free
+        try:
+            stored, claimed = await asyncio.to_thread(
+                self.store.store_and_claim, updates, self.clock.now(), self.name, free, done)
+        except BaseException:
+            self._done[:0] = done  # deleted next time
+            raise
+        finally:
+            self._reserved -= free
+        self._start(claimed)
+        if stored > len(claimed):
+            self.notify()  # some wait behind their chat, or for room: the loop looks again
         return stored
 
     @property
@@ -186,7 +208,7 @@ class Inbox:
         """One claim (which also deletes the rows handled since the last); returns how many
         updates it started."""
         pushed, self._pushed = self._pushed, False
-        free = self.slots - len(self._tasks)
+        free = self.slots - len(self._tasks) - self._reserved
         done, self._done = self._done, []
         if not done:
             if free <= 0:
@@ -201,11 +223,14 @@ class Inbox:
             self._done[:0] = done  # deleted next time
             raise
         self._more = free > 0 and len(claimed) == free
+        self._start(claimed)
+        return len(claimed)
+
+    def _start(self, claimed: Sequence[ClaimedUpdate]) -> None:
         for update in claimed:
             task = asyncio.create_task(self._one(update))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        return len(claimed)
 
     async def _one(self, claimed: ClaimedUpdate) -> None:
         try:
