@@ -16,6 +16,7 @@ from storage.models.directory import (
 from storage.models.flows import FlowPublication, FlowRevision
 from storage.models.inbox import InboxUpdate
 from storage.models.jobs import ScheduledJob
+from storage.models.keys import KeyCanary
 from storage.models.messages import AgencyMessage
 from storage.models.referrals import (
     AuditEntry,
@@ -32,7 +33,7 @@ __all__ = [
     "NAMING_CONVENTION", "Agency", "AgencyMessage", "AuditEntry", "Base", "BlindIndex",
     "ConsentRecord",
     "Conversation", "DeadlineRule", "DeadlineSettings", "EmergencyContact", "Encrypted",
-    "FlowPublication", "FlowRevision", "FocalPoint", "Hub", "InboxUpdate", "Invite", "ProcessedUpdate", "Referral",
+    "FlowPublication", "FlowRevision", "FocalPoint", "Hub", "InboxUpdate", "Invite", "KeyCanary", "ProcessedUpdate", "Referral",
     "ReferralEvent", "Reminder", "ScheduledJob", "Service", "StaffMember", "UTCDateTime",
     "metadata",
 ]

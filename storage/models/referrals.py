@@ -154,3 +154,6 @@ class AuditEntry(Base):
     referral_code: Mapped[str | None] = mapped_column(String(16), index=True)
     #: What the action was done to when that is not a referral: ``staff:12``, ``invite:3``.
     subject: Mapped[str | None] = mapped_column(String(64))
+    #: How many times the action happened in the row's hour (strangers' refusals are
+    #: counted on one row, ``storage.audit``); 1 for everything else.
+    count: Mapped[int] = mapped_column(Integer, server_default="1")
