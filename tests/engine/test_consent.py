@@ -1,45 +1,150 @@
-"""Right after a consent script the person is shown what the referrals after it carry,
-read from the flow, in the person's language."""
+"""The consent gate: refusing a required scope ends the intake with nothing referred, unless
+the child-safety override is offered (only while its condition holds); then only one of the
+node's own reasons refers, "do not refer" ends as refused, and anything else is asked again
+and records nothing."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from bot.directory import load_directory
-from bot.engine import Choice, Choices, Engine
-from bot.engine.events import Disclosure, Prompt, Say
+from bot.engine import Choice, Choices, Engine, Input, Session, Text
+from bot.engine.events import ConsentRecorded, Event, Hint, ReferralRequested
+from bot.engine.inputs import NO_OVERRIDE
 from bot.flows.library import FlowLibrary
 from bot.i18n.texts import Texts
-from tests.engine.helpers import run
+from tests.conftest import TODAY
+from tests.engine.helpers import last_prompt, of_type
 
-VALID = Path(__file__).resolve().parents[1] / "flows" / "valid"
-YES = [Choice("yes"), Choice("yes")]
+#: A child pathway in miniature: a danger question, its rating, assent with the override.
+FLOW = """\
+spec_version: 2
+id: override_gate
+revision: 1
+title: Override gate
+languages: [en]
+inputs: [hub]
+start: danger
+nodes:
+  danger:
+    type: ask
+    kind: multi
+    collects: risk_indicator
+    text: What is true for the child now?
+    options:
+      danger: In danger where they are
+      none: {label: None of these, exclusive: true}
+    invalid: rating
+    next: rating
+  rating:
+    type: risk
+    counts:
+      red: {answer: danger, options: [danger]}
+    rules:
+      - {red: 1+, level: high}
+      - {red: 0, level: low}
+    levels:
+      high: {due_hours: 24, timeframe: "High risk: act within a day."}
+      low: {due_hours: 336, timeframe: "Low risk: within two weeks."}
+    allow_raise: false
+    next: assent
+  assent:
+    type: consent
+    script: May I ask people who help children to help you?
+    scopes: [refer, share]
+    given_by: [child_assent]
+    methods: [in_person]
+    next: send
+    refused: sorry
+    override:
+      when: {answer: rating, is: high}
+      reasons:
+        immediate_danger: The child is in immediate danger where they are
+        no_safe_adult: No safe adult can look after the child now
+      next: send
+  send:
+    type: refer
+    case_type: child_protection
+    hub: hub
+    next: sent
+  sent:
+    type: end
+    outcome: referred
+    text: Sent.
+  sorry:
+    type: end
+    outcome: consent_refused
+    text: Understood.
+"""
 
 
 @pytest.fixture(scope="module")
-def two_consents() -> Engine:
-    return Engine(FlowLibrary.load([VALID / "disclosure.yaml"]), Texts(),
-                  load_directory().hub_choices())
+def gate(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    path = tmp_path_factory.mktemp("flows") / "override_gate.yaml"
+    path.write_text(FLOW, encoding="utf-8")
+    return Engine(FlowLibrary.load([path]), Texts(), load_directory().hub_choices())
 
 
-def test_the_script_is_followed_by_what_the_referral_carries(two_consents: Engine) -> None:
-    _, events = run(two_consents, [Choice("kilis")], flow="disclosure")
-    script, shown, prompt = events[-3:]
-    assert isinstance(script, Say) and script.audience == "person"
-    assert shown == Disclosure(
-        ("the area you are in, the kind of help needed and how urgent it is", "age group",
-         "how to reach you"), ("your phone number",), "en")
-    assert isinstance(prompt, Prompt) and prompt.node == "first_consent"
+def walk(gate: Engine, inputs: list[Input]) -> tuple[Session, list[Event]]:
+    step = gate.start("override_gate", "en", today=TODAY, answers={"hub": "gaziantep"})
+    events = list(step.events)
+    for given in inputs:
+        step = gate.step(step.session, given, TODAY)
+        events.extend(step.events)
+    return step.session, events
 
 
-def test_a_later_consent_names_only_what_its_own_referral_carries(two_consents: Engine) -> None:
-    steps = [Choice("kilis"), *YES, Choice("older"), Choice("through_me"),
-             Choices(("health",)), Choice("done")]
-    _, events = run(two_consents, steps, flow="disclosure")
-    shown = [e for e in events if isinstance(e, Disclosure)]
-    assert len(shown) == 2
-    assert shown[1].shared == ("the area you are in, the kind of help needed and how urgent "
-                               "it is", "the kind of urgent help needed", "age group")
-    assert shown[1].on_acceptance == ()
+IN_DANGER_REFUSED: list[Input] = [Choices(("danger",)), Choice("no")]
+
+
+def test_a_refusal_without_an_immediate_risk_ends_the_intake_with_no_referral(
+        gate: Engine) -> None:
+    session, events = walk(gate, [Choices(("none",)), Choice("no")])
+    assert session.outcome == "consent_refused"
+    assert of_type(events, ReferralRequested) == []
+    assert of_type(events, ConsentRecorded) == [
+        ConsentRecorded((), ("refer",), "child_assent", "in_person", None)]
+
+
+def test_a_refusal_with_an_immediate_risk_offers_the_node_s_reasons_or_do_not_refer(
+        gate: Engine) -> None:
+    session, events = walk(gate, IN_DANGER_REFUSED)
+    assert session.outcome is None and session.state == "assent"
+    assert [b.id for b in last_prompt(events).buttons] == [
+        "immediate_danger", "no_safe_adult", NO_OVERRIDE]
+    assert of_type(events, ConsentRecorded) == []
+
+
+def test_do_not_refer_ends_as_refused_with_no_referral(gate: Engine) -> None:
+    session, events = walk(gate, [*IN_DANGER_REFUSED, Choice(NO_OVERRIDE)])
+    assert session.outcome == "consent_refused"
+    assert of_type(events, ReferralRequested) == []
+    assert of_type(events, ConsentRecorded) == [
+        ConsentRecorded((), ("refer",), "child_assent", "in_person", None)]
+
+
+def test_a_listed_reason_refers_with_the_reason_recorded(gate: Engine) -> None:
+    session, events = walk(gate, [*IN_DANGER_REFUSED, Choice("no_safe_adult")])
+    assert session.outcome == "referred"
+    assert of_type(events, ConsentRecorded) == [
+        ConsentRecorded((), ("refer",), "child_assent", "in_person", "no_safe_adult")]
+    (referral,) = of_type(events, ReferralRequested)
+    assert isinstance(referral, ReferralRequested)
+    assert referral.override_reason == "no_safe_adult" and referral.consent == ()
+
+
+@pytest.mark.parametrize("given", [
+    Choice("harm_by_caregiver"),  # a reason of the closed list, but not this node's
+    Choice("yes"), Choice("immediate_danger "), Text("immediate_danger"), Choices(("no",)),
+], ids=repr)
+def test_anything_else_at_the_override_is_asked_again_and_records_nothing(
+        gate: Engine, given: Input) -> None:
+    session, events = walk(gate, [*IN_DANGER_REFUSED, given])
+    after = events[len(walk(gate, IN_DANGER_REFUSED)[1]):]
+    assert [e.text for e in after if isinstance(e, Hint)] == [
+        "Please choose one of the buttons."]
+    assert (session.state, session.outcome) == ("assent", None)
+    assert of_type(after, ConsentRecorded) == [] and of_type(after, ReferralRequested) == []
+    assert [b.id for b in last_prompt(after).buttons][-1] == NO_OVERRIDE
+    session, events = walk(gate, [*IN_DANGER_REFUSED, given, Choice(NO_OVERRIDE)])
+    assert session.outcome == "consent_refused" and of_type(events, ReferralRequested) == []
