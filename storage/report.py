@@ -106,9 +106,12 @@ def months_between(start: datetime, end: datetime) -> list[tuple[str, datetime]]
 class _Query:
     """The SQL of the facts, for one window of creation times, one database and one now.
 
-    Everything is counted by the database: the trail is cut into holdings with a window
-    function (the running number of arrivals), each holding judged against its clock in
-    seconds, and the results summed per cell. Only the sums come back."""
+    Everything is counted by the database, and only sums come back. Most referrals stay
+    with the agency they were sent to: one pass over the trail, grouped per referral,
+    gives what they need (``r1``). Only the referrals forwarded at least once have more
+    than one holding; their trails are cut into holdings with a window function (the
+    running number of arrivals, ``h``), and the agency figures of those holdings added.
+    Clocks are compared in seconds from the epoch, as each database computes them."""
 
     def __init__(self, context: Context, start: datetime, end: datetime, now: datetime,
                  escalations: Escalations, hub: str | None = None) -> None:
@@ -121,16 +124,36 @@ class _Query:
         self.month = _month_case(months_between(start, end))
         self.hub = func.coalesce(Referral.hub, NO_HUB)
         self.risk = func.coalesce(Referral.risk, UNRATED)
-        arrival = and_(ReferralEvent.status.in_([SENT, FORWARDED]),
-                       ReferralEvent.agency.is_not(None))
-        events = (select(ReferralEvent.referral_id.label("rid"), ReferralEvent.status,
-                         ReferralEvent.at, ReferralEvent.agency, ReferralEvent.actor,
+        e = ReferralEvent
+        arrival = and_(e.status.in_([SENT, FORWARDED]), e.agency.is_not(None))
+        escalated = and_(e.status == FORWARDED, e.actor == ESCALATION_ACTOR)
+        self.r1 = (select(
+            e.referral_id.label("rid"),
+            func.sum(case((arrival, 1), else_=0)).label("arrivals"),
+            func.max(case((and_(arrival, e.status == SENT), e.agency))).label("agency"),
+            func.min(case((arrival, e.at))).label("arrived"),
+            func.min(case((and_(arrival, e.status == FORWARDED), e.at))).label("moved"),
+            func.max(case((arrival, e.at))).label("last_arrived"),
+            func.min(case((e.status == ACKNOWLEDGED, e.at))).label("acked"),
+            func.max(case((e.status == ACCEPTED, 1), else_=0)).label("accepted"),
+            func.max(case((e.status == DECLINED, 1), else_=0)).label("declined"),
+            func.max(case((and_(escalated, e.agency == _backup(escalations)), 1), else_=0))
+            .label("to_backup"),
+            func.max(case((and_(escalated, e.agency == _coordinator(escalations)), 1),
+                          else_=0)).label("to_coordinator"))
+            .join(Referral, Referral.id == e.referral_id)
+            .where(*self.window).group_by(e.referral_id)).cte("r1")
+        r1 = self.r1
+        #: The first holding's acknowledgement: before the referral first moved on.
+        self.first_acked = case((or_(r1.c.moved.is_(None), r1.c.acked < r1.c.moved),
+                                 r1.c.acked))
+        forwarded = select(e.referral_id).where(e.status == FORWARDED, e.agency.is_not(None))
+        events = (select(e.referral_id.label("rid"), e.status, e.at, e.agency,
                          func.sum(case((arrival, 1), else_=0)).over(
-                             partition_by=ReferralEvent.referral_id,
-                             order_by=(ReferralEvent.at, ReferralEvent.id),
+                             partition_by=e.referral_id, order_by=(e.at, e.id),
                              rows=(None, 0)).label("holding"))
-                  .join(Referral, Referral.id == ReferralEvent.referral_id)
-                  .where(*self.window)).subquery("ev")
+                  .join(Referral, Referral.id == e.referral_id)
+                  .where(*self.window, e.referral_id.in_(forwarded))).subquery("ev")
         arrived = and_(events.c.status.in_([SENT, FORWARDED]), events.c.agency.is_not(None))
         self.h = (select(
             events.c.rid, events.c.holding,
@@ -138,42 +161,29 @@ class _Query:
             func.min(case((arrived, events.c.at))).label("arrived"),
             func.min(case((events.c.status == ACKNOWLEDGED, events.c.at))).label("acked"),
             func.max(case((events.c.status == ACCEPTED, 1), else_=0)).label("accepted"),
-            func.max(case((events.c.status == DECLINED, 1), else_=0)).label("declined"),
-            func.max(case((and_(events.c.status == FORWARDED,
-                                events.c.actor == ESCALATION_ACTOR), events.c.agency)))
-            .label("escalated_to"))
+            func.max(case((events.c.status == DECLINED, 1), else_=0)).label("declined"))
             .where(events.c.holding > 0)
             .group_by(events.c.rid, events.c.holding)).cte("h")
-        h = self.h
-        self.p = (select(
-            h.c.rid, func.max(h.c.holding).label("holdings"),
-            func.max(h.c.arrived).label("last_arrived"),
-            func.max(h.c.accepted).label("accepted"), func.max(h.c.declined).label("declined"),
-            func.max(case((h.c.escalated_to == _backup(escalations), 1), else_=0))
-            .label("to_backup"),
-            func.max(case((h.c.escalated_to == _coordinator(escalations), 1), else_=0))
-            .label("to_coordinator"))
-            .join(Referral, Referral.id == h.c.rid)
-            .group_by(h.c.rid)).cte("p")
 
     def seconds(self, column: Any) -> Any:
         if self.dialect == "postgresql":
             return func.extract("epoch", column)
         return (func.julianday(column) - 2440587.5) * 86400.0
 
-    def judged(self, h: Any) -> tuple[Any, Any]:
-        """(in time, decided) of a holding's acknowledgement, as 0/1 SQL expressions."""
-        p = self.p
-        clock = self.seconds(Referral.acknowledge_by) - self.seconds(p.c.last_arrived)
+    def judged(self, arrived: Any, acked: Any, last_arrived: Any) -> tuple[Any, Any]:
+        """(in time, decided) of one holding's acknowledgement, as 0/1 SQL expressions: its
+        clock is as long as the current holder's (``acknowledge_by`` minus the last
+        arrival) and starts when the referral arrived."""
+        clock = self.seconds(Referral.acknowledge_by) - self.seconds(last_arrived)
         stopped = case((and_(Referral.erased_at.is_not(None), Referral.erased_at < self.now),
                         self.seconds(Referral.erased_at)),
                        else_=literal(self.now.timestamp()))
-        running = Referral.acknowledge_by.is_not(None)
-        in_time = case((and_(running, h.c.acked.is_not(None),
-                             self.seconds(h.c.acked) - self.seconds(h.c.arrived)
-                             <= clock + TOLERANCE), 1), else_=0)
-        decided = case((and_(running, or_(h.c.acked.is_not(None),
-                                          self.seconds(h.c.arrived) + clock <= stopped)), 1),
+        running = and_(Referral.acknowledge_by.is_not(None), arrived.is_not(None))
+        in_time = case((and_(running, acked.is_not(None),
+                             self.seconds(acked) - self.seconds(arrived) <= clock + TOLERANCE),
+                        1), else_=0)
+        decided = case((and_(running, or_(acked.is_not(None),
+                                          self.seconds(arrived) + clock <= stopped)), 1),
                        else_=0)
         return in_time, decided
 
@@ -183,8 +193,10 @@ class _Query:
                     Referral.due_at <= self.now)
 
     def cells(self) -> Any:
-        p, first = self.p, self.h.alias("h1")
-        in_time, decided = self.judged(first)
+        """Sums per cell and first agency, with whether the referral moved on: the cells,
+        and the agency figures of the referrals that stayed where they were sent."""
+        r1 = self.r1
+        in_time, decided = self.judged(r1.c.arrived, self.first_acked, r1.c.last_arrived)
         notified = exists().where(Reminder.referral_id == Referral.id,
                                   Reminder.kind == f"status:{CLOSED}",
                                   Reminder.sent_at.is_not(None))
@@ -202,29 +214,32 @@ class _Query:
             "ack_decided": func.sum(decided),
             "closed_in_time": _count(closed_in_time),
             "case_decided": _count(case_decided),
-            "accepted": func.sum(func.coalesce(p.c.accepted, 0)),
-            "declined": func.sum(func.coalesce(p.c.declined, 0)),
-            "forwarded": _count(p.c.holdings > 1),
+            "accepted": func.sum(func.coalesce(r1.c.accepted, 0)),
+            "declined": func.sum(func.coalesce(r1.c.declined, 0)),
+            "forwarded": _count(r1.c.moved.is_not(None)),
             "closed": _count(closed),
             "closed_notified": _count(and_(closed, Referral.referrer_id.is_not(None),
                                            notified)),
-            "escalated_backup": func.sum(func.coalesce(p.c.to_backup, 0)),
-            "escalated_coordinator": func.sum(func.coalesce(p.c.to_coordinator, 0)),
+            "escalated_backup": func.sum(func.coalesce(r1.c.to_backup, 0)),
+            "escalated_coordinator": func.sum(func.coalesce(r1.c.to_coordinator, 0)),
             "overdue": _count(self.overdue()),
         }
         assert tuple(measures) == MEASURES
-        return (select(self.month, self.hub, Referral.case_type, self.risk,
-                       *measures.values(), _count(p.c.rid.is_(None)))
+        moved = case((r1.c.moved.is_not(None), 1), else_=0)
+        holds = _count(Referral.status != ERASED)
+        return (select(self.month, self.hub, Referral.case_type, self.risk, r1.c.agency,
+                       moved, *measures.values(), holds)
                 .select_from(Referral)
-                .outerjoin(p, p.c.rid == Referral.id)
-                .outerjoin(first, and_(first.c.rid == Referral.id, first.c.holding == 1))
+                .outerjoin(r1, r1.c.rid == Referral.id)
                 .where(*self.window)
-                .group_by(self.month, self.hub, Referral.case_type, self.risk))
+                .group_by(self.month, self.hub, Referral.case_type, self.risk, r1.c.agency,
+                          moved))
 
-    def agencies(self) -> Any:
-        h, p = self.h, self.p
-        in_time, decided = self.judged(h)
-        holds = and_(h.c.holding == p.c.holdings, Referral.agency == h.c.agency,
+    def moved(self) -> Any:
+        """The agency figures of every holding of the referrals forwarded at least once."""
+        h, r1 = self.h, self.r1
+        in_time, decided = self.judged(h.c.arrived, h.c.acked, r1.c.last_arrived)
+        holds = and_(h.c.holding == r1.c.arrivals, Referral.agency == h.c.agency,
                      Referral.status != ERASED)
         measures = {
             "made_to": _count(h.c.holding == 1),
@@ -233,32 +248,36 @@ class _Query:
             "ack_decided": func.sum(decided),
             "accepted": func.sum(h.c.accepted),
             "declined": func.sum(h.c.declined),
-            "forwarded_on": _count(h.c.holding < p.c.holdings),
+            "forwarded_on": _count(h.c.holding < r1.c.arrivals),
             "held_now": _count(holds),
             "overdue": _count(and_(holds, self.overdue())),
         }
         assert tuple(measures) == AGENCY_MEASURES
         return (select(self.month, self.hub, h.c.agency, *measures.values())
-                .select_from(h).join(p, p.c.rid == h.c.rid)
+                .select_from(h).join(r1, r1.c.rid == h.c.rid)
                 .join(Referral, Referral.id == h.c.rid)
                 .group_by(self.month, self.hub, h.c.agency))
 
     def times(self) -> Any:
         """Per table and value, the nearest-rank median and 90th percentile of the hours to
         acknowledge (the first agency's for referrals, every holding's for agencies)."""
-        h = self.h
-        hours = ((self.seconds(h.c.acked) - self.seconds(h.c.arrived)) / SECONDS_PER_HOUR)
-        acks = (select(self.month.label("month"), self.hub.label("hub"),
-                       Referral.case_type.label("case_type"), self.risk.label("risk"),
-                       h.c.agency, h.c.holding, hours.label("hours"))
-                .select_from(h).join(Referral, Referral.id == h.c.rid)
-                .where(h.c.acked.is_not(None))).cte("acks")
-        first = acks.c.holding == 1
-        parts = [select(literal("*").label("t"), literal("all").label("v"),
-                        acks.c.hours).where(first)]
+        r1, h = self.r1, self.h
+        first = (select(self.month.label("month"), self.hub.label("hub"),
+                        Referral.case_type.label("case_type"), self.risk.label("risk"),
+                        r1.c.agency, r1.c.moved,
+                        ((self.seconds(self.first_acked) - self.seconds(r1.c.arrived))
+                         / SECONDS_PER_HOUR).label("hours"))
+                 .select_from(r1).join(Referral, Referral.id == r1.c.rid)
+                 .where(self.first_acked.is_not(None))).cte("acks")
+        later = (select(h.c.agency, ((self.seconds(h.c.acked) - self.seconds(h.c.arrived))
+                                     / SECONDS_PER_HOUR).label("hours"))
+                 .where(h.c.acked.is_not(None))).subquery("later")
+        parts = [select(literal("*").label("t"), literal("all").label("v"), first.c.hours)]
         for table in ("hub", "case_type", "risk", "month"):
-            parts.append(select(literal(table), acks.c[table], acks.c.hours).where(first))
-        parts.append(select(literal("agency"), acks.c.agency, acks.c.hours))
+            parts.append(select(literal(table), first.c[table], first.c.hours))
+        parts.append(select(literal("agency"), first.c.agency, first.c.hours)
+                     .where(first.c.moved.is_(None)))
+        parts.append(select(literal("agency"), later.c.agency, later.c.hours))
         every = union_all(*parts).subquery("every")
         ranked = select(
             every.c.t, every.c.v, every.c.hours,
@@ -302,18 +321,31 @@ def read_facts(context: Context, start: datetime, end: datetime, now: datetime,
     """
     query = _Query(context, start, end, now, escalations or Escalations())
     facts = Facts()
+
+    def add(key: AgencyKey, counts: list[int]) -> None:
+        row = facts.agencies.setdefault(key, [0] * len(AGENCY_MEASURES))
+        for i, n in enumerate(counts):
+            row[i] += n
+
     with context.reading() as db:
-        for month, hub, case_type, risk, *counts in db.execute(query.cells()):
-            unrouted = int(counts.pop())
-            facts.cells[(month, hub, case_type, risk)] = [int(n or 0) for n in counts]
-            if unrouted:
-                key = (month, hub, UNROUTED)
-                row = facts.agencies.setdefault(key, [0] * len(AGENCY_MEASURES))
-                row[0] += unrouted
-        for month, hub, agency, *counts in db.execute(query.agencies()):
-            row = facts.agencies.setdefault((month, hub, agency), [0] * len(AGENCY_MEASURES))
+        for month, hub, case_type, risk, agency, moved, *sums in db.execute(query.cells()):
+            counts = [int(n or 0) for n in sums]
+            holds = counts.pop()
+            cell = facts.cells.setdefault((month, hub, case_type, risk),
+                                          [0] * len(MEASURES))
             for i, n in enumerate(counts):
-                row[i] += int(n or 0)
+                cell[i] += n
+            m = dict(zip(MEASURES, counts, strict=True))
+            if moved:
+                continue  # every holding of it comes from the trail below
+            if agency is None:
+                add((month, hub, UNROUTED), [m["made"]] + [0] * (len(AGENCY_MEASURES) - 1))
+            else:  # one holding: the referral's figures are its agency's
+                add((month, hub, agency), [
+                    m["made"], m["made"], m["ack_in_time"], m["ack_decided"], m["accepted"],
+                    m["declined"], 0, holds, m["overdue"]])
+        for month, hub, agency, *sums in db.execute(query.moved()):
+            add((month, hub, agency), [int(n or 0) for n in sums])
     return facts
 
 
