@@ -33,7 +33,7 @@ PRODUCT = "intake"
 #: A Bot API token: the bot's numeric id, a colon, then the secret part.
 TOKEN_SHAPE = re.compile(r"\b\d{3,}:[A-Za-z0-9_-]{20,}")
 #: A value a library may log as it is: an endpoint or method name, not free text.
-IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,39}")
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,39}")
 #: The attributes every LogRecord has; any other attribute came in through ``extra=``.
 STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message", "asctime", "taskName"}
@@ -139,7 +139,8 @@ def secrets_of(settings: Settings) -> list[str | None]:
 QUIET: Mapping[str, int] = {"httpx": logging.WARNING, "telegram": logging.INFO}
 #: Never useful to an operator, at any level: transport tracing and state-machine chatter.
 SILENT: Mapping[str, int] = {"httpcore": logging.WARNING, "transitions": logging.WARNING,
-                             "hpack": logging.WARNING}
+                             "hpack": logging.WARNING,
+                             "alembic.runtime.plugins": logging.WARNING}
 
 
 def configure(settings: Settings, stream: TextIO | None = None) -> logging.Handler:

@@ -3,24 +3,36 @@
 The shape of each value is checked before it is written, so a caller cannot slip a name or
 a phone number into the trail by mistake: an actor is a component name or ``kind:id``, an
 action a lower-case verb, a code a valid case code.
+
+Bounded: what anyone can cause without being known (a stranger writing to the bot, a guessed
+invitation code) is counted, one row per actor, action and hour with a ``count``, so a
+flood adds a row an hour, not a row a message. Kept as long as what it explains
+(:func:`purge_audit`, run by the retention purge): a referral's rows stay while its
+personal data is stored and one retention period after it was erased or purged, so an
+access can still be explained after the data is gone; rows about no referral stay one
+retention period.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session as DbSession
 
 from bot.casecode import parse
-from storage.models import AuditEntry
-from storage.sql import Context
+from storage.models import AuditEntry, Referral
+from storage.sql import Context, rowcount
 from storage.statement import Statement
 
 ACTOR = re.compile(r"[a-z][a-z_]{0,31}(:[A-Za-z0-9_-]{1,31})?")
 ACTION = re.compile(r"[a-z][a-z_]{0,31}")
 _RECORD = Statement.insert(AuditEntry.__table__)  # written on every action
+#: Actions anyone can cause, without being enrolled: counted per actor and hour.
+COUNTED = frozenset({"refused_stranger", "refused_invite"})
+HOUR = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -33,6 +45,8 @@ class AuditRow:
     action: str
     code: str | None
     subject: str | None
+    #: How many times it happened in the row's hour (counted actions); 1 otherwise.
+    count: int = 1
 
 
 class SqlAuditLog:
@@ -53,8 +67,10 @@ class SqlAuditLog:
             raise ValueError("audit action must be a lower-case verb such as view or reveal")
         canonical = parse(code) if code is not None else None
         with self._context.writing() as db:
+            if action in COUNTED and _count_again(db, actor, action, canonical, subject, at):
+                return
             _RECORD.run(db, {"at": at, "actor": actor, "action": action,
-                             "referral_code": canonical, "subject": subject})
+                             "referral_code": canonical, "subject": subject, "count": 1})
 
     def entries(self, code: str | None = None) -> list[tuple[datetime, str, str, str | None]]:
         """The trail, oldest first, of one case code or of everything."""
@@ -88,6 +104,40 @@ class SqlAuditLog:
         if limit is not None:
             query = query.limit(limit)
         with self._context.reading() as db:
-            rows = [AuditRow(e.id, e.at, e.actor, e.action, e.referral_code, e.subject)
-                    for e in db.scalars(query)]
+            rows = [AuditRow(e.id, e.at, e.actor, e.action, e.referral_code, e.subject,
+                             e.count) for e in db.scalars(query)]
         return rows[::-1]
+
+
+def _count_again(db: DbSession, actor: str, action: str, code: str | None,
+                 subject: str | None, at: datetime) -> bool:
+    """Add one to the row of the same actor, action, code and subject in ``at``'s hour;
+    False when there is none yet. Two processes starting the same hour's row at once may
+    make two rows of it: still a bound, of rows per hour and process."""
+    start = at.replace(minute=0, second=0, microsecond=0)
+    same = [AuditEntry.actor == actor, AuditEntry.action == action,
+            AuditEntry.at >= start, AuditEntry.at < start + HOUR,
+            AuditEntry.referral_code.is_(None) if code is None
+            else AuditEntry.referral_code == code,
+            AuditEntry.subject.is_(None) if subject is None else AuditEntry.subject == subject]
+    first = db.scalar(select(AuditEntry.id).where(*same).order_by(AuditEntry.id).limit(1))
+    if first is None:
+        return False
+    db.execute(update(AuditEntry).where(AuditEntry.id == first)
+               .values(count=AuditEntry.count + 1))
+    return True
+
+
+def purge_audit(db: DbSession, now: datetime, retention: timedelta) -> int:
+    """Delete the rows that outlived what they explain (see the module text); returns how
+    many. Never a row of a referral whose personal data is still stored."""
+    cutoff = now - retention
+    gone = select(Referral.code).where(Referral.erased_at.is_not(None),
+                                       Referral.erased_at < cutoff)
+    kept = select(Referral.code)
+    done = db.execute(delete(AuditEntry).where(AuditEntry.at < cutoff, or_(
+        AuditEntry.referral_code.is_(None),
+        AuditEntry.referral_code.in_(gone),
+        AuditEntry.referral_code.not_in(kept))).execution_options(
+            synchronize_session=False))
+    return rowcount(done)

@@ -41,6 +41,7 @@ from bot.casecode import parse
 from bot.ports import ERASED, ERASED_REASON, NotFound, PurgeReport
 from storage import jobs
 from storage.agency_messages import take_back
+from storage.audit import purge_audit
 from storage.database import scrub
 from storage.models import (
     AgencyMessage,
@@ -127,6 +128,7 @@ def purge(context: Context, now: datetime, *, older_than: timedelta, idle: timed
             db.add_all(AuditEntry(at=now, actor=PURGE_ACTOR, action="erase",
                                   referral_code=row.code) for row in found)
             take_back(db, now, ERASED_REASON, referrals=ids)
+            purge_audit(db, now, older_than)  # rows that outlived what they explain
             for row in found:
                 _notify(db, row.id, row.agency, row.referrer_id, now,
                         PURGE_NOTICE, PURGE_REFERRER)

@@ -7,7 +7,9 @@ the value that was read (compare and swap), so a value the bot saved meanwhile, 
 the newest key, is never overwritten by an older one.
 
 Blind indexes are recomputed in the same pass, so changing ``INTAKE_INDEX_KEY`` is also a
-rotate away.
+rotate away; the invitations' indexes cannot be (their codes are not stored), so the command
+then invalidates the pending ones (``storage.keycheck.reindex_canary``) and says how many to
+issue again.
 
 The columns are found from the models (every :class:`~storage.models.Encrypted` column),
 so a table added later is rotated without anyone remembering to list it here.
@@ -42,6 +44,8 @@ class RotationReport:
     rows: int
     rewritten: int
     values: int
+    #: Blind indexes recomputed: more than none means ``INTAKE_INDEX_KEY`` changed.
+    indexes: int = 0
 
 
 def plans() -> Iterator[Plan]:
@@ -65,7 +69,7 @@ def rotate(context: Context, batch_size: int = BATCH_SIZE,
            progress: Progress | None = None) -> RotationReport:
     """Re-encrypt everything; ``progress(done, total)`` is called after each batch."""
     total = count_rows(context)
-    done = rewritten = values = 0
+    done = rewritten = values = indexes = 0
     if progress:
         progress(done, total)
     for plan in plans():
@@ -90,13 +94,14 @@ def rotate(context: Context, batch_size: int = BATCH_SIZE,
                             rewritten += 1
                             values += sum(1 for c, v in changes.items()
                                           if c in plan.encrypted and v != row._mapping[c])
+                            indexes += sum(1 for c, _ in plan.indexes if c in changes)
             if not rows:
                 break
             last = rows[-1]._mapping[plan.key]
             done += len(rows)
             if progress:
                 progress(min(done, max(total, done)), max(total, done))
-    return RotationReport(done, rewritten, values)
+    return RotationReport(done, rewritten, values, indexes)
 
 
 def _changes(context: Context, plan: Plan, row: Any) -> dict[Column[Any], str]:

@@ -31,7 +31,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     rotate = sub.add_parser("rotate", help="re-encrypt every stored value with the newest key",
                             description="Re-encrypt every encrypted value with the first key "
                             "of INTAKE_KEYS, in batches, and recompute blind indexes with "
-                            "INTAKE_INDEX_KEY. Safe to interrupt and run again. Shows "
+                            "INTAKE_INDEX_KEY. When INTAKE_INDEX_KEY changed, pending "
+                            "invitations are invalidated (their codes are not stored, so "
+                            "their indexes cannot be recomputed) and the command says how "
+                            "many to issue again. Safe to interrupt and run again. Shows "
                             "progress on a terminal; says so when nothing was left to rotate.")
     rotate.add_argument("--batch-size", type=int, default=500, metavar="N",
                         help="rows per transaction (default: 500)")
@@ -63,7 +66,10 @@ class Progress:
 
 
 def run_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime
+
     from storage.crypto import DecryptionError
+    from storage.keycheck import reindex_canary
     from storage.rotation import rotate
 
     if args.batch_size <= 0:
@@ -72,6 +78,7 @@ def run_rotate(args: argparse.Namespace, settings: Settings) -> int:
     bar = Progress("rotating", sys.stderr)
     try:
         report = rotate(storage.context, args.batch_size, bar)
+        invalidated = reindex_canary(storage.context, datetime.now(UTC), report.indexes > 0)
     except DecryptionError as error:
         raise CommandError(f"{error}; batches already done are kept: fix the keys and run "
                            "again") from None
@@ -86,4 +93,8 @@ def run_rotate(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(f"{report.rows} rows checked, {report.rewritten} rewritten "
               f"({report.values} values re-encrypted with the newest key)")
+    if invalidated:
+        print(f"INTAKE_INDEX_KEY changed: {invalidated} pending invitation"
+              f"{'s were' if invalidated != 1 else ' was'} invalidated (their codes cannot "
+              "be re-indexed); issue them again with `intake staff invite`")
     return 0

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot import logs
 from bot.cli.common import CommandError
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from storage.stores import Storage
 
 NO_TOKEN = """No bot token is configured (INTAKE_BOT_TOKEN).
 To get one: open Telegram, talk to @BotFather, send /newbot, and put the token it gives
@@ -60,6 +64,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     storage = Storage.from_settings(settings)
     upgrade(storage.engine)  # first, so the directory loaded into the database is read
+    _check_keys(storage)  # before any call to Telegram
     services = build_services(settings, storage)
     running = build_bot(services, run_worker=not args.no_worker)
     if not args.webhook:
@@ -89,6 +94,20 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     app = startup.patient_lifespan(webhook_app(running, secret), running.application)
     uvicorn.run(app, host=args.listen, port=args.port, log_level="warning", lifespan="on")
     return 0
+
+
+def _check_keys(storage: Storage) -> None:
+    """Refuse to start when the keys do not fit the stored data: one line naming the
+    setting (``storage.keycheck``)."""
+    from datetime import UTC, datetime
+
+    from storage.keycheck import KeyMismatch, check_keys
+
+    try:
+        check_keys(storage.context, datetime.now(UTC))
+    except KeyMismatch as error:
+        storage.close()
+        raise CommandError(f"{error}; the bot did not start") from None
 
 
 def _refusals(start: Callable[[], object]) -> None:

@@ -33,7 +33,8 @@ __all__ = [
     "NAMING_CONVENTION", "Agency", "AgencyMessage", "AuditEntry", "Base", "BlindIndex",
     "ConsentRecord",
     "Conversation", "DeadlineRule", "DeadlineSettings", "EmergencyContact", "Encrypted",
-    "FlowPublication", "FlowRevision", "FocalPoint", "Hub", "InboxUpdate", "Invite", "KeyCanary", "ProcessedUpdate", "Referral",
+    "FlowPublication", "FlowRevision", "FocalPoint", "Hub", "InboxUpdate", "Invite",
+    "KeyCanary", "ProcessedUpdate", "Referral",
     "ReferralEvent", "Reminder", "ScheduledJob", "Service", "StaffMember", "UTCDateTime",
     "metadata",
 ]

@@ -78,7 +78,8 @@ def test_an_insert_covers_every_column_but_the_generated_id(database: Engine) ->
     record = Statement.insert(AuditEntry.__table__, returning="id")
     with DbSession(database) as db, db.begin():
         [(first,)] = record.run(db, {"at": NOW, "actor": "worker", "action": "view",
-                                     "referral_code": None, "subject": None})
+                                     "referral_code": None, "subject": None,
+                                     "count": 1})
     with DbSession(database) as db:
         entry = db.get(AuditEntry, first)
         assert entry is not None and (entry.at, entry.actor, entry.action) == \
