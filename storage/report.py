@@ -59,7 +59,6 @@ UNROUTED = "unrouted"
 ESCALATION_ACTOR = "system:escalation"
 ACCEPTED = "accepted"
 OPEN = (SENT, ACKNOWLEDGED, DECLINED, FORWARDED)
-SECONDS_PER_HOUR = 3600.0
 #: Two times the database turned into seconds may differ by float rounding: an
 #: acknowledgement at the very second of its deadline is in time.
 TOLERANCE = 0.001
@@ -170,10 +169,20 @@ class _Query:
             return func.extract("epoch", column)
         return (func.julianday(column) - 2440587.5) * 86400.0
 
-    def judged(self, arrived: Any, acked: Any, last_arrived: Any) -> tuple[Any, Any]:
+    def minutes(self, end: Any, start: Any) -> Any:
+        """Whole minutes from ``start`` to ``end``: times to acknowledge are counted to the
+        minute, so the database returns a histogram rather than every time."""
+        return func.round((self.seconds(end) - self.seconds(start)) / 60.0)
+
+    def judged(self, arrived: Any, acked: Any, last_arrived: Any,
+               moved: Any = None) -> tuple[Any, Any]:
         """(in time, decided) of one holding's acknowledgement, as 0/1 SQL expressions: its
         clock is as long as the current holder's (``acknowledge_by`` minus the last
-        arrival) and starts when the referral arrived."""
+        arrival) and starts when the referral arrived.
+
+        With ``moved`` (NULL when the referral never moved on, so its one holding's clock
+        is ``acknowledge_by`` itself), those referrals, nearly all, are judged by comparing
+        times as stored, without any arithmetic."""
         clock = self.seconds(Referral.acknowledge_by) - self.seconds(last_arrived)
         stopped = case((and_(Referral.erased_at.is_not(None), Referral.erased_at < self.now),
                         self.seconds(Referral.erased_at)),
@@ -185,7 +194,17 @@ class _Query:
         decided = case((and_(running, or_(acked.is_not(None),
                                           self.seconds(arrived) + clock <= stopped)), 1),
                        else_=0)
-        return in_time, decided
+        if moved is None:
+            return in_time, decided
+        deadline = Referral.acknowledge_by
+        still = and_(deadline <= self.now,
+                     or_(Referral.erased_at.is_(None), deadline <= Referral.erased_at))
+        return (case((moved.is_not(None), in_time),
+                     else_=_count_case(and_(deadline.is_not(None), acked.is_not(None),
+                                            acked <= deadline))),
+                case((moved.is_not(None), decided),
+                     else_=_count_case(and_(deadline.is_not(None), arrived.is_not(None),
+                                            or_(acked.is_not(None), still)))))
 
     def overdue(self) -> ColumnElement[bool]:
         return and_(Referral.status.in_(OPEN), Referral.closed_at.is_(None),
@@ -196,7 +215,8 @@ class _Query:
         """Sums per cell and first agency, with whether the referral moved on: the cells,
         and the agency figures of the referrals that stayed where they were sent."""
         r1 = self.r1
-        in_time, decided = self.judged(r1.c.arrived, self.first_acked, r1.c.last_arrived)
+        in_time, decided = self.judged(r1.c.arrived, self.first_acked, r1.c.last_arrived,
+                                       r1.c.moved)
         notified = exists().where(Reminder.referral_id == Referral.id,
                                   Reminder.kind == f"status:{CLOSED}",
                                   Reminder.sent_at.is_not(None))
@@ -259,38 +279,34 @@ class _Query:
                 .group_by(self.month, self.hub, h.c.agency))
 
     def times(self) -> Any:
-        """Per table and value, the nearest-rank median and 90th percentile of the hours to
-        acknowledge (the first agency's for referrals, every holding's for agencies)."""
+        """Per table and value, how many acknowledgements took each whole number of minutes
+        (the first agency's for referrals, every holding's for agencies)."""
         r1, h = self.r1, self.h
         first = (select(self.month.label("month"), self.hub.label("hub"),
                         Referral.case_type.label("case_type"), self.risk.label("risk"),
                         r1.c.agency, r1.c.moved,
-                        ((self.seconds(self.first_acked) - self.seconds(r1.c.arrived))
-                         / SECONDS_PER_HOUR).label("hours"))
+                        self.minutes(self.first_acked, r1.c.arrived).label("minutes"))
                  .select_from(r1).join(Referral, Referral.id == r1.c.rid)
                  .where(self.first_acked.is_not(None))).cte("acks")
-        later = (select(h.c.agency, ((self.seconds(h.c.acked) - self.seconds(h.c.arrived))
-                                     / SECONDS_PER_HOUR).label("hours"))
+        later = (select(h.c.agency, self.minutes(h.c.acked, h.c.arrived).label("minutes"))
                  .where(h.c.acked.is_not(None))).subquery("later")
-        parts = [select(literal("*").label("t"), literal("all").label("v"), first.c.hours)]
+        parts = [select(literal("*").label("t"), literal("all").label("v"), first.c.minutes)]
         for table in ("hub", "case_type", "risk", "month"):
-            parts.append(select(literal(table), first.c[table], first.c.hours))
-        parts.append(select(literal("agency"), first.c.agency, first.c.hours)
+            parts.append(select(literal(table), first.c[table], first.c.minutes))
+        parts.append(select(literal("agency"), first.c.agency, first.c.minutes)
                      .where(first.c.moved.is_(None)))
-        parts.append(select(literal("agency"), later.c.agency, later.c.hours))
+        parts.append(select(literal("agency"), later.c.agency, later.c.minutes))
         every = union_all(*parts).subquery("every")
-        ranked = select(
-            every.c.t, every.c.v, every.c.hours,
-            func.row_number().over(partition_by=(every.c.t, every.c.v),
-                                   order_by=every.c.hours).label("rank"),
-            func.count().over(partition_by=(every.c.t, every.c.v)).label("n")).subquery("r")
-        return (select(ranked.c.t, ranked.c.v, ranked.c.n, ranked.c.rank, ranked.c.hours)
-                .where(or_(ranked.c.rank == (ranked.c.n + 1) // 2,
-                           ranked.c.rank == (ranked.c.n * 9 + 9) // 10)))
+        return (select(every.c.t, every.c.v, every.c.minutes, func.count())
+                .group_by(every.c.t, every.c.v, every.c.minutes))
+
+
+def _count_case(condition: ColumnElement[bool]) -> Any:
+    return case((condition, 1), else_=0)
 
 
 def _count(condition: ColumnElement[bool]) -> Any:
-    return func.sum(case((condition, 1), else_=0))
+    return func.sum(_count_case(condition))
 
 
 def _month_case(months: list[tuple[str, datetime]]) -> Any:
@@ -351,20 +367,32 @@ def read_facts(context: Context, start: datetime, end: datetime, now: datetime,
 
 def ack_times(context: Context, start: datetime, end: datetime, now: datetime,
               hub: str | None = None) -> Times:
-    """Hours to acknowledge of the referrals created in ``[start, end)`` (of one hub): per
-    table and value, how many were acknowledged, the median and the 90th percentile
-    (nearest rank). Tables: ``*`` (value ``all``), hub, case_type, risk, month, agency."""
+    """Hours to acknowledge of the referrals created in ``[start, end)`` (of one hub), to the
+    minute: per table and value, how many were acknowledged, the median and the 90th
+    percentile (nearest rank). Tables: ``*`` (value ``all``), hub, case_type, risk, month,
+    agency."""
     query = _Query(context, start, end, now, Escalations(), hub)
-    found: dict[tuple[str, str], dict[str, Any]] = {}
+    histograms: dict[tuple[str, str], dict[int, int]] = {}
     with context.reading() as db:
-        for table, value, n, rank, hours in db.execute(query.times()):
-            entry = found.setdefault((table, value), {"n": int(n)})
-            if rank == (n + 1) // 2:
-                entry["median"] = float(hours)
-            if rank == (n * 9 + 9) // 10:
-                entry["p90"] = float(hours)
-    return {key: (entry["n"], round(entry["median"], 4), round(entry["p90"], 4))
-            for key, entry in found.items()}
+        for table, value, minutes, n in db.execute(query.times()):
+            histogram = histograms.setdefault((table, value), {})
+            histogram[int(minutes)] = histogram.get(int(minutes), 0) + int(n)
+    return {key: _percentiles(histogram) for key, histogram in histograms.items()}
+
+
+def _percentiles(histogram: Mapping[int, int]) -> tuple[int, float, float]:
+    """The count, and the nearest-rank median and 90th percentile in hours, of a histogram
+    of minutes."""
+    total = sum(histogram.values())
+    ranks = {"median": (total + 1) // 2, "p90": (total * 9 + 9) // 10}
+    found: dict[str, float] = {}
+    seen = 0
+    for minutes in sorted(histogram):
+        seen += histogram[minutes]
+        for name, rank in ranks.items():
+            if name not in found and seen >= rank:
+                found[name] = minutes / 60
+    return total, round(found["median"], 4), round(found["p90"], 4)
 
 
 def count_left_out(context: Context, start: datetime, end: datetime,
