@@ -182,7 +182,8 @@ class PlainSessions:
 
     def save(self, chat_id: int, session: Session, at: datetime) -> None:
         with self._context.writing() as db:
-            UPSERT.run(db, {"chat_id": chat_id, "state": session.to_json(), "at": at})
+            UPSERT.run(db, {"chat_id": chat_id, "state": session.to_json(), "at": at,
+                            "flow_id": session.flow_id, "revision": session.revision})
 
 
 def session_writes(storage: Storage, session: Session, writes: int) -> None:

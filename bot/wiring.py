@@ -13,7 +13,7 @@ from bot.directory.loader import load_directory
 from bot.directory.model import Directory
 from bot.directory.rows import directory_from_rows
 from bot.engine import Engine
-from bot.flows.library import FlowLibrary, flow_files
+from bot.flows.library import ExtraCheck, FlowLibrary, flow_files
 from bot.i18n.completeness import flow_translation_problems
 from bot.i18n.texts import Texts
 from bot.ports import Clock
@@ -21,11 +21,13 @@ from bot.service.dispatch import Dispatcher
 from bot.service.intake import IntakeDesk
 from bot.service.invites import InviteDesk
 from bot.service.partners import PartnerChoices
+from bot.service.publishing import PublishConflict, Publisher
 from bot.service.referrals import ReferralDesk
 from bot.service.retention import PurgeSchedule
 from bot.settings import Settings
 from storage.clock import SystemClock
 from storage.directory import SqlDirectoryStore
+from storage.flowstore import SqlFlowStore
 from storage.stores import Storage
 
 
@@ -63,13 +65,39 @@ def current_directory(settings: Settings, storage: Storage) -> Directory:
     return directory_from_rows(store.rows()) if loaded else load_directory(settings.directory)
 
 
+def flow_checks(settings: Settings) -> list[ExtraCheck]:
+    """The checks beyond the flow checker every publish runs: translations complete."""
+    return [lambda flows: flow_translation_problems(flows, settings.locales)]
+
+
+def published_flows(settings: Settings, storage: Storage, clock: Clock,
+                    interval: float | None = None) -> FlowLibrary:
+    """The flows published in the database, followed as they change. An empty database
+    gets the configured (by default the bundled) flows published first."""
+    store = SqlFlowStore(storage.context)
+    try:
+        version = store.version()
+    except DBAPIError:  # not migrated yet: `intake run` migrates, then builds again
+        return FlowLibrary.load(flow_files(settings.flows), flow_checks(settings))
+    library = FlowLibrary(store) if interval is None else FlowLibrary(store, interval=interval)
+    if version == 0:
+        try:
+            published = Publisher(store, clock).publish(
+                flow_files(settings.flows), flow_checks(settings), by="first start",
+                note="the configured flows, published on the first start")
+        except PublishConflict:  # another process published them at the same moment
+            published = None
+        if published is not None and published.number is not None:
+            library.install(published.number, published.flows)
+    library.refresh(force=True)
+    return library
+
+
 def build_services(settings: Settings, storage: Storage | None = None,
                    clock: Clock | None = None) -> Services:
     storage = storage or Storage.from_settings(settings)
     clock = clock or SystemClock()
-    library = FlowLibrary.load(
-        flow_files(settings.flows),
-        extra=[lambda flows: flow_translation_problems(flows, settings.locales)])
+    library = published_flows(settings, storage, clock)
     directory = current_directory(settings, storage)
     texts = Texts(settings.locales)
     partners = PartnerChoices(directory, storage.staff)

@@ -20,10 +20,11 @@ from storage.statement import Statement
 # Every update loads and saves its session: the same texts on SQLite and PostgreSQL, run on
 # the driver's cursor (``storage.statement``).
 UPSERT = Statement(
-    "INSERT INTO conversations (chat_id, state, created_at, updated_at) "
-    "VALUES (:chat_id, :state, :at, :at) "
+    "INSERT INTO conversations (chat_id, state, created_at, updated_at, flow_id, revision) "
+    "VALUES (:chat_id, :state, :at, :at, :flow_id, :revision) "
     "ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, "
-    "updated_at = excluded.updated_at", at=UTCDateTime())
+    "updated_at = excluded.updated_at, flow_id = excluded.flow_id, "
+    "revision = excluded.revision", at=UTCDateTime())
 _LOAD = Statement("SELECT state FROM conversations WHERE chat_id = :chat_id")
 #: Inside a unit the row stays locked until the unit ends (PostgreSQL; SQLite has no
 #: FOR UPDATE, and the unit's ``BEGIN IMMEDIATE`` already holds the write lock).
@@ -49,7 +50,8 @@ class SqlSessionStore:
     def save(self, chat_id: int, session: Session, at: datetime) -> None:
         token = self._context.cipher.encrypt(session.to_json())
         with self._context.writing() as db:
-            UPSERT.run(db, {"chat_id": chat_id, "state": token, "at": at})
+            UPSERT.run(db, {"chat_id": chat_id, "state": token, "at": at,
+                            "flow_id": session.flow_id, "revision": session.revision})
 
     def delete(self, chat_id: int) -> None:
         with self._context.writing() as db:

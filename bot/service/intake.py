@@ -15,8 +15,9 @@ from datetime import timedelta
 from typing import Any
 
 from bot.engine import Engine, Input, Session
-from bot.engine.events import ConsentRecorded, Event, ReferralRequested, SessionEnded
+from bot.engine.events import ConsentRecorded, Event, ReferralRequested, Say, SessionEnded
 from bot.flows.needs import pathway_case_types
+from bot.i18n.texts import N_
 from bot.ports import Clock, SessionStore, Staff, UpdateLedger
 from bot.routing.route import NoRoute
 from bot.service.referrals import ReferralDesk
@@ -29,6 +30,11 @@ Bookkeep = Callable[[Session, "Turn"], dict[str, Any]]
 ENTRY_FLOW = "intake"
 #: Endings without a referral after which the referrer is shown where the person can go.
 SHOW_SERVICES = ("not_eligible", "consent_refused", "info_only")
+#: Said before a fresh start when a conversation's flow revision was withdrawn or can no
+#: longer be loaded, instead of failing on every press.
+RESTARTED = N_("The questions of this intake were changed by the coordinators, and the "
+               "version it began on can no longer be used. Its answers were erased; the "
+               "intake starts again from the beginning.")
 
 
 class Duplicate(Exception):
@@ -121,6 +127,8 @@ class IntakeDesk:
             before = self.sessions.load(chat_id)
             if before is None:
                 return Turn()
+            if not self.engine.library.available(before.flow_id, before.revision):
+                return self._restart(chat_id, staff, before, bookkeep)
             if accept is not None and not accept(before):
                 return Turn(session=before, refused=True)
             step = self.engine.step(before, given, self.clock.now().date())
@@ -150,6 +158,21 @@ class IntakeDesk:
                 self.sessions.save(chat_id, turn.session, self.clock.now())
             return turn
 
+    def _restart(self, chat_id: int, staff: Staff, before: Session,
+                 bookkeep: Bookkeep | None) -> Turn:
+        """The conversation's revision is gone (withdrawn, or stored nowhere): say so and
+        start the intake again on the current revision, whatever the input was."""
+        lang = before.referrer_lang
+        step = self.engine.start(self.flow, lang, today=self.clock.now().date(),
+                                 answers={"hub": staff.hub} if staff.hub else None)
+        notice = Say(self.engine.texts.gettext(lang, RESTARTED), lang, "referrer")
+        turn = Turn([notice, *step.events], step.session)
+        if bookkeep is not None:
+            turn = replace(turn, session=step.session.with_(host=bookkeep(before, turn)))
+        assert turn.session is not None
+        self.sessions.save(chat_id, turn.session, self.clock.now())
+        return turn
+
     def _needs(self, before: Session) -> dict[str, Any]:
         """Where the person's needs lie, from the answers before the ending erased them."""
         hub = before.answers.get("hub")
@@ -158,6 +181,8 @@ class IntakeDesk:
     def needs_of(self, session: Session) -> tuple[str, ...]:
         """The case types of the person's needs as the conversation stands (``/services``
         during an intake, and the ending without a referral)."""
+        if not self.engine.library.available(session.flow_id, session.revision):
+            return ()
         flow = self.engine.library.revision(session.flow_id, session.revision)
         return pathway_case_types(flow, session.state, session.answers)
 
