@@ -43,6 +43,10 @@ class Erased(LookupError):
     """The referral's personal data was erased; it takes no further moves."""
 
 
+class Unreadable(RuntimeError):
+    """A stored value none of the configured keys decrypts (``storage.crypto``)."""
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware UTC."""

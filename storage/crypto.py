@@ -23,6 +23,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from bot.ports import Unreadable
 from bot.settings import Settings
 
 MIN_INDEX_KEY_LENGTH = 32
@@ -33,7 +34,7 @@ class KeyConfigError(RuntimeError):
     """Keys are missing or malformed; the message says which variable to set."""
 
 
-class DecryptionError(RuntimeError):
+class DecryptionError(Unreadable):
     """A stored value could not be decrypted with any configured key."""
 
 

@@ -16,9 +16,10 @@ from typing import Any
 
 from bot.engine import Engine, Input, Session
 from bot.engine.events import ConsentRecorded, Event, ReferralRequested, Say, SessionEnded
+from bot.engine.inputs import Command
 from bot.flows.needs import pathway_case_types
 from bot.i18n.texts import N_
-from bot.ports import Clock, SessionStore, Staff, UpdateLedger
+from bot.ports import Clock, SessionStore, Staff, Unreadable, UpdateLedger
 from bot.routing.route import NoRoute
 from bot.service.referrals import ReferralDesk
 
@@ -124,7 +125,7 @@ class IntakeDesk:
         """
         with self.unit():
             self._once(update_id)
-            before = self.sessions.load(chat_id)
+            before = self._load(chat_id, drop=given == Command("cancel"))
             if before is None:
                 return Turn()
             if not self.engine.library.available(before.flow_id, before.revision):
@@ -198,9 +199,21 @@ class IntakeDesk:
         """Erase the conversation at once (/forget); returns it so its messages can go."""
         with self.unit():
             self._once(update_id)
-            session = self.sessions.load(chat_id)
+            session = self._load(chat_id, drop=True)
             self.sessions.delete(chat_id)
             return session
+
+    def _load(self, chat_id: int, *, drop: bool) -> Session | None:
+        """The chat's conversation. One the keys cannot decrypt is deleted when ``drop``
+        (/cancel and /forget must work whatever is stored) and counts as none; otherwise
+        the error stands and the row is kept for the right key."""
+        try:
+            return self.sessions.load(chat_id)
+        except Unreadable:
+            if not drop:
+                raise
+            self.sessions.delete(chat_id)
+            return None
 
     def expire(self) -> list[tuple[int, Session]]:
         """Close conversations idle past the limit; their answers are erased."""
