@@ -98,7 +98,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         storage.close()
     print(f"{'time (UTC)':<16}  {'actor':<24} {'action':<18} {'code':<11}  subject")
     for row in rows:
-        print(f"{row.at:%Y-%m-%d %H:%M}  {row.actor:<24} {row.action:<18} "
+        action = row.action if row.count == 1 else f"{row.action} x{row.count}"  # an hour's
+        print(f"{row.at:%Y-%m-%d %H:%M}  {row.actor:<24} {action:<18} "
               f"{row.code or '-':<11}  {row.subject or '-'}")
     shown = f"{len(rows)} row(s)"
     if len(rows) == args.limit:
