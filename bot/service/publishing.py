@@ -19,7 +19,6 @@ from typing import Protocol
 
 from bot.flows.library import (
     ExtraCheck,
-    Publication,
     RevisionSource,
     Source,
     StoredRevision,
@@ -112,13 +111,14 @@ class Publisher:
         self.clock = clock
 
     def publish(self, files: Sequence[Path], extra: Sequence[ExtraCheck], by: str,
-                note: str = "") -> Published:
+                note: str = "", dry_run: bool = False) -> Published:
         """Check the files with every other published flow and publish what changed;
-        FlowError (nothing stored) if anything is wrong."""
-        return self.publish_sources(read_sources(files), extra, by, note)
+        FlowError (nothing stored) if anything is wrong. ``dry_run``: say what would
+        change (``changed``), store nothing."""
+        return self.publish_sources(read_sources(files), extra, by, note, dry_run)
 
     def publish_sources(self, sources: Sequence[Source], extra: Sequence[ExtraCheck],
-                        by: str, note: str = "") -> Published:
+                        by: str, note: str = "", dry_run: bool = False) -> Published:
         given = parse_sources(sources).flows
         publication = self.store.publication()
         kept = [_root_source(stored) for stored in (publication.current if publication else ())
@@ -144,13 +144,16 @@ class Publisher:
                 flow_id, number, checksum, parsed.sources[flow_id].file,
                 tuple(parsed.sources[fid] for fid in includes(flow_id, parsed.flows))))
         flows = {fid: replace(flow, revision=numbers[fid]) for fid, flow in parsed.flows.items()}
-        if not fresh:
-            return Published(None, (), flows)
+        changed = tuple((r.flow_id, r.revision) for r in fresh)
+        if not fresh or dry_run:
+            return Published(None, changed, flows)
         number = self.store.version() + 1
         self.store.record(number, self.clock.now(), by, note, numbers, fresh)
-        return Published(number, tuple((r.flow_id, r.revision) for r in fresh), flows)
+        return Published(number, changed, flows)
 
-    def _known(self, flow_id: str, revision: int | None = None) -> RevisionRecord | None:
+    def known(self, flow_id: str, revision: int | None = None) -> RevisionRecord | None:
+        """The record of a revision (None without one); UnknownRevision naming the flows,
+        or the flow's revisions, that exist."""
         history = self.store.history()
         revisions = [r for r in history if r.flow_id == flow_id]
         if not revisions:
@@ -169,7 +172,7 @@ class Publisher:
                  note: str = "") -> Published:
         """Publish an old revision's own text again, as a new revision (the flows it
         includes stay as they are now); checked like any publish."""
-        self._known(flow_id, revision)
+        self.known(flow_id, revision)
         stored = self.store.stored(flow_id, revision)
         assert stored is not None
         publication = self.store.publication()
@@ -182,7 +185,7 @@ class Publisher:
     def withdraw(self, flow_id: str, revision: int, by: str, note: str = "") -> int:
         """Withdraw a harmful revision: conversations on it start again with a clear
         message. Returns how many conversations were open on it."""
-        record = self._known(flow_id, revision)
+        record = self.known(flow_id, revision)
         assert record is not None
         if record.withdrawn_at is not None:
             raise Refused(f"revision {revision} of '{flow_id}' was already withdrawn")
@@ -195,7 +198,3 @@ class Publisher:
         self.store.withdraw(flow_id, revision, self.store.version() + 1, self.clock.now(), by,
                             note or f"withdrawal of {flow_id} revision {revision}", current)
         return open_on_it
-
-
-def published_current(publication: Publication | None) -> dict[str, int]:
-    return {s.flow_id: s.revision for s in publication.current} if publication else {}
