@@ -127,7 +127,7 @@ class _Query:
         arrival = and_(e.status.in_([SENT, FORWARDED]), e.agency.is_not(None))
         escalated = and_(e.status == FORWARDED, e.actor == ESCALATION_ACTOR)
         self.r1 = (select(
-            e.referral_id.label("rid"),
+            Referral.id.label("rid"),
             func.sum(case((arrival, 1), else_=0)).label("arrivals"),
             func.max(case((and_(arrival, e.status == SENT), e.agency))).label("agency"),
             func.min(case((arrival, e.at))).label("arrived"),
@@ -140,8 +140,8 @@ class _Query:
             .label("to_backup"),
             func.max(case((and_(escalated, e.agency == _coordinator(escalations)), 1),
                           else_=0)).label("to_coordinator"))
-            .join(Referral, Referral.id == e.referral_id)
-            .where(*self.window).group_by(e.referral_id)).cte("r1")
+            .select_from(Referral).join(e, e.referral_id == Referral.id)
+            .where(*self.window).group_by(Referral.id)).cte("r1")
         r1 = self.r1
         #: The first holding's acknowledgement: before the referral first moved on.
         self.first_acked = case((or_(r1.c.moved.is_(None), r1.c.acked < r1.c.moved),
