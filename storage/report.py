@@ -7,22 +7,23 @@ What is read, and why:
 * Only referrals whose consent scopes include ``statistics``, created in whole calendar
   months (``start`` to ``end``, both month boundaries in UTC). The number left out for want
   of that consent is counted apart, never which.
-* Each referral's trail (``referral_events``), once, in order. A *holding* begins when the
+* Each referral's trail (``referral_events``). A *holding* begins when the
   referral reaches an agency: its ``sent`` event, or a ``forwarded`` one (a manual forward,
   or an escalation, whose actor is ``system:escalation``). Each holding has its own
   acknowledgement clock, as long as the current one (``acknowledge_by`` minus the arrival
   at the current holder: the window depends on the case type and risk only), starting when
   the referral arrived.
-* Time to acknowledgement is measured from the arrival at the agency that acknowledged.
+* Time to acknowledgement is measured from the arrival at the agency that acknowledged, to
+  the minute.
 * The case deadline (``case_due_at``) is set at identification and never restarts; a
   referral is closed in time if ``closed_at`` is no later.
 
-The per-cell counts (:data:`MEASURES`) are summed by :mod:`bot.report.tables` into the
-marginal tables, and suppressed there; this module returns nothing per referral.
-
-Statuses only move forward in the trail and the queries read ordered rows, so SQLite and
-PostgreSQL give the same figures whatever the session's time zone: months are bucketed in
-Python from UTC times.
+The database does the counting (see :class:`_Query`); what comes back are sums per cell
+(:data:`~bot.report.measures.MEASURES`), per agency cell, and histograms of minutes, which
+:mod:`bot.report.tables` adds up into the marginal tables and suppresses. Nothing per
+referral leaves the database. Months are told apart by comparing creation times with month
+boundaries bound as parameters, so SQLite and PostgreSQL give the same figures whatever
+the session's time zone (the tests run on both).
 """
 
 from __future__ import annotations
