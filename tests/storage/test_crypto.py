@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
+from bot.settings import Settings
 from storage.crypto import Cipher, DecryptionError, KeyConfigError, generate_key
 
 PLAIN = "Telefon +90 555 123 4567, Ayşe"
@@ -124,3 +127,13 @@ def test_each_key_error_says_in_full_what_to_do(
 
 def test_an_index_key_of_exactly_32_characters_is_enough() -> None:
     assert len(Cipher([generate_key()], "k" * 32).blind_index("1")) == 64
+
+
+def test_keys_from_settings_are_named_by_where_they_came_from() -> None:
+    settings = cast(Settings, SimpleNamespace(
+        keys=[generate_key(), "not-a-key"], index_key=None,
+        keys_source="INTAKE_KEYS_FILE (/run/secrets/intake-keys)"))
+    with pytest.raises(KeyConfigError) as error:
+        Cipher.from_settings(settings)
+    assert str(error.value).startswith(
+        "INTAKE_KEYS_FILE (/run/secrets/intake-keys): key 2 is not a valid Fernet key")
