@@ -257,27 +257,31 @@ class _Query:
                           moved))
 
     def moved(self) -> Any:
-        """The agency figures of every holding of the referrals forwarded at least once."""
-        h, r1 = self.h, self.r1
-        in_time, decided = self.judged(h.c.arrived, h.c.acked, r1.c.last_arrived)
-        holds = and_(h.c.holding == r1.c.arrivals, Referral.agency == h.c.agency,
+        """The agency figures of every holding of the referrals forwarded at least once,
+        from their trails alone (the number of holdings and the last arrival by a window
+        over the holdings)."""
+        h = self.h
+        whole = (select(h, func.max(h.c.holding).over(partition_by=h.c.rid).label("holdings"),
+                        func.max(h.c.arrived).over(partition_by=h.c.rid).label("last_arrived"))
+                 .subquery("whole"))
+        in_time, decided = self.judged(whole.c.arrived, whole.c.acked, whole.c.last_arrived)
+        holds = and_(whole.c.holding == whole.c.holdings, Referral.agency == whole.c.agency,
                      Referral.status != ERASED)
         measures = {
-            "made_to": _count(h.c.holding == 1),
+            "made_to": _count(whole.c.holding == 1),
             "received": func.count(),
             "ack_in_time": func.sum(in_time),
             "ack_decided": func.sum(decided),
-            "accepted": func.sum(h.c.accepted),
-            "declined": func.sum(h.c.declined),
-            "forwarded_on": _count(h.c.holding < r1.c.arrivals),
+            "accepted": func.sum(whole.c.accepted),
+            "declined": func.sum(whole.c.declined),
+            "forwarded_on": _count(whole.c.holding < whole.c.holdings),
             "held_now": _count(holds),
             "overdue": _count(and_(holds, self.overdue())),
         }
         assert tuple(measures) == AGENCY_MEASURES
-        return (select(self.month, self.hub, h.c.agency, *measures.values())
-                .select_from(h).join(r1, r1.c.rid == h.c.rid)
-                .join(Referral, Referral.id == h.c.rid)
-                .group_by(self.month, self.hub, h.c.agency))
+        return (select(self.month, self.hub, whole.c.agency, *measures.values())
+                .select_from(whole).join(Referral, Referral.id == whole.c.rid)
+                .group_by(self.month, self.hub, whole.c.agency))
 
     def times(self) -> Any:
         """Per table and value, how many acknowledgements took each whole number of minutes
