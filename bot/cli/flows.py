@@ -41,8 +41,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     graph = sub.add_parser("graph", help="print a flow as Mermaid text",
                            description="Print the flow, includes resolved, as a Mermaid "
-                           "flowchart for SOP annexes.")
+                           "flowchart for SOP annexes: branches labelled by their "
+                           "condition, texts in --lang.")
     graph.add_argument("flow", help="flow id, for example pwsn")
+    graph.add_argument("--lang", metavar="L", help="draw the texts in this language of the "
+                       "flow (default: English)")
     graph.set_defaults(handler=run_graph)
 
     test = sub.add_parser("test", help="run golden scenarios",
@@ -366,7 +369,18 @@ def run_graph(args: argparse.Namespace, settings: Settings) -> int:
     except KeyError as exc:
         raise CommandError(f"{exc.args[0]} (known: {', '.join(sorted(library.flows))})"
                            ) from None
-    sys.stdout.write(to_mermaid(compiled.graph))
+    languages = compiled.flow.languages
+    if args.lang is not None and args.lang not in languages:
+        raise CommandError(f"flow '{args.flow}' is not written in '{args.lang}' (known: "
+                           f"{', '.join(languages)})")
+    if args.lang is None:
+        sys.stdout.write(to_mermaid(compiled.graph))
+        return 0
+    from bot.i18n.texts import Texts
+
+    texts, lang = Texts(settings.locales), args.lang
+    sys.stdout.write(to_mermaid(compiled.graph, lambda text: texts.flow(text, lang),
+                                lambda word: texts.gettext(lang, word)))
     return 0
 
 

@@ -1,4 +1,8 @@
-"""Mermaid text of a flattened flow, for SOP annexes and reviews."""
+"""Mermaid text of a flattened flow, for SOP annexes and reviews.
+
+Branches are labelled by their condition ("situation = pwsn", "red ≥ 1"), and the texts can
+be drawn in any language the flow is translated into (annexes are printed in Arabic and
+Turkish too)."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from bot.flows.model import (
     SayNode,
     UrgentNode,
 )
+from bot.flows.outline import Translate, Words, edge_labels
 
 _SAFE = re.compile(r"[^A-Za-z0-9_]")
 
@@ -27,12 +32,15 @@ def _label(text: str) -> str:
     return short.replace('"', "'")
 
 
-def to_mermaid(graph: Graph) -> str:
+def to_mermaid(graph: Graph, translate: Translate | None = None, words: Words = str) -> str:
+    """``translate`` shows a flow text (default: its English msgid), ``words`` the graph's
+    own words ("otherwise")."""
+    show: Translate = translate or (lambda text: text.msgid)
     lines = ["flowchart TD"]
     for qid, node in graph.nodes.items():
         ident = _id(qid)
         if isinstance(node, AskNode):
-            lines.append(f'  {ident}["{_label(node.text.msgid)}"]')
+            lines.append(f'  {ident}["{_label(show(node.text))}"]')
         elif isinstance(node, ConsentNode):
             lines.append(f'  {ident}{{{{"consent: {"+".join(node.required)}"}}}}')
         elif isinstance(node, RiskNode):
@@ -44,12 +52,14 @@ def to_mermaid(graph: Graph) -> str:
         elif isinstance(node, EndNode):
             lines.append(f'  {ident}(["end: {node.outcome}"])')
         elif isinstance(node, SayNode):
-            lines.append(f'  {ident}>"{_label(node.text.msgid)}"]')
+            lines.append(f'  {ident}>"{_label(show(node.text))}"]')
     lines.append(f"  {_id(EXIT)}((return))")
     for qid, edges in graph.edges.items():
+        said = edge_labels(graph.nodes[qid], words)
         for label, dest in edges:
             arrow = "-.->" if label in ("invalid", "refused", "override") else "-->"
-            text = "" if label == "next" else f"|{label}|"
+            word = said.get(label, label)
+            text = f'|"{_label(word)}"|' if word else ""
             lines.append(f"  {_id(qid)} {arrow}{text} {_id(dest)}")
     start = _id(graph.start)
     lines.append(f"  style {start} stroke-width:3px")

@@ -26,9 +26,17 @@ from bot.flows.model import (
     Text,
     UrgentNode,
 )
+from bot.i18n.texts import N_
 
 #: How a text is shown: its English msgid by default, or a translation (``--lang``).
 Translate = Callable[[Text], str]
+#: How the words of the graph itself ("otherwise") are shown: as written, or translated.
+Words = Callable[[str], str]
+
+OTHERWISE = N_("otherwise")
+NO_VALID_ANSWER = N_("no valid answer")
+CONSENT_REFUSED = N_("consent refused")
+OVERRIDE = N_("consent overridden")
 
 _SIGNS = {"is": "=", "is_not": "≠", "lt": "<", "lte": "≤", "gt": ">", "gte": "≥",
           "in": "is one of", "includes": "includes", "includes_any": "includes any of"}
@@ -62,24 +70,25 @@ def range_text(name: str, low: int, high: int | None) -> str:
     return f"{name} {low}–{high}"
 
 
-def branch_labels(branches: tuple[Branch, ...]) -> list[str]:
+def branch_labels(branches: tuple[Branch, ...], words: Words = str) -> list[str]:
     """The words for each branch of a ``next`` list, in order; "otherwise" for the last
     unconditional one, "" when there is just one way on."""
     if len(branches) == 1 and branches[0].when is None:
         return [""]
-    return [condition_text(b.when) if b.when is not None else "otherwise" for b in branches]
+    return [condition_text(b.when) if b.when is not None else words(OTHERWISE)
+            for b in branches]
 
 
-def edge_labels(node: object) -> dict[str, str]:
+def edge_labels(node: object, words: Words = str) -> dict[str, str]:
     """Edge label (``next.0``, ``refused``) to the words a reader sees."""
     branches = getattr(node, "next", None)
     labels: dict[str, str] = {"next": ""}
     if isinstance(branches, tuple):
-        words = branch_labels(branches)
-        if len(words) > 1 or words[0]:
-            labels.update({f"next.{i}": word for i, word in enumerate(words)})
-    labels.update({"invalid": "no valid answer", "refused": "consent refused",
-                   "override": "override"})
+        said = branch_labels(branches, words)
+        if len(said) > 1 or said[0]:
+            labels.update({f"next.{i}": word for i, word in enumerate(said)})
+    labels.update({"invalid": words(NO_VALID_ANSWER), "refused": words(CONSENT_REFUSED),
+                   "override": words(OVERRIDE)})
     return labels
 
 
@@ -127,7 +136,7 @@ def outline(graph: Graph, translate: Translate | None = None) -> list[str]:
         words = edge_labels(node)
         for label, dest in graph.edges.get(qid, []):
             word = words.get(label, label)
-            if label.startswith("next.") and word != "otherwise":
+            if label.startswith("next.") and word != OTHERWISE:
                 word = f"if {word}"
             lines.append(f"{qid}:   {word + ' ' if word else ''}→ {_where(dest)}")
     return lines

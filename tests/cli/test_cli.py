@@ -59,7 +59,7 @@ def test_flows_graph_prints_mermaid(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert out.startswith("flowchart TD\n")
     assert 'n_consent{{"consent: refer+share"}}' in out
-    assert "n_consent -.->|refused| n_refused_info" in out
+    assert 'n_consent -.->|"consent refused"| n_refused_info' in out
 
 
 def test_flows_graph_of_an_unknown_flow_lists_the_known_ones(
