@@ -86,10 +86,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     diff = sub.add_parser("diff", help="what changed between two revisions",
                           description="Compare two published revisions of a flow question by "
-                          "question: texts, options, rules and where each answer leads.")
+                          "question: texts, options, rules and where each answer leads. "
+                          "Without B, compare revision A with the configured files (what "
+                          "a publish would make of them): diff, then publish.")
     diff.add_argument("flow", help="flow id, for example pwsn")
     diff.add_argument("old", type=int, metavar="A", help="the older revision")
-    diff.add_argument("new", type=int, metavar="B", help="the newer revision")
+    diff.add_argument("new", type=int, nargs="?", metavar="B",
+                      help="the newer revision (default: the configured files)")
     diff.set_defaults(handler=run_diff)
 
     export = sub.add_parser("export", help="write the current flows to files",
@@ -255,7 +258,7 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
         print("the configured flows differ from what runs (a product upgrade may have "
               "changed the bundled flows): " + ", ".join(f"{fid} would become r{rev}"
                                                           for fid, rev in pending)
-              + "; see \"intake flows diff\" after a publish, or publish with a note")
+              + "; compare with \"intake flows diff FLOW CURRENT\", then publish")
     return 0
 
 
@@ -300,16 +303,34 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _configured(settings: Settings, flow_id: str) -> list[str]:
+    """The outline of a flow as the configured files have it (checked, includes resolved)."""
+    from bot.flows.library import FlowLibrary, flow_files
+    from bot.flows.outline import outline
+
+    try:
+        library = FlowLibrary.load(flow_files(settings.flows))
+    except FlowError as error:
+        raise CommandError(f"the configured flows have problems: {error.problems[0]} "
+                           "(\"intake flows check\" lists them all)") from None
+    if flow_id not in library.flows:
+        raise CommandError(f"the configured flows have no '{flow_id}' (known: "
+                           f"{', '.join(sorted(library.flows))})")
+    return outline(library.current(flow_id).graph)
+
+
 def run_diff(args: argparse.Namespace, settings: Settings) -> int:
     with _published(settings) as (publisher, store):
         old = _stored(publisher, store, args.flow, args.old)[1]
-        new = _stored(publisher, store, args.flow, args.new)[1]
-    before, after = _outline(old)[1:], _outline(new)[1:]  # the title line names the revision
+        new = _stored(publisher, store, args.flow, args.new)[1] if args.new else None
+    before = _outline(old)[1:]  # the title line names the revision
+    after = (_outline(new) if new is not None else _configured(settings, args.flow))[1:]
+    newer = f"r{args.new}" if args.new else "in the configured files"
     lines = list(difflib.unified_diff(before, after, f"{args.flow} r{args.old}",
-                                      f"{args.flow} r{args.new}", n=1, lineterm=""))
+                                      f"{args.flow} {newer}", n=1, lineterm=""))
     if not lines:
-        print(f"revisions {args.old} and {args.new} of '{args.flow}' ask the same questions "
-              "with the same options and rules")
+        print(f"{args.flow} r{args.old} and {args.flow} {newer} ask the same questions with "
+              "the same options and rules")
         return 0
     print("\n".join(lines))
     return 0

@@ -73,6 +73,9 @@ def test_publish_list_diff_show_rollback_and_withdraw(
     _remove_gbv(folder)
     code, out, _ = run(capsys, "flows", "list")
     assert f"intake would become r{first + 1}" in out
+    code, out, _ = run(capsys, "flows", "diff", "intake", str(first))  # diff, then publish
+    assert code == 0 and "+++ intake in the configured files" in out
+    assert "-situation:   option gbv: Someone who told me about gender-based violence" in out
     code, out, _ = run(capsys, "flows", "publish", str(folder / "intake.yaml"), "--by", "amal")
     assert (code, out.splitlines()[0].split(" (")[0]) == (0, f"publication 2: intake r{first + 1}")
     code, out, _ = run(capsys, "flows", "list")
