@@ -24,6 +24,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
+from bot.telegram.pacing import Pacer
 from bot.telegram.render import Button
 
 log = logging.getLogger("intake.telegram")
@@ -77,8 +78,10 @@ def prefer_timedelta_periods() -> None:
 
 
 class Sender:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, pacer: Pacer | None = None) -> None:
         self.bot = bot
+        #: Every message sent or edited waits for its slot (``bot.telegram.pacing``).
+        self.pacer = pacer or Pacer()
         quiet_raw_calls()
         prefer_timedelta_periods()
         #: Bot API calls posted by the current task (one update's handling, or the worker).
@@ -112,6 +115,7 @@ class Sender:
         params: dict[str, Any] = {"chat_id": chat_id, "text": text, "protect_content": True}
         if rows:
             params["reply_markup"] = keyboard(rows)
+        await self.pacer.slot(chat_id)
         message = await self._call("send", lambda: self._post("sendMessage", params))
         return int(message["message_id"])
 
@@ -122,6 +126,7 @@ class Sender:
                                       "text": text}
             if rows:
                 params["reply_markup"] = keyboard(rows)
+            await self.pacer.slot(chat_id)
             await self._call("edit", lambda: self._post("editMessageText", params))
             return True
         except BadRequest as error:
