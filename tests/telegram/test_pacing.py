@@ -127,3 +127,31 @@ def test_the_judge_sees_a_broken_limit() -> None:
     assert violations([(0.0, n) for n in range(31)], LIMITS) == [(0.0, 30, "overall")]
     group = [(float(n), -1) for n in range(21)]
     assert violations(group, LIMITS) == [(20.0, -1, "group")]
+
+
+async def test_the_sender_asks_the_pacer_before_each_message_and_edit() -> None:
+    from telegram import Bot
+
+    from bot.telegram.sender import Sender
+    from tests.telegram.fakeapi import FakeBotAPI
+
+    time, pacer, _, _ = paced()
+    api = FakeBotAPI()
+    bot = Bot("123456:TEST", request=api, get_updates_request=FakeBotAPI())
+    await bot.initialize()
+    sender = Sender(bot, pacer)
+    stamped: list[float] = []
+
+    async def notices() -> None:
+        with background():
+            for _ in range(5):
+                await sender.send(7, "notice")
+                stamped.append(time.now)
+            await sender.edit(7, 1001, "edited")
+            stamped.append(time.now)
+
+    await time.run(notices())
+    await bot.shutdown()
+    assert stamped == [0.0, 0.0, 0.0, 1.0, 2.0, 3.0]
+    assert [c.method for c in api.calls if c.method != "getMe"] == \
+        ["sendMessage"] * 5 + ["editMessageText"]
