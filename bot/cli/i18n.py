@@ -15,7 +15,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     sub = parser.add_subparsers(dest="i18n_command", required=True, metavar="COMMAND")
     for name, text in (
         ("extract", "write locales/messages.pot from the code and the flows"),
-        ("update", "merge the template into each language's catalog (changed texts turn fuzzy)"),
+        ("update", "merge the template into each language's catalog (a changed flow text "
+                    "turns fuzzy with its old English shown; new texts start empty)"),
         ("compile", "compile each catalog to .mo"),
         ("check", "fail on any missing or fuzzy translation for the flows' languages"),
     ):
@@ -44,6 +45,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.flows.library import flow_files
     from bot.i18n.completeness import catalog_problems, read_catalog
     from bot.i18n.extract import build_template
+    from bot.i18n.merge import merge
     from bot.i18n.texts import po_path
 
     locales: Path = settings.locales
@@ -58,11 +60,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.action == "update":
         for lang in languages:
             catalog = read_catalog(locales, lang) or Catalog(locale=lang)
-            catalog.update(template)
+            merge(catalog, template)
             path = po_path(locales, lang)
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("wb") as handle:
-                write_po(handle, catalog, width=96, ignore_obsolete=True)
+                write_po(handle, catalog, width=96, ignore_obsolete=True,
+                         include_previous=True)
             fuzzy = sum(1 for m in catalog if m.id and m.fuzzy)
             empty = sum(1 for m in catalog if m.id and not m.string)
             print(f"{lang}: {len(catalog)} messages, {empty} untranslated, {fuzzy} fuzzy")
