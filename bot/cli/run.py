@@ -92,7 +92,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 await bot.shutdown()
         _refusals(lambda: asyncio.run(set_hook()))
     app = startup.patient_lifespan(webhook_app(running, secret), running.application)
-    uvicorn.run(app, host=args.listen, port=args.port, log_level="warning", lifespan="on")
+    # log_config=None: uvicorn's loggers propagate to the redacting handler (bot.logs)
+    # instead of handlers of their own that would print tracebacks unfiltered.
+    uvicorn.run(app, host=args.listen, port=args.port, log_level="warning", lifespan="on",
+                log_config=None)
     return 0
 
 
