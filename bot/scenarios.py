@@ -41,7 +41,8 @@ from typing import Any
 from bot.directory.model import Directory
 from bot.engine import Choice, Choices, Command, Engine, Input, Text, Timeout
 from bot.engine.context import HubChoice
-from bot.engine.events import Event, ReferralRequested, RiskRated, SessionEnded
+from bot.engine.events import Event, Hint, ReferralRequested, RiskRated, SessionEnded
+from bot.engine.session import Session
 from bot.flows.yamlsource import load_file
 from bot.routing.partners import partner_agencies
 
@@ -172,8 +173,28 @@ def _with_partners(engine: Engine, directory: Directory | None,
     return Engine(engine.library, engine.texts, engine.hubs, partners)
 
 
+def stopped_at(engine: Engine, session: Session, given: Mapping[str, Any] | None,
+               last: Sequence[Event]) -> str:
+    """Where a conversation stands, for a failing scenario: the node and its question, and
+    the last input with the hints shown if that input was refused."""
+    if session.ended:
+        return f"stopped: the conversation ended ({session.outcome}) after {session.state}"
+    try:
+        node = engine.library.revision(session.flow_id, session.revision).node(session.state)
+    except KeyError:  # pragma: no cover - the session came from this very engine
+        node = None
+    text = getattr(node, "text", None) or getattr(node, "script", None)
+    where = f"stopped at {session.state}" + (f' "{text.msgid}"' if text is not None else "")
+    hints = [event.text for event in last if isinstance(event, Hint)]
+    if given is not None and hints:
+        where += f"; the input {dict(given)} was refused with: " + " / ".join(hints)
+    return where
+
+
 def _run_one(engine: Engine, file: str, line: int, name: str,
              scenario: Mapping[str, Any]) -> Result:
+    given: Mapping[str, Any] | None = None
+    last: list[Event] = []
     try:
         step = engine.start(str(scenario.get("flow", "intake")),
                             str(scenario.get("lang", "en")), scenario.get("person_lang"),
@@ -183,14 +204,29 @@ def _run_one(engine: Engine, file: str, line: int, name: str,
         for raw_step in scenario.get("steps", []):
             if session.ended:
                 return Result(file, line, name, ("the conversation ended before all steps "
-                                                 f"ran (at {dict(raw_step)})",))
+                                                 f"ran (at {dict(raw_step)})",
+                                                 stopped_at(engine, session, given, last)))
             step = engine.step(session, _input(raw_step), SCENARIO_DAY)
+            given, last = raw_step, list(step.events)
             events.extend(step.events)
             session = step.session
     except (KeyError, ValueError) as exc:
         return Result(file, line, name, (f"error: {exc}",))
     failures = _check(scenario.get("expect", {}), events, session.outcome)
+    if failures:
+        failures.append(stopped_at(engine, session, given, last))
     return Result(file, line, name, tuple(failures))
+
+
+def scenario_folders(flows: Sequence[Path]) -> list[Path]:
+    """The ``scenarios`` folders beside the configured flows (a folder of flows holds its
+    own; a flow file's folder holds it), each once, those that exist."""
+    folders: list[Path] = []
+    for path in flows:
+        folder = (path if path.is_dir() else path.parent) / "scenarios"
+        if folder.is_dir() and folder.resolve() not in [f.resolve() for f in folders]:
+            folders.append(folder)
+    return folders
 
 
 def scenario_files(paths: Sequence[Path]) -> list[Path]:

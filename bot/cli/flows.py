@@ -49,8 +49,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     graph.set_defaults(handler=run_graph)
 
     test = sub.add_parser("test", help="run golden scenarios",
-                          description="Run scenario files (default: the bundled ones) and "
-                          "report each scenario that does not behave as expected.")
+                          description="Run scenario files (default: those in the "
+                          "scenarios folder beside the configured flows, INTAKE_FLOWS) and "
+                          "report each scenario that does not behave as expected, with "
+                          "where the conversation stopped.")
     test.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                       help="scenario files or directories")
     test.set_defaults(handler=run_test)
@@ -407,14 +409,19 @@ def run_graph(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_test(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.common import build_engine, report
-    from bot.scenarios import run_file, scenario_files
+    from bot.scenarios import run_file, scenario_files, scenario_folders
 
     try:
         engine, directory = build_engine(settings, translations=False)
     except FlowError as error:
         return report(error)
+    folders = args.paths or scenario_folders(settings.flows)
+    if not folders:
+        raise CommandError("no scenarios folder beside the configured flows ("
+                           f"{', '.join(str(p) for p in settings.flows)}); name scenario "
+                           "files or folders")
     passed = failed = 0
-    for path in scenario_files(args.paths):
+    for path in scenario_files(folders):
         for result in run_file(engine, path, directory):
             if result.passed:
                 passed += 1
