@@ -269,6 +269,10 @@ MOVES = [
     ("close", [("accept", None), ("close", "services_provided")], "closed", None,
      [("card", NOW, OWNER), ("status:acknowledged", hours(1), None),
       ("status:accepted", hours(1), None), ("status:closed", hours(1), None)]),
+    ("close after a decline", [("decline", "no_capacity"), ("close", "no_service_available")],
+     "closed", None,
+     [("card", NOW, OWNER), ("status:acknowledged", hours(1), None),
+      ("status:declined", hours(1), None), ("status:closed", hours(1), None)]),
 ]
 
 
@@ -300,14 +304,47 @@ def test_a_forward_hands_the_referral_its_clocks_and_reminders_to_the_new_agency
     assert (record.agency, record.via, record.acknowledge_by, record.respond_by,
             record.case_due_at) == (OTHER, "forwarded", hours(5), hours(48), hours(48))
     # The first agency's card and check are cancelled; the new agency gets its own.
-    assert due_reminders(desk) == [("card", hours(1), OTHER),
-                                   ("status:forwarded", hours(1), None),
-                                   ("check", hours(3), OTHER)]
+    due = desk.storage.reminders.claim_due("test", hours(1000), limit=20)
+    assert [(r.kind, r.due_at, r.agency, r.code) for r in due] == [
+        ("card", hours(1), OTHER, submitted.code),
+        ("status:forwarded", hours(1), None, submitted.code),
+        ("check", hours(3), OTHER, submitted.code)]
+    assert [(e.status, e.reason) for e in desk.storage.referrals.events(submitted.code)] == [
+        ("sent", None), ("forwarded", None)]  # the agency is no reason
     with pytest.raises(Refused, match=NOT_YOURS):
         desk.desk.view(owner, submitted.code)
     assert desk.desk.act(other, submitted.code, "accept") == "accepted"  # acknowledged too
     assert [action for _, _, action, _ in desk.storage.audit.entries(submitted.code)] == [
         "refer", "forward", "refused_view", "acknowledge", "accept"]
+
+
+@pytest.mark.parametrize(("changes", "holder", "to", "acknowledge_by", "case_due", "check"), [
+    ({"risk": "low", "urgent": True, "due_hours": None}, OWNER, OTHER, hours(2), hours(24),
+     hours(1.5)),
+    ({"risk": "low", "urgent": False, "due_hours": None}, OWNER, OTHER, hours(73),
+     hours(336), hours(37)),
+    ({"case_type": "legal", "risk": "medium", "due_hours": None}, OTHER, OWNER, hours(25),
+     hours(168), hours(13)),
+], ids=["urgent", "low risk", "medium risk, legal"])
+def test_a_forwarded_referral_gets_the_new_agency_s_clock_for_its_risk_and_keeps_notices(
+        desk: Desk, changes: dict[str, object], holder: str, to: str,
+        acknowledge_by: datetime, case_due: datetime, check: datetime) -> None:
+    """Acknowledged, then forwarded an hour after it was sent: the new agency's clock starts
+    at the forward and follows the referral's risk and urgency; the case deadline is kept;
+    the referrer's notice of the acknowledgement is not cancelled with the agency's card."""
+    submitted = desk.desk.submit(request(**changes), desk.member(10, "referrer", None),
+                                 consent())
+    desk.clock.advance(hours=1)
+    owner = desk.member(1, "focal_point", holder)
+    desk.desk.act(owner, submitted.code, "acknowledge")
+    desk.desk.act(owner, submitted.code, "forward", to)
+    record = desk.storage.referrals.get(submitted.code)
+    assert (record.agency, record.acknowledge_by, record.respond_by, record.case_due_at) == (
+        to, acknowledge_by, case_due, case_due)
+    assert due_reminders(desk) == [("status:acknowledged", hours(1), None),
+                                   ("card", hours(1), to),
+                                   ("status:forwarded", hours(1), None),
+                                   ("check", check, to)]
 
 
 @pytest.mark.parametrize(("action", "arg", "message"), [
