@@ -294,17 +294,18 @@ class FlowLibrary:
         except KeyError:
             raise KeyError(f"unknown flow '{flow_id}'") from None
 
-    def revision(self, flow_id: str, revision: int) -> CompiledFlow:
+    def revision(self, flow_id: str, revision: int, *, withdrawn: bool = False) -> CompiledFlow:
         """The revision a conversation is pinned to; RevisionUnavailable if it was withdrawn
-        or is stored nowhere (a KeyError, as an unknown flow is)."""
+        or is stored nowhere (a KeyError, as an unknown flow is). ``withdrawn``: serve a
+        withdrawn revision too, to read what was made with it (a referral's labels)."""
         self.refresh()
         key = (flow_id, revision)
-        if key in self._withdrawn:
+        if key in self._withdrawn and not withdrawn:
             raise RevisionUnavailable(f"flow '{flow_id}' revision {revision} was withdrawn")
         compiled = self._revisions.get(key)
         if compiled is None and self._source is not None:
             stored = self._source.stored(flow_id, revision)
-            if stored is not None and stored.withdrawn:
+            if stored is not None and stored.withdrawn and not withdrawn:
                 raise RevisionUnavailable(f"flow '{flow_id}' revision {revision} was withdrawn")
             if stored is not None:
                 try:

@@ -27,11 +27,11 @@ def when(moment: datetime) -> str:
 
 
 def flow_of(flows: FlowLibrary | None, record: ReferralRecord) -> CompiledFlow | None:
-    """The flow revision the referral was made with, if it is still loaded."""
+    """The flow revision the referral was made with (withdrawn or not), if it is stored."""
     if flows is None:
         return None
     try:
-        return flows.revision(record.flow_id, record.flow_revision)
+        return flows.revision(record.flow_id, record.flow_revision, withdrawn=True)
     except KeyError:
         return None
 

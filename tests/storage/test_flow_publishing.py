@@ -238,6 +238,12 @@ def test_a_withdrawn_revision_restarts_its_conversations_with_a_clear_message(
     flows.ticks.now += POLL_SECONDS
     with pytest.raises(RevisionUnavailable):
         library.revision("intake", first["intake"])
+    # What was made with it can still be read (a referral card's labels).
+    assert library.revision("intake", first["intake"], withdrawn=True).flow.revision == \
+        first["intake"]
+    assert FlowLibrary(flows.store).revision("intake", first["intake"], withdrawn=True)
+    with pytest.raises(RevisionUnavailable):
+        flows.library().revision("intake", first["intake"])
     turn = desk.handle(CHAT, STAFF, Choice("gbv"))
     assert isinstance(turn.events[0], Say) and turn.events[0].text == RESTARTED
     assert turn.session is not None and turn.session.revision == first["intake"] + 1
