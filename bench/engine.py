@@ -82,7 +82,8 @@ def machine_per_message(engine: Engine, compiled: CompiledFlow, rounds: int) -> 
 
 def _question(name: str, on_a: str, otherwise: str) -> list[str]:
     """A two-option question: answer ``a`` goes to ``on_a``, anything else to ``otherwise``."""
-    return [f"  {name}:", "    type: ask", "    kind: choice", f"    text: Question {name}?",
+    return [f"  {name}:", "    type: ask", "    kind: choice", "    collects: need",
+            f"    text: Question {name}?",
             "    options: {a: A, b: B}", "    invalid: refused", "    next:",
             f"      - {{when: {{answer: {name}, is: a}}, goto: {on_a}}}",
             f"      - goto: {otherwise}"]

@@ -273,6 +273,14 @@ class _FileChecks:
         for index, rule in enumerate(node.case_type):
             if rule.when is not None:
                 self.condition(rule.when, node.id, f"case_type[{index}].when")
+        for field, names in (("envelope", node.envelope), ("contact", node.contact),
+                             ("services", [node.services] if node.services else [])):
+            for name in names:
+                ask = self.answers.get(name)
+                if ask is not None and ask.shared_as is None:
+                    self.fail(node.where.line_of(field), node.id, field,
+                              f"'{name}' travels with this referral, so its question needs "
+                              "'shared_as': the words the consent uses to tell the person")
         for name in node.envelope:
             ask = self.answers.get(name)
             if ask is not None and ask.kind == "text" and ask.collects != "contact":

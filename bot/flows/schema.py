@@ -297,8 +297,12 @@ class _Parser:
         if invalid is not None and not isinstance(invalid, str):
             self.fail(raw.line_of("invalid"), nid, "invalid", "must be a node id")
             raise _Skip
-        collects = self.optional(raw, "collects", nid, str, "one word", None)
-        if collects is not None and collects not in (*COLLECTS, INCIDENT):
+        if "collects" not in raw:
+            self.fail(raw.line, nid, "collects", "is required: say what the question collects "
+                      f"(one of: {', '.join(COLLECTS)})")
+            raise _Skip
+        collects = self.need(raw, "collects", nid, str, "one word")
+        if collects not in (*COLLECTS, INCIDENT):
             self.fail(raw.line_of("collects"), nid, "collects",
                       f"unknown value '{collects}' (expected one of: {', '.join(COLLECTS)})")
             raise _Skip

@@ -193,6 +193,7 @@ nodes:
   phone:
     type: ask
     kind: phone
+    collects: contact
     text: Phone number?
     retries: 1
     invalid: without

@@ -5,16 +5,26 @@ and records nothing."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.directory import load_directory
 from bot.engine import Choice, Choices, Engine, Input, Session, Text
-from bot.engine.events import ConsentRecorded, Event, Hint, ReferralRequested
+from bot.engine.events import (
+    ConsentRecorded,
+    Disclosure,
+    Event,
+    Hint,
+    Prompt,
+    ReferralRequested,
+    Say,
+)
 from bot.engine.inputs import NO_OVERRIDE
 from bot.flows.library import FlowLibrary
 from bot.i18n.texts import Texts
 from tests.conftest import TODAY
-from tests.engine.helpers import last_prompt, of_type
+from tests.engine.helpers import last_prompt, of_type, run
 
 #: A child pathway in miniature: a danger question, its rating, assent with the override.
 FLOW = """\
@@ -148,3 +158,44 @@ def test_anything_else_at_the_override_is_asked_again_and_records_nothing(
     assert [b.id for b in last_prompt(after).buttons][-1] == NO_OVERRIDE
     session, events = walk(gate, [*IN_DANGER_REFUSED, given, Choice(NO_OVERRIDE)])
     assert session.outcome == "consent_refused" and of_type(events, ReferralRequested) == []
+
+
+# -- what the person is shown after the script -------------------------------------------
+
+VALID = Path(__file__).resolve().parents[1] / "flows" / "valid"
+
+
+@pytest.fixture(scope="module")
+def two_consents() -> Engine:
+    return Engine(FlowLibrary.load([VALID / "disclosure.yaml"]), Texts(),
+                  load_directory().hub_choices())
+
+
+def test_the_script_is_followed_by_what_the_referral_carries(two_consents: Engine) -> None:
+    _, events = run(two_consents, [Choice("kilis")], flow="disclosure")
+    script, shown, prompt = events[-3:]
+    assert isinstance(script, Say) and script.audience == "person"
+    assert shown == Disclosure(
+        ("the area you are in, the kind of help needed and how urgent it is", "age group",
+         "how to reach you"), ("your phone number",), "en")
+    assert isinstance(prompt, Prompt) and prompt.node == "first_consent"
+
+
+def test_a_later_consent_names_only_what_its_own_referral_carries(two_consents: Engine) -> None:
+    steps: list[Input] = [Choice("kilis"), Choice("yes"), Choice("yes"), Choice("older"),
+                          Choice("through_me"), Choices(("health",)), Choice("done")]
+    _, events = run(two_consents, steps, flow="disclosure")
+    shown = [e for e in events if isinstance(e, Disclosure)]
+    assert len(shown) == 2
+    assert shown[1].shared == ("the area you are in, the kind of help needed and how urgent "
+                               "it is", "the kind of urgent help needed", "age group")
+    assert shown[1].on_acceptance == ()
+
+
+def test_the_list_is_in_the_person_s_language(engine: Engine) -> None:
+    steps: list[Input] = [Choice("gbv"), Choice("gaziantep"), Choice("ar"), Choices(("none",)),
+                          Choice("adult")]
+    _, events = run(engine, steps)
+    shown = [e for e in events if isinstance(e, Disclosure)][-1]
+    assert shown.lang == "ar"
+    assert "الفئة العمرية" in shown.shared and "رقم هاتفك" in shown.on_acceptance

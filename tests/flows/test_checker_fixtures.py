@@ -176,6 +176,15 @@ CASES = [
         "incident details: the story is told once, to the specialist, never to the referrer "
         "or the bot",
     ], id="a question declared as collecting incident details is refused"),
+    pytest.param("collects_missing.yaml", [
+        f"collects_missing.yaml:10 node 'help' collects: is required: say what the question "
+        f"collects (one of: {COLLECTS})",
+    ], id="a question that does not declare what it collects is refused"),
+    pytest.param("shared_without_label.yaml", [
+        "shared_without_label.yaml:38 node 'send' envelope: 'age_band' travels with this "
+        "referral, so its question needs 'shared_as': the words the consent uses to tell the "
+        "person",
+    ], id="a field a referral sends without a shared_as label is refused"),
     pytest.param("collects_unknown_value.yaml", [
         f"collects_unknown_value.yaml:12 node 'note' collects: unknown value 'story' "
         f"(expected one of: {COLLECTS})",

@@ -24,6 +24,7 @@ nodes:
   age_band:
     type: ask
     kind: choice
+    collects: demographic
     text: Age group of the person
     shared_as: age group
     options: {adult: 18 to 59, older: 60 or older}
@@ -32,6 +33,7 @@ nodes:
   needs:
     type: ask
     kind: multi
+    collects: need
     text: What kind of help does the person need?
     options: {medical: Health care, legal: Legal help}
     invalid: stop

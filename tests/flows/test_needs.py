@@ -23,6 +23,7 @@ nodes:
   situation:
     type: ask
     kind: choice
+    collects: routing
     text: Who?
     options: {adult: An adult}
     invalid: stop
@@ -30,6 +31,7 @@ nodes:
   hub:
     type: ask
     kind: hub
+    collects: routing
     text: Which hub?
     invalid: stop
     next: adult
@@ -62,6 +64,7 @@ nodes:
   age:
     type: ask
     kind: choice
+    collects: demographic
     text: Age group?
     options: {adult: 18 or older, child: Under 18}
     invalid: refused
@@ -73,6 +76,7 @@ nodes:
   services:
     type: ask
     kind: multi
+    collects: need
     text: What help?
     options: {medical: Health care, legal: Legal help}
     invalid: refused

@@ -25,6 +25,7 @@ nodes:
     type: ask
     kind: multi
     collects: risk_indicator
+    shared_as: the urgent concerns
     text: Urgent now?
     options: {hurt: Hurt, unsafe: Unsafe, alone: Alone, none: {label: None, exclusive: true}}
     invalid: stop
@@ -85,14 +86,14 @@ def test_a_narrow_override_passes(tmp_path: Path, when: str) -> None:
     assert list(check([_kid(tmp_path, when)])) == ["kid"]
 
 
-NOT_NARROW = ("kid.yaml:38 node 'consent' override.when: this condition can hold without an "
+NOT_NARROW = ("kid.yaml:39 node 'consent' override.when: this condition can hold without an "
               "immediate risk: test a rating for 'high' or an urgent answer for options its "
               "urgent node maps to safety or interim_care")
 
 
 @pytest.mark.parametrize(("when", "reason", "problems"), [
     pytest.param("", "immediate_danger", [
-        "kid.yaml:38 node 'consent' override.when: the child-safety override needs 'when': a "
+        "kid.yaml:39 node 'consent' override.when: the child-safety override needs 'when': a "
         "condition that holds only when the risk is high or an urgent safety or interim-care "
         "concern was ticked"], id="an override without a condition"),
     pytest.param("{answer: level, in: [high, low]}", "immediate_danger", [NOT_NARROW],
@@ -108,7 +109,7 @@ NOT_NARROW = ("kid.yaml:38 node 'consent' override.when: this condition can hold
     pytest.param("{not: {answer: level, is: low}}", "immediate_danger", [NOT_NARROW],
                  id="not low"),
     pytest.param("{answer: level, is: high}", "caregiver_refused", [
-        "kid.yaml:39 node 'consent' override.reasons: 'caregiver_refused' is not an override "
+        "kid.yaml:40 node 'consent' override.reasons: 'caregiver_refused' is not an override "
         "reason; use one of: immediate_danger, harm_by_caregiver, no_safe_adult (each an "
         "immediate risk)"], id="a reason outside the closed list"),
 ])
