@@ -237,6 +237,27 @@ class FlowLibrary:
         library.install(0, check(flow_files(paths), extra))
         return library
 
+    def publish(self, paths: Iterable[Path], extra: Sequence[ExtraCheck] = ()) -> list[str]:
+        """A library of files only (checks, tests): check new files and make them current,
+        all or nothing; returns the ids of the revisions that are new. Revisions are as the
+        files say, so a changed flow under a revision already loaded is refused. The running
+        product publishes into the database instead (``bot.service.publishing``)."""
+        flows = check(flow_files(paths), extra)
+        changed = []
+        for flow in flows.values():
+            known = self._revisions.get((flow.id, flow.revision))
+            if known is None:
+                changed.append(flow.id)
+                continue
+            fresh = flatten(flow, flows)
+            if (known.graph.nodes, known.graph.edges) != (fresh.nodes, fresh.edges):
+                raise FlowError([Problem(flow.file, flow.line_of("revision"), "", "revision",
+                                         f"revision {flow.revision} of '{flow.id}' (or a flow "
+                                         "it includes) changed; raise the revision, or "
+                                         "publish with intake flows publish")])
+        self.install(self.version, flows)
+        return changed
+
     def install(self, version: int, flows: dict[str, Flow]) -> None:
         """Make checked flows (revision numbers final) current, all at once."""
         compiled = {}
