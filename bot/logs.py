@@ -143,17 +143,30 @@ SILENT: Mapping[str, int] = {"httpcore": logging.WARNING, "transitions": logging
                              "alembic.runtime.plugins": logging.WARNING}
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a line is written, not when it was made."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
 def configure(settings: Settings, stream: TextIO | None = None) -> logging.Handler:
     """Send the root logger to ``stream`` (stderr) at ``settings.log_level`` in
     ``settings.log_format``, through the redacting filter; returns the handler. Replaces any
     handler a previous call installed, so calling it twice does not double lines."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler: logging.Handler = (logging.StreamHandler(stream) if stream is not None
+                                else _Stderr())
     handler.addFilter(Redactor(secrets_of(settings)))
     handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter())
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_intake", False)]:
         root.removeHandler(old)
-    handler._intake = True  # type: ignore[attr-defined]
+    handler._intake = True  # type: ignore[attr-defined]  # marks it as this module's
     root.addHandler(handler)
     level = logging.getLevelName(settings.log_level)
     root.setLevel(level)

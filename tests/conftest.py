@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -22,6 +23,23 @@ def library() -> FlowLibrary:
 @pytest.fixture(scope="session")
 def engine(library: FlowLibrary) -> Engine:
     return Engine(library, Texts(), load_directory().hub_choices())
+
+
+@pytest.fixture(autouse=True)
+def _logging_restored() -> Iterator[None]:
+    """``intake run`` called in-process installs its log handler and levels
+    (``bot.logs.configure``); they are put back, so no later test prints through them."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    named = {name: logging.getLogger(name).level for name in (
+        "httpx", "telegram", "httpcore", "transitions", "hpack", "alembic.runtime.plugins")}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, old in named.items():
+        logging.getLogger(name).setLevel(old)
 
 
 @pytest.fixture(autouse=True)
