@@ -29,8 +29,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                                  "webhook server with --webhook. Migrates the database first. "
                                  "While Telegram cannot be reached, the start-up calls are "
                                  "retried, waiting longer each time (up to a minute), one "
-                                 "log line per attempt. Logs at INTAKE_LOG_LEVEL (default "
-                                 "INFO).")
+                                 "log line per attempt. Before any call to Telegram, refuses "
+                                 "to start when INTAKE_KEYS or INTAKE_INDEX_KEY do not fit the "
+                                 "stored data. Logs at INTAKE_LOG_LEVEL (default INFO) as "
+                                 "INTAKE_LOG_FORMAT (text or json), with no token, message "
+                                 "text, answer or contact in any line.")
     parser.add_argument("--webhook", action="store_true", help="serve an ASGI webhook app")
     parser.add_argument("--listen", default="127.0.0.1", help="webhook address "
                         "(default 127.0.0.1)")
