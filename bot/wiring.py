@@ -70,8 +70,7 @@ def flow_checks(settings: Settings) -> list[ExtraCheck]:
     return [lambda flows: flow_translation_problems(flows, settings.locales)]
 
 
-def published_flows(settings: Settings, storage: Storage, clock: Clock,
-                    interval: float | None = None) -> FlowLibrary:
+def published_flows(settings: Settings, storage: Storage, clock: Clock) -> FlowLibrary:
     """The flows published in the database, followed as they change. An empty database
     gets the configured (by default the bundled) flows published first."""
     store = SqlFlowStore(storage.context)
@@ -79,7 +78,7 @@ def published_flows(settings: Settings, storage: Storage, clock: Clock,
         version = store.version()
     except DBAPIError:  # not migrated yet: `intake run` migrates, then builds again
         return FlowLibrary.load(flow_files(settings.flows), flow_checks(settings))
-    library = FlowLibrary(store) if interval is None else FlowLibrary(store, interval=interval)
+    library = FlowLibrary(store)
     if version == 0:
         try:
             published = Publisher(store, clock).publish(
