@@ -118,7 +118,8 @@ def test_each_value_a_library_logs_is_redacted_and_every_token_cut(
 def test_a_library_field_that_is_not_a_number_or_a_name_is_redacted() -> None:
     made = record("telegram.ext", "x", None, chat="Amina Y.", count=3, kind="sendMessage")
     logs.Redactor().filter(made)
-    assert (vars(made)["chat"], vars(made)["count"], vars(made)["kind"]) == ("[redacted]", 3, "sendMessage")
+    fields = vars(made)
+    assert (fields["chat"], fields["count"], fields["kind"]) == ("[redacted]", 3, "sendMessage")
 
 
 def test_a_traceback_loses_the_token(restore_logging: None) -> None:
