@@ -62,8 +62,8 @@ nodes:
     type: consent
     script: May I ask people who help children to help you?
     scopes: [refer, share]
-    given_by: [child_assent]
-    methods: [in_person]
+    given_by: [child_assent, caregiver]
+    methods: [in_person, remote]
     next: send
     refused: sorry
     override:
@@ -104,12 +104,15 @@ def walk(gate: Engine, inputs: list[Input]) -> tuple[Session, list[Event]]:
     return step.session, events
 
 
-IN_DANGER_REFUSED: list[Input] = [Choices(("danger",)), Choice("no")]
+#: The child in danger; consent given by the caregiver, remotely (the second of each), refused.
+IN_DANGER_REFUSED: list[Input] = [Choices(("danger",)), Choice("caregiver"), Choice("remote"),
+                                  Choice("no")]
 
 
 def test_a_refusal_without_an_immediate_risk_ends_the_intake_with_no_referral(
         gate: Engine) -> None:
-    session, events = walk(gate, [Choices(("none",)), Choice("no")])
+    session, events = walk(gate, [Choices(("none",)), Choice("child_assent"),
+                                  Choice("in_person"), Choice("no")])
     assert session.outcome == "consent_refused"
     assert of_type(events, ReferralRequested) == []
     assert of_type(events, ConsentRecorded) == [
@@ -130,14 +133,14 @@ def test_do_not_refer_ends_as_refused_with_no_referral(gate: Engine) -> None:
     assert session.outcome == "consent_refused"
     assert of_type(events, ReferralRequested) == []
     assert of_type(events, ConsentRecorded) == [
-        ConsentRecorded((), ("refer",), "child_assent", "in_person", None)]
+        ConsentRecorded((), ("refer",), "caregiver", "remote", None)]
 
 
 def test_a_listed_reason_refers_with_the_reason_recorded(gate: Engine) -> None:
     session, events = walk(gate, [*IN_DANGER_REFUSED, Choice("no_safe_adult")])
     assert session.outcome == "referred"
     assert of_type(events, ConsentRecorded) == [
-        ConsentRecorded((), ("refer",), "child_assent", "in_person", "no_safe_adult")]
+        ConsentRecorded((), ("refer",), "caregiver", "remote", "no_safe_adult")]
     (referral,) = of_type(events, ReferralRequested)
     assert isinstance(referral, ReferralRequested)
     assert referral.override_reason == "no_safe_adult" and referral.consent == ()
@@ -199,3 +202,16 @@ def test_the_list_is_in_the_person_s_language(engine: Engine) -> None:
     shown = [e for e in events if isinstance(e, Disclosure)][-1]
     assert shown.lang == "ar"
     assert "الفئة العمرية" in shown.shared and "رقم هاتفك" in shown.on_acceptance
+
+
+@pytest.mark.parametrize(("given_by", "method"), [
+    ("child_assent", "in_person"), ("caregiver", "remote"), ("caregiver", "in_person")])
+def test_consent_given_is_recorded_with_who_gave_it_and_how(
+        gate: Engine, given_by: str, method: str) -> None:
+    session, events = walk(gate, [Choices(("none",)), Choice(given_by), Choice(method),
+                                  Choice("yes"), Choice("yes")])
+    assert session.outcome == "referred"
+    assert of_type(events, ConsentRecorded) == [
+        ConsentRecorded(("refer", "share"), (), given_by, method, None)]
+    (referral,) = of_type(events, ReferralRequested)
+    assert isinstance(referral, ReferralRequested) and referral.consent == ("refer", "share")
