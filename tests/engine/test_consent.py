@@ -215,3 +215,20 @@ def test_consent_given_is_recorded_with_who_gave_it_and_how(
         ConsentRecorded(("refer", "share"), (), given_by, method, None)]
     (referral,) = of_type(events, ReferralRequested)
     assert isinstance(referral, ReferralRequested) and referral.consent == ("refer", "share")
+
+
+@pytest.mark.parametrize("inputs", [
+    [Choice("person")],  # a giver this node does not offer
+    [Choice("caregiver"), Choice("video")],  # a method it does not offer
+    [Choice("caregiver"), Choice("remote"), Text("yes")],  # typed, not pressed
+    [Choice("caregiver"), Choice("remote"), Choice("maybe")],
+], ids=["giver", "method", "typed answer", "unknown answer"])
+def test_an_answer_the_consent_step_does_not_offer_is_asked_again_and_records_nothing(
+        gate: Engine, inputs: list[Input]) -> None:
+    before = walk(gate, [Choices(("none",)), *inputs[:-1]])[1]
+    session, events = walk(gate, [Choices(("none",)), *inputs])
+    after = events[len(before):]
+    assert [e.text for e in after if isinstance(e, Hint)] == [
+        "Please choose one of the buttons."]
+    assert (session.state, session.outcome) == ("assent", None)
+    assert of_type(events, ConsentRecorded) == []
