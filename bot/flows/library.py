@@ -284,29 +284,40 @@ class FlowLibrary:
         if not force and self._checked_at is not None and now - self._checked_at < \
                 self._interval:
             return False
-        with self._lock:
-            self._checked_at = now
-            if self._source.version() == self.version:
-                return False
-            publication = self._source.publication()
-            if publication is None or publication.version == self.version:
-                return False
-            cache: dict[Source, Parsed] = {}
-            compiled: dict[str, CompiledFlow] = {}
-            flows: dict[str, Flow] = {}
-            try:
-                for stored in publication.current:
-                    known = self._revisions.get((stored.flow_id, stored.revision))
-                    if known is None:
-                        known = compile_stored(stored, cache)[1]
-                    compiled[stored.flow_id] = known
-                    flows[stored.flow_id] = known.flow
-            except FlowError as error:  # keep serving what runs; say why, no content
-                log.error("publication %d cannot be compiled, still serving %d: %s",
-                          publication.version, self.version, error.problems[0])
-                return False
-            self._swap(publication.version, compiled, flows, publication.withdrawn)
-            return True
+        # One thread asks; the others serve what runs meanwhile instead of waiting (a
+        # waiting thread may hold the pooled connection the asking one needs).
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            return self._refresh(now)
+        finally:
+            self._lock.release()
+
+    def _refresh(self, now: float) -> bool:
+        """Install the source's newest publication whole, or keep what runs."""
+        assert self._source is not None
+        self._checked_at = now
+        if self._source.version() == self.version:
+            return False
+        publication = self._source.publication()
+        if publication is None or publication.version == self.version:
+            return False
+        cache: dict[Source, Parsed] = {}
+        compiled: dict[str, CompiledFlow] = {}
+        flows: dict[str, Flow] = {}
+        try:
+            for stored in publication.current:
+                known = self._revisions.get((stored.flow_id, stored.revision))
+                if known is None:
+                    known = compile_stored(stored, cache)[1]
+                compiled[stored.flow_id] = known
+                flows[stored.flow_id] = known.flow
+        except FlowError as error:  # keep serving what runs; say why, no content
+            log.error("publication %d cannot be compiled, still serving %d: %s",
+                      publication.version, self.version, error.problems[0])
+            return False
+        self._swap(publication.version, compiled, flows, publication.withdrawn)
+        return True
 
     def current(self, flow_id: str) -> CompiledFlow:
         self.refresh()
