@@ -40,7 +40,6 @@ from bot.service.intake import IntakeDesk
 from bot.service.retention import PurgeSchedule
 from bot.telegram.cardview import case_deadline_line, clock_line
 from bot.telegram.focal import CASE_TYPES, STATUS_NAMES, FocalChat
-from bot.telegram.pacing import background
 from bot.telegram.referrer import ReferrerChat
 from bot.telegram.sender import Sender, Unreachable
 
@@ -144,8 +143,9 @@ class Worker:
     async def run(self, interval: float, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                with background():  # paced behind replies to people's own actions
-                    await self.tick()
+                # Not yet background(): per-chat pacing would hold a burst of cards to one
+                # focal point at one a second (see docs/deploy.md, flood control).
+                await self.tick()
             except Exception as error:  # the loop must outlive any one failure
                 log.error("worker_tick_failed", extra={"error": type(error).__name__})
             with contextlib.suppress(TimeoutError):
