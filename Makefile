@@ -44,18 +44,20 @@ test: $(STAMP)
 	$(BIN)/intake flows test
 	$(BIN)/pytest
 
-## bench: print the engine, checker, channel and storage figures, then two processes on PostgreSQL
+## bench: print the engine, checker, channel, storage, flood and report figures, then two
+## processes on PostgreSQL
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/channel.py
 	$(BIN)/python bench/storage.py
+	$(BIN)/python bench/flood.py
+	$(BIN)/python bench/report.py
 	$(BIN)/python bench/postgres.py
 
 ## mutate: mutation testing of the safety-critical modules on their fast in-process tests
 ## (slow; not in CI). Settings: setup.cfg; findings: docs/testing.md. Some modules only:
 ## make mutate ONLY='storage.crypto* bot.telegram.callbacks*'
 mutate: $(STAMP)
-	@test -x $(BIN)/mutmut || { echo "error: mutmut is not in $(VENV); $(PIP) install mutmut" >&2; exit 2; }
 	CI= INTAKE_PG_BINDIR=/no-postgresql-for-mutants nice -n 10 $(BIN)/mutmut run --max-children 1 $(ONLY)
 	$(BIN)/mutmut results
 
