@@ -114,7 +114,11 @@ class FocalChat:
         lang = staff.language
         sent = await self.sender.send(chat_id, self.card_text(record, lang),
                                       self.card_buttons(record, lang))
-        await self._record(record.code, staff, chat_id, sent, "card")
+        try:  # only a recorded card can be taken back by erasure, purge or revocation
+            await self._record(record.code, staff, chat_id, sent, "card")
+        except Exception:
+            await self.sender.delete(chat_id, [sent])
+            raise
 
     async def _record(self, code: str, staff: Staff, chat_id: int, message_id: int,
                       kind: str, keep: timedelta | None = None) -> None:

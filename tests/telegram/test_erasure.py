@@ -291,3 +291,24 @@ async def test_revoking_a_referrer_erases_their_intake_in_progress_at_once(
     assert main(["staff", "revoke", str(member(p, REFERRER).id)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "their intake in progress was erased"
     assert p.services.storage.sessions.load(REFERRER) is None
+
+
+async def test_a_card_whose_record_fails_is_deleted_at_once_as_erasure_could_not_reach_it(
+        product: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = product.services.storage.messages
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the database went away after Telegram took the card")
+
+    monkeypatch.setattr(store, "record", broken)
+    with product.services.storage.unit():
+        code = product.services.referrals.submit(request(case_type="medical"),
+                                                 member(product, REFERRER), consent()).code
+    with pytest.raises(RuntimeError, match="database went away"):
+        await product.tick()  # the delivery fails and stays due; the worker loop logs it
+    sent = [c for c in product.api.sent("sendMessage", HEALTH)
+            if str(c.params["text"]).startswith(f"Referral {code}\n")]
+    assert sent, "the card went out before its record failed"
+    removed = {int(m) for c in product.api.sent("deleteMessages", HEALTH)
+               for m in c.params["message_ids"]}
+    assert {int(c.result["message_id"]) for c in sent} <= removed
