@@ -119,7 +119,7 @@ class SqlAgencyMessages:
 
 
 def take_back(db: DbSession, at: datetime, reason: str, *,
-              referrals: Sequence[int] | Select[tuple[int]] | None = None,
+              referrals: Sequence[int] | Select[int] | None = None,
               staff_id: int | None = None) -> int:
     """Inside the caller's transaction: every message of ``referrals`` (ids, or a select of
     them), or in ``staff_id``'s chat, still in a chat, is due to be taken back at ``at``

@@ -113,7 +113,10 @@ def purge(context: Context, now: datetime, *, older_than: timedelta, idle: timed
     with context.writing() as db:
         found = db.execute(select(Referral.id, Referral.code, Referral.agency,
                                   Referral.referrer_id).where(*expired)).all()
-        ids = [row.id for row in found]
+        # A subquery, not a list of ids: a large purge would pass the database's limit of
+        # bound parameters. Everything keyed on it runs before the referrals are marked
+        # erased, which takes them out of ``expired``.
+        ids = select(Referral.id).where(*expired)
         conversations = _count(db, Conversation, idle_conversations)
         updates = _count(db, ProcessedUpdate, old_updates)
         messages = int(db.scalar(select(func.count()).select_from(AgencyMessage).where(
@@ -121,13 +124,13 @@ def purge(context: Context, now: datetime, *, older_than: timedelta, idle: timed
         if not dry_run:
             db.execute(update(ReferralEvent).where(ReferralEvent.referral_id.in_(ids))
                        .values(reason=None))
-            db.execute(update(Referral).where(Referral.id.in_(ids))
+            take_back(db, now, ERASED_REASON, referrals=ids)
+            db.execute(update(Referral).where(*expired)
                        .values(card=None, contact=None, erased_at=now))
             db.execute(delete(Conversation).where(idle_conversations))
             db.execute(delete(ProcessedUpdate).where(old_updates))
             db.add_all(AuditEntry(at=now, actor=PURGE_ACTOR, action="erase",
                                   referral_code=row.code) for row in found)
-            take_back(db, now, ERASED_REASON, referrals=ids)
             purge_audit(db, now, older_than)  # rows that outlived what they explain
             for row in found:
                 _notify(db, row.id, row.agency, row.referrer_id, now,
