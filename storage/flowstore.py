@@ -65,12 +65,6 @@ class SqlFlowStore:
                 .order_by(FlowRevision.flow_id, FlowRevision.revision)).all()
         return [RevisionRecord(*row) for row in rows]
 
-    def publications(self) -> list[FlowPublication]:
-        with self._context.reading() as db:
-            rows = db.scalars(select(FlowPublication).order_by(FlowPublication.number)).all()
-            db.expunge_all()
-            return list(rows)
-
     def record(self, number: int, at: datetime, by: str, note: str,
                current: dict[str, int], revisions: Sequence[NewRevision]) -> None:
         try:

@@ -1,4 +1,4 @@
-"""The update inbox (``bot.ports.UpdateInbox``): updates written down before Telegram is
+"""The update inbox (``bot.telegram.inbox.UpdateInbox``): updates written down before Telegram is
 told they arrived, then claimed and handled, one chat at a time, by any bot process.
 
 Storing: a polled batch (or one webhook call) is inserted in one transaction, each row
