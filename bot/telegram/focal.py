@@ -228,7 +228,8 @@ class FocalChat:
             record = await asyncio.to_thread(self.desk.referrals.get, listed.code)
             await self.send_card(chat_id, record, staff)
         if len(waiting) > PUSHED_CARDS:
-            await self.sender.send(chat_id, self._ui(staff.language, N_(
-                "%(count)s more referrals are waiting: send /inbox."),
-                count=len(waiting) - PUSHED_CARDS))
+            await self.sender.send(chat_id, self.texts.ngettext(
+                staff.language, "%(num)s more referral is waiting: send /inbox.",
+                "%(num)s more referrals are waiting: send /inbox.",
+                len(waiting) - PUSHED_CARDS))
         return min(len(waiting), PUSHED_CARDS)
