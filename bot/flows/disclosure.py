@@ -71,6 +71,7 @@ def disclosed_after(graph: Graph, consent: str) -> tuple[Disclosed, ...]:
     """Every field the referrals after ``consent`` carry, once each, in the order sent."""
     result: list[Disclosed] = []
     seen: set[str] = set()
+    said: set[tuple[str, bool]] = set()  # two questions with one label are one thing to say
     for refer in referrals_after(graph, consent):
         node = graph.nodes[refer]
         assert isinstance(node, ReferNode)
@@ -80,5 +81,8 @@ def disclosed_after(graph: Graph, consent: str) -> tuple[Disclosed, ...]:
                 continue
             seen.add(name)
             label = question.shared_as if question.shared_as is not None else question.text
+            if (label.msgid, contact) in said:
+                continue
+            said.add((label.msgid, contact))
             result.append(Disclosed(name, label, contact))
     return tuple(result)

@@ -82,3 +82,61 @@ def test_a_referral_reached_only_through_the_override_is_disclosed() -> None:
     graph = flatten(flow, {"override": flow})
     assert referrals_after(graph, "consent") == ["send"]
     assert [d.label.msgid for d in disclosed_after(graph, "consent")] == ["what was seen"]
+
+
+SAME_LABEL = """
+spec_version: 2
+id: same_label
+revision: 1
+title: Same label
+languages: [en]
+start: consent
+nodes:
+  consent:
+    type: consent
+    script: May I send a note?
+    scopes: [refer, share]
+    given_by: [person]
+    methods: [in_person]
+    next: reach
+    refused: done
+  reach:
+    type: ask
+    kind: choice
+    collects: contact
+    shared_as: how to reach you
+    text: How?
+    options: {phone: By phone, through_me: Through me}
+    next:
+      - {when: {answer: reach, is: phone}, goto: no_phone}
+      - goto: send
+  no_phone:
+    type: ask
+    kind: choice
+    collects: contact
+    shared_as: how to reach you
+    text: No number; through you then.
+    options: {through_me: Through me}
+    next: send_via_me
+  send:
+    type: refer
+    case_type: protection
+    hub: hub
+    envelope: [reach]
+    next: done
+  send_via_me:
+    type: refer
+    case_type: protection
+    hub: hub
+    envelope: [no_phone]
+    next: done
+  done: {type: end, outcome: info_only, text: Bye}
+"""
+
+
+def test_two_questions_with_one_label_on_two_paths_are_disclosed_once() -> None:
+    flow = parse_flow(load_text(SAME_LABEL, "same_label.yaml"), "same_label.yaml")
+    graph = flatten(flow, {"same_label": flow})
+    assert [(d.question, d.label.msgid) for d in disclosed_after(graph, "consent")] == [
+        ("reach", "how to reach you"),
+    ]

@@ -30,7 +30,7 @@ async def test_a_person_not_eligible_leaves_the_referrer_with_the_hubs_entry_poi
     for value in ("pwsn", "gaziantep", "en", *CONSENT, "none", "done"):
         await p.choose(REFERRER, value)
     last = p.texts_to(REFERRER)[-1]
-    assert "nothing was kept" in last
+    assert "nothing else was kept" in last
     assert "Where the person can go in Gaziantep for protection, medical, legal, material " \
         "assistance:" in last
     assert "• Psychosocial support: Example Relief Association, +90 000 000 1001 " \
@@ -76,7 +76,7 @@ async def test_a_refused_consent_still_leaves_the_referrer_with_where_to_go(
     for value in ("gbv", "gaziantep", "en", "none", "done", "adult", "in_person", "no"):
         await p.choose(REFERRER, value)
     last = p.texts_to(REFERRER)[-1]
-    assert "No referral was made and nothing was kept." in last
+    assert "No further referral was made; nothing else was kept." in last
     assert "Where the person can go in Gaziantep for gender-based violence:" in last
     assert "Example Women's Network" in last
     assert p.services.storage.referrals.open() == []
