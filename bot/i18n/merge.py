@@ -11,6 +11,7 @@ English changed, starts empty. A fuzzy entry keeps its ``#| msgid`` through late
 
 from __future__ import annotations
 
+import copy
 import re
 
 from babel.messages.catalog import Catalog, Message
@@ -52,7 +53,10 @@ def merge(catalog: Catalog, template: Catalog) -> None:
             previous[catalog._key_for(message.id, message.context)] = list(message.previous_id)
         if message.context:
             by_place[message.context] = message
-    catalog.update(template, no_fuzzy_matching=True)
+    # Babel's update puts the template's own Message objects into the catalog for new
+    # texts; filled in below, they would carry one language's translation into the next
+    # language merged from the same template. Each merge takes its own copy.
+    catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
     for message in catalog:
         if not message.id:
             continue

@@ -77,3 +77,14 @@ def test_a_long_previous_text_wrapped_over_several_lines_survives_a_round_trip()
     merge(reread, _catalog(("Someone who told me about violence", "", PLACE)))
     message = reread.get("Someone who told me about violence", PLACE)
     assert message.previous_id == [old] and message.user_comments == []
+
+
+def test_one_template_merged_into_two_languages_carries_no_translation_across() -> None:
+    arabic = _catalog(("Legal aid", "مساعدة قانونية", PLACE))
+    turkish = Catalog(locale="tr")
+    turkish.add("Legal aid", "Hukuki yardım", context=PLACE)
+    template = _catalog(("Legal assistance", "", PLACE))
+    merge(arabic, template)
+    merge(turkish, template)
+    assert arabic.get("Legal assistance", PLACE).string == "مساعدة قانونية"
+    assert turkish.get("Legal assistance", PLACE).string == "Hukuki yardım"
