@@ -278,6 +278,19 @@ def _submit(ctx: Ctx, session: Session, node: AskNode, chosen: list[str],
             exclusive: set[str]) -> Result:
     if len(chosen) > 1 and exclusive & set(chosen):
         return _again(ctx, session, node, N_("“None” cannot be combined with other options."))
+    if not chosen and node.min_selected > 0:
+        # Done with nothing ticked is not an answer: ask again, never toward 'invalid' (on
+        # an urgent screen that is the emergency path). Name "none" when there is one.
+        none = next((o for o in node.options if o.exclusive), None)
+        if none is None:
+            hint = ctx.texts.ngettext(session.referrer_lang, "Select at least %(num)s option.",
+                                      "Select at least %(num)s options.", node.min_selected)
+        else:
+            hint = ctx.ui(session, N_("Tick at least one, or “%(option)s”."),
+                          option=ctx.t(session, none.label, node.audience))
+        ctx.events.append(Hint(hint, session.referrer_lang))
+        enter(ctx, session, node)
+        return session, None
     if len(chosen) < node.min_selected:
         return _retry(ctx, session, node, ctx.texts.ngettext(
             session.referrer_lang, "Select at least %(num)s option.",

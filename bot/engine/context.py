@@ -57,7 +57,7 @@ class Ctx:
         self.events.append(Prompt(
             node=session.state, text=text, lang=self.lang(session, audience),
             audience="person" if audience == "person" else "referrer", kind=kind,
-            buttons=tuple(buttons), sensitive=sensitive, can_back=bool(session.history),
+            buttons=tuple(buttons), sensitive=sensitive, can_back=session.can_back,
         ))
 
     def branch(self, branches: Sequence[Branch], answers: dict[str, Any]) -> str:

@@ -172,6 +172,11 @@ class Engine:
             ctx.hint(session, N_("This is the first question; there is nothing to go back to."))
             self._show(ctx, session)
             return session
+        if not session.can_back:  # a referral already sent what came before
+            ctx.hint(session, N_("The answers before this point were already sent in a "
+                                 "referral, so you cannot go back further."))
+            self._show(ctx, session)
+            return session
         previous = session.history[-1]
         node = ctx.flow.node(previous)
         answers = dict(session.answers)

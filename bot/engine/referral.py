@@ -61,7 +61,8 @@ def refer(ctx: Ctx, session: Session, node: ReferNode) -> Result:
         contact={k: answers[k] for k in node.contact if k in answers},
         partner=_partner(ctx, session),
     ))
-    return session.with_(referred=session.referred + 1), "next"
+    # What led here is sent: /back must not walk back across this node and send it again.
+    return session.with_(referred=session.referred + 1, sealed=len(session.history)), "next"
 
 
 def _partner(ctx: Ctx, session: Session) -> str | None:
@@ -88,4 +89,4 @@ def finish(ctx: Ctx, session: Session, outcome: str, reason: str = "") -> Sessio
     if kept:
         return session.with_(outcome=outcome, node_state={}, retries=0)
     return session.with_(outcome=outcome, answers={}, consent=None, risk=None, node_state={},
-                         history=(), retries=0, referred=0)
+                         history=(), sealed=0, retries=0, referred=0)

@@ -17,6 +17,9 @@ class Session:
     answers: dict[str, Any] = field(default_factory=dict)
     #: Prompting states visited before the current one, for /back.
     history: tuple[str, ...] = ()
+    #: How many of those states a referral sealed: their answers were sent, so /back never
+    #: goes before ``history[sealed:]`` (going back across a refer node would send it again).
+    sealed: int = 0
     #: Progress inside a compound node (consent steps, risk override, multi selection).
     node_state: dict[str, Any] = field(default_factory=dict)
     retries: int = 0
@@ -38,6 +41,11 @@ class Session:
     @property
     def ended(self) -> bool:
         return self.outcome is not None
+
+    @property
+    def can_back(self) -> bool:
+        """Whether /back has a question to return to that no referral has sent yet."""
+        return len(self.history) > self.sealed
 
     def with_(self, **changes: Any) -> Session:
         return replace(self, **changes)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Choice, Engine, Text
+from bot.engine import Choice, Choices, Engine, Text
 from bot.engine.events import Hint, SessionEnded
 from bot.flows.library import FlowLibrary
 from bot.i18n.texts import Texts
@@ -269,3 +269,40 @@ def test_an_invalid_way_that_ends_the_intake_is_not_announced_as_moving_on(
     session, events = run(typed, [Text("x")] * 6, flow="typed")
     assert session.outcome == "cancelled"
     assert all("moving on" not in e.text for e in of_type(events, Hint))
+
+
+MULTI = """
+spec_version: 2
+id: multi
+revision: 1
+title: A multiple choice without a none option
+languages: [en]
+start: needs
+nodes:
+  needs:
+    type: ask
+    kind: multi
+    collects: need
+    text: Which needs?
+    options: {food: Food, shelter: Shelter}
+    retries: 1
+    invalid: gave_up
+    next: done
+  done:
+    type: end
+    outcome: info_only
+    text: Done.
+  gave_up:
+    type: end
+    outcome: cancelled
+    text: Gave up.
+"""
+
+
+def test_done_with_nothing_ticked_and_no_none_option_re_asks_for_at_least_one(
+        tmp_path: Path) -> None:
+    (tmp_path / "multi.yaml").write_text(MULTI, encoding="utf-8")
+    engine = Engine(FlowLibrary.load([tmp_path]), Texts())
+    session, events = run(engine, [Choice("done"), Choices(()), Choice("done")], flow="multi")
+    assert session.state == "needs" and session.outcome is None and session.retries == 0
+    assert [e.text for e in of_type(events, Hint)] == ["Select at least 1 option."] * 3

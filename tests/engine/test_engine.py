@@ -68,6 +68,26 @@ def test_back_on_the_first_question_explains_and_asks_again(engine: Engine) -> N
     assert isinstance(events[-2], Hint) and isinstance(events[-1], Prompt)
 
 
+GBV_URGENT_NOTE_SENT = [Choice("gbv"), Choice("adana_osmaniye"), Choice("en"),
+                        Choices(("sexual_assault_120h",)), Choice("person"),
+                        Choice("in_person"), Choice("yes"), Choice("yes"), Choice("through_me")]
+
+
+def test_back_never_steps_back_across_a_referral_already_sent(engine: Engine) -> None:
+    session, events = run(engine, GBV_URGENT_NOTE_SENT + [Command("back"), Command("back"),
+                                                          Choice("adult")])
+    assert len(of_type(events, ReferralRequested)) == 1 and session.referred == 1
+    assert of_type(events, Hint)[-1].text == ("The answers before this point were already "
+                                              "sent in a referral, so you cannot go back "
+                                              "further.")
+    assert session.state != "gbv_flow/age_band" and AnswerRecorded("age_band", False) in events
+
+
+def test_the_first_question_after_a_referral_offers_no_back_button(engine: Engine) -> None:
+    session, events = run(engine, GBV_URGENT_NOTE_SENT)
+    assert session.state == "gbv_flow/age_band" and not last_prompt(events).can_back
+
+
 def test_cancel_ends_with_nothing_kept(engine: Engine) -> None:
     session, events = run(engine, TO_PWSN + [Command("cancel")])
     assert session.outcome == "cancelled" and session.answers == {}
@@ -111,11 +131,12 @@ def test_multiple_choice_toggles_and_none_clears_the_rest(engine: Engine) -> Non
     assert [b.id for b in last_prompt(events).buttons if b.selected] == ["none"]
 
 
-def test_done_with_nothing_selected_asks_for_at_least_one(engine: Engine) -> None:
-    session, events = run(engine, [Choice("pwsn"), Choice("gaziantep"), Choice("en"),
-                                   Choice("done")])
-    assert session.state == "pwsn_flow/screen/urgent_concerns"
-    assert "at least" in [e for e in events if isinstance(e, Hint)][-1].text
+def test_done_with_nothing_ticked_re_asks_naming_none_and_never_counts(engine: Engine) -> None:
+    session, events = run(engine, [Choice("pwsn"), Choice("gaziantep"), Choice("en")]
+                          + [Choice("done")] * 5)
+    assert session.state == "pwsn_flow/screen/urgent_concerns" and session.retries == 0
+    assert of_type(events, Hint)[-1].text == "Tick at least one, or “None of these”."
+    assert not of_type(events, UrgentAction) and last_prompt(events).kind == "multi"
 
 
 def test_none_combined_with_another_option_is_refused(engine: Engine) -> None:

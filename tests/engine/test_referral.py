@@ -43,3 +43,11 @@ def test_a_session_stored_before_the_count_existed_loads_with_none_counted(
     stored = json.loads(session.to_json())
     del stored["referred"]
     assert Session.from_json(json.dumps(stored)).referred == 0
+
+
+def test_a_session_stored_before_referrals_sealed_its_history_loads_with_none_sealed(
+        engine: Engine) -> None:
+    session, _ = run(engine, TO_PWSN)
+    stored = json.loads(session.to_json())
+    del stored["sealed"]
+    assert Session.from_json(json.dumps(stored)).sealed == 0
