@@ -116,7 +116,8 @@ def _retry(ctx: Ctx, session: Session, node: AskNode, hint: str) -> Result:
     retries = session.retries + 1
     if retries > node.retries and node.invalid:
         target = ctx.flow.graph.target(session.state, "invalid")
-        if not isinstance(ctx.flow.node(target), EndNode):
+        # The target may be the sub-flow's exit (``<return>``), which is no node: it goes on.
+        if not isinstance(ctx.flow.graph.nodes.get(target), EndNode):
             ctx.hint(session, N_("No valid answer was given; moving on."))
         return session.with_(retries=0, node_state={}), "invalid"
     if retries > node.retries:

@@ -306,3 +306,52 @@ def test_done_with_nothing_ticked_and_no_none_option_re_asks_for_at_least_one(
     session, events = run(engine, [Choice("done"), Choices(()), Choice("done")], flow="multi")
     assert session.state == "needs" and session.outcome is None and session.retries == 0
     assert [e.text for e in of_type(events, Hint)] == ["Select at least 1 option."] * 3
+
+
+SCREEN = """
+spec_version: 2
+id: screen
+revision: 1
+kind: subflow
+title: A screen that returns
+languages: [en]
+start: pick
+nodes:
+  pick:
+    type: ask
+    kind: number
+    collects: demographic
+    text: Age in years?
+    retries: 0
+    invalid: back
+    next: back
+  back:
+    type: return
+"""
+
+MAIN = """
+spec_version: 2
+id: main
+revision: 1
+title: A flow that includes the screen
+languages: [en]
+start: screen
+nodes:
+  screen:
+    type: include
+    flow: screen
+    next: done
+  done:
+    type: end
+    outcome: info_only
+    text: Done.
+"""
+
+
+def test_no_valid_answer_whose_way_is_the_sub_flows_return_moves_on_when_run_alone(
+        tmp_path: Path) -> None:
+    (tmp_path / "screen.yaml").write_text(SCREEN, encoding="utf-8")
+    (tmp_path / "main.yaml").write_text(MAIN, encoding="utf-8")
+    engine = Engine(FlowLibrary.load([tmp_path]), Texts())
+    _, events = run(engine, [Text("x")], flow="screen")
+    assert of_type(events, Hint)[-1].text == "No valid answer was given; moving on."
