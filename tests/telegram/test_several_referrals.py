@@ -42,9 +42,9 @@ async def test_an_injured_child_makes_a_health_and_a_child_protection_referral(
     assert len(codes) == 2 and len(set(codes)) == 2
     records = [p.services.storage.referrals.get(code) for code in codes]
     assert [(r.case_type, r.urgent, r.risk) for r in records] == [
-        ("medical", True, "high"), ("child_protection", False, "high")]
-    # Each has its own deadline from the directory: urgent for health, the high-risk child
-    # protection row (24 hours) for the child.
+        ("medical", True, "high"), ("child_protection", True, "high")]
+    # Annex D: "refer immediately to health and child protection partners": both urgent,
+    # each with its own deadline from the directory (24 hours for the child).
     assert all(r.case_due_at is not None for r in records)
     child = records[1]
     assert child.case_due_at is not None and child.created_at is not None
