@@ -34,7 +34,7 @@ sys.path[0] = str(ROOT)  # run as a script, this folder would shadow the package
 
 from sqlalchemy import Engine, select, text  # noqa: E402
 
-from bench.storage import postgres_database, sqlite_database  # noqa: E402
+from bench.storage import postgres_database, sqlite_database, stored_value  # noqa: E402
 from bot.report.periods import parse_period  # noqa: E402
 from bot.report.tables import publish  # noqa: E402
 from storage import migrate  # noqa: E402
@@ -115,9 +115,7 @@ def seed(engine: Engine, count: int) -> float:
                  f"VALUES ({', '.join([marker] * 5)})")
 
     def stored(value: object) -> object:
-        if sqlite and isinstance(value, datetime):
-            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-        return value
+        return stored_value(value, sqlite)
 
     began = time.perf_counter()
     referrals: list[tuple[Any, ...]] = []

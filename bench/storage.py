@@ -90,7 +90,7 @@ def referral_rows(count: int, overdue: int, cipher: Cipher, seed: int = 7,
             "risk": chance.choice(("high", "medium", "low")), "urgent": False,
             "status": status, "agency": chance.choice(("example_health", "example_law")),
             "partner_chosen": False, "via": "focal_point", "referrer_id": None,
-            "acknowledge_by": due, "respond_by": due, "due_at": due,
+            "acknowledge_by": due, "respond_by": due, "due_at": due, "case_due_at": due,
             "status_since": created, "escalation_level": 0, "reminders_sent": 0,
             "card": card, "contact": contact, "consent_scopes": "refer share statistics",
             "override_reason": None, "created_at": created, "closed_at": None,
@@ -101,6 +101,13 @@ def referral_rows(count: int, overdue: int, cipher: Cipher, seed: int = 7,
     if batch:
         yield batch
 
+
+
+def stored_value(value: object, sqlite: bool) -> object:
+    """A value as the driver stores it for a raw INSERT: SQLite keeps naive UTC text."""
+    if sqlite and isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value
 
 def seed(engine: Engine, cipher: Cipher, count: int, overdue: int) -> float:
     """Bulk insert through the driver's ``executemany``, one batch per statement.
@@ -118,9 +125,7 @@ def seed(engine: Engine, cipher: Cipher, count: int, overdue: int) -> float:
                  f"VALUES ({', '.join([marker] * len(columns))})")
 
     def stored(value: object) -> object:
-        if sqlite and isinstance(value, datetime):
-            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-        return value
+        return stored_value(value, sqlite)
 
     began = time.perf_counter()
     with engine.begin() as connection:
