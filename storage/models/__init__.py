@@ -1,6 +1,7 @@
 """Every table, registered on one :data:`metadata` (migrations compare against it)."""
 
 from storage.models.base import NAMING_CONVENTION, Base, BlindIndex, Encrypted, UTCDateTime
+from storage.models.console import ConsoleLink, ConsoleSession
 from storage.models.directory import (
     Agency,
     DeadlineRule,
@@ -31,7 +32,7 @@ metadata = Base.metadata
 
 __all__ = [
     "NAMING_CONVENTION", "Agency", "AgencyMessage", "AuditEntry", "Base", "BlindIndex",
-    "ConsentRecord",
+    "ConsentRecord", "ConsoleLink", "ConsoleSession",
     "Conversation", "DeadlineRule", "DeadlineSettings", "EmergencyContact", "Encrypted",
     "FlowPublication", "FlowRevision", "FocalPoint", "Hub", "InboxUpdate", "Invite",
     "KeyCanary", "ProcessedUpdate", "Referral",
