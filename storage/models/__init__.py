@@ -27,6 +27,7 @@ from storage.models.referrals import (
     ReferralEvent,
     Reminder,
 )
+from storage.models.translations import TranslationCatalog
 
 metadata = Base.metadata
 
@@ -36,6 +37,7 @@ __all__ = [
     "Conversation", "DeadlineRule", "DeadlineSettings", "EmergencyContact", "Encrypted",
     "FlowPublication", "FlowRevision", "FocalPoint", "Hub", "InboxUpdate", "Invite",
     "KeyCanary", "ProcessedUpdate", "Referral",
-    "ReferralEvent", "Reminder", "ScheduledJob", "Service", "StaffMember", "UTCDateTime",
+    "ReferralEvent", "Reminder", "ScheduledJob", "Service", "StaffMember",
+    "TranslationCatalog", "UTCDateTime",
     "metadata",
 ]
