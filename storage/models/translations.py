@@ -2,15 +2,15 @@
 
 Each accepted upload is one row, never changed afterwards; a language's newest row is the
 catalog served for it, over the PO file shipped in ``locales/``. The row id counts up across
-languages, so its maximum is the version a running process polls to notice an upload.
-Nothing here describes a person.
+languages, so its maximum is the version a running process polls to notice an upload. An
+upload carries its own review status: reviewed by the person named, or a draft.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Date, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime
@@ -27,3 +27,6 @@ class TranslationCatalog(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     #: An audit actor such as ``staff:12``.
     uploaded_by: Mapped[str] = mapped_column(String(128))
+    #: Who read the whole catalog (``bot.i18n.review``); NULL: the upload is a draft.
+    reviewed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    reviewed_on: Mapped[date | None] = mapped_column(Date, nullable=True)

@@ -1,8 +1,9 @@
 """Translation catalogs accepted through the web console, served by every process.
 
 ``translation_catalogs``: one row per accepted PO upload (the file's text, its SHA-256, when
-and by which actor); a language's newest row is served over the shipped catalog. Running
-processes poll the highest id to pick up an upload without a restart.
+and by which actor, and who reviewed it, if anyone did); a language's newest row is served
+over the shipped catalog. Running processes poll the highest id to pick up an upload
+without a restart.
 
 Revision ID: 0013
 Revises: 0012
@@ -31,6 +32,8 @@ def upgrade() -> None:
         sa.Column("checksum", sa.String(length=64), nullable=False),
         sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("uploaded_by", sa.String(length=128), nullable=False),
+        sa.Column("reviewed_by", sa.String(length=128), nullable=True),
+        sa.Column("reviewed_on", sa.Date(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_translation_catalogs")))
     op.create_index(op.f("ix_translation_catalogs_language"), "translation_catalogs",
                     ["language"])
