@@ -32,6 +32,7 @@ from bot.ports import (
     StatusEvent,
 )
 from storage.models import ConsentRecord, Referral, ReferralEvent
+from storage.referral_facts import at_creation, fold
 from storage.retention import erase
 from storage.sql import Context
 from storage.statement import Statement
@@ -76,7 +77,7 @@ class SqlReferralStore:
             escalation_level=0, reminders_sent=0,
             card=card, contact=contact, consent_scopes=" ".join(request.consent),
             override_reason=request.override_reason, created_at=at, closed_at=None,
-            erased_at=None)
+            erased_at=None, **at_creation(agency, at))
         with self._context.writing() as db:
             for _ in range(CODE_ATTEMPTS):
                 values["code"] = new_code()
@@ -134,6 +135,7 @@ class SqlReferralStore:
             row.due_at = running_clock(row, at)
             if status == CLOSED:
                 row.closed_at = at
+            fold(row, status, at, actor=actor, agency=row.agency, via=via)
             db.add(ReferralEvent(referral_id=row.id, status=status, at=at, actor=actor,
                                  agency=row.agency, reason=reason_token))
 

@@ -23,6 +23,7 @@ from bot.casecode import parse
 from bot.ports import NotFound, Reminder
 from storage.models import Referral
 from storage.models import Reminder as ReminderRow
+from storage.referral_facts import outcome_notified
 from storage.sql import Context, rowcount
 from storage.statement import Statement
 
@@ -54,6 +55,7 @@ class SqlReminderQueue:
         with self._context.writing() as db:
             db.execute(update(ReminderRow).where(ReminderRow.id == reminder_id)
                        .values(sent_at=at))
+            outcome_notified(db, reminder_id, at)
 
     def cancel(self, code: str, kinds: Sequence[str] | None = None) -> int:
         with self._context.writing() as db:

@@ -86,6 +86,25 @@ class Referral(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What the report reads of the trail, kept with each move (``storage.referral_facts``)
+    # so ``intake report`` reads one row per referral. Each is a fold of the trail: a first
+    # or last time, or a count, whatever order the moves came in.
+    #: The agency the referral was first sent to (NULL: made unrouted).
+    first_agency: Mapped[str | None] = mapped_column(String(64))
+    #: Arrivals at an agency (sent or forwarded there): the number of holdings.
+    holdings: Mapped[int] = mapped_column(Integer, server_default="0")
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # first arrival
+    last_arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: First forward to an agency, by hand or by escalation (NULL: never moved on).
+    forwarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # first
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # first
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # first
+    #: First escalation to the backup focal point, and to the hub coordinator.
+    escalated_backup_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_coordinator_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When a notice of the closing first reached the referrer.
+    outcome_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ConsentRecord(Base):
