@@ -1,8 +1,13 @@
 """Bar charts as inline SVG text: no script, no font or image to fetch, nothing but the
-figures given, so a page (or a future web console) can embed them as they are.
+figures given, so a page (or the web console) can embed them as they are.
 
 A value of ``None`` is a figure the report does not show (hidden, or none to give): its row
-keeps its label and reads "x", with no bar, so a chart never shows more than the tables.
+keeps its label and reads "x", with no bar, so a chart never shows more than the tables. A
+text instead of a number is drawn as it is, also without a bar (the console writes "x" for
+a hidden figure and "-" for one that does not exist, as its tables do).
+
+``rtl`` mirrors the chart for right-to-left pages: labels on the right, bars growing to the
+left, every text anchored at its end.
 """
 
 from __future__ import annotations
@@ -16,28 +21,39 @@ BAR = 300
 PAD = 8
 
 
-def bars(items: Sequence[tuple[str, float | None]], *, title: str, share: bool = False,
-         unit: str = "") -> str:
+def bars(items: Sequence[tuple[str, float | str | None]], *, title: str,
+         share: bool = False, unit: str = "", label_width: int = LABEL,
+         rtl: bool = False) -> str:
     """Horizontal bars, one per item, scaled to the largest value (to 100 % for shares)."""
-    values = [v for _, v in items if v is not None]
+    values = [v for _, v in items if isinstance(v, (int, float))]
     top = 1.0 if share else max(values, default=0.0) or 1.0
     height = PAD * 2 + ROW * (len(items) + 1)
-    width = LABEL + BAR + 90
+    width = label_width + BAR + 90
+
+    def x(at: float) -> float:  # a distance from the start edge, as a coordinate
+        return round(width - at, 1) if rtl else round(at, 1)
+
+    anchor = ' text-anchor="end" direction="rtl"' if rtl else ""
     parts = [f'<svg role="img" width="{width}" '
              f'height="{height}" viewBox="0 0 {width} {height}" '
              f'font-family="sans-serif" font-size="12">',
              f"<title>{escape(title)}</title>",
-             f'<text x="{PAD}" y="{PAD + 12}" font-weight="bold">{escape(title)}</text>']
+             f'<text x="{x(PAD)}" y="{PAD + 12}" font-weight="bold"{anchor}>'
+             f"{escape(title)}</text>"]
     for number, (label, value) in enumerate(items):
         y = PAD + ROW * (number + 1)
-        parts.append(f'<text x="{PAD}" y="{y + 14}">{escape(label)}</text>')
-        if value is None:
-            parts.append(f'<text x="{LABEL}" y="{y + 14}" fill="#666">x</text>')
+        parts.append(f'<text x="{x(PAD)}" y="{y + 14}"{anchor}>{escape(label)}</text>')
+        if not isinstance(value, (int, float)):
+            mark = "x" if value is None else value
+            parts.append(f'<text x="{x(label_width)}" y="{y + 14}" fill="#595959"{anchor}>'
+                         f"{escape(mark)}</text>")
             continue
         length = round(BAR * value / top, 1)
         shown = f"{value:.0%}" if share else f"{value:g}{unit}"
-        parts.append(f'<rect x="{LABEL}" y="{y + 3}" width="{length}" height="{ROW - 8}" '
+        start = x(label_width + length) if rtl else x(label_width)
+        parts.append(f'<rect x="{start}" y="{y + 3}" width="{length}" height="{ROW - 8}" '
                      f'fill="#3b6ea5"/>')
-        parts.append(f'<text x="{LABEL + length + 4}" y="{y + 14}">{escape(shown)}</text>')
+        parts.append(f'<text x="{x(label_width + length + 4)}" y="{y + 14}"{anchor}>'
+                     f"{escape(shown)}</text>")
     parts.append("</svg>")
     return "".join(parts)
