@@ -24,7 +24,9 @@ from bot.service.partners import PartnerChoices
 from bot.service.publishing import PublishConflict, Publisher
 from bot.service.referrals import ReferralDesk
 from bot.service.retention import PurgeSchedule
+from bot.service.translations import ServedTexts, TranslationDesk
 from bot.settings import Settings
+from storage.catalogs import SqlCatalogStore
 from storage.clock import SystemClock
 from storage.directory import SqlDirectoryStore
 from storage.flowstore import SqlFlowStore
@@ -44,6 +46,8 @@ class Services:
     dispatcher: Dispatcher
     invites: InviteDesk
     purges: PurgeSchedule
+    #: Translation catalogs as the console manages them (uploads served by every process).
+    translations: TranslationDesk | None = None
 
     def callback_key(self) -> bytes:
         """The key that signs buttons: given, or derived from the index or first key."""
@@ -98,7 +102,8 @@ def build_services(settings: Settings, storage: Storage | None = None,
     clock = clock or SystemClock()
     library = published_flows(settings, storage, clock)
     directory = current_directory(settings, storage)
-    texts = Texts(settings.locales)
+    catalogs = SqlCatalogStore(storage.context)
+    texts = ServedTexts(settings.locales, catalogs)
     partners = PartnerChoices(directory, storage.staff)
     engine = Engine(library, texts, directory.hub_choices(), partners)
     referrals = ReferralDesk(storage.referrals, storage.reminders, storage.audit, directory,
@@ -114,4 +119,6 @@ def build_services(settings: Settings, storage: Storage | None = None,
         older_than=timedelta(days=settings.retention_days),
         idle=timedelta(minutes=settings.idle_minutes))
     return Services(settings, storage, engine, directory, texts, clock, intake, referrals,
-                    dispatcher, invites, purges)
+                    dispatcher, invites, purges,
+                    translations=TranslationDesk(settings.locales, settings.flows, catalogs,
+                                                 texts, clock))
