@@ -15,10 +15,12 @@ such as ``intake chat`` or ``intake flows check``, run without any key configure
 from __future__ import annotations
 
 import io
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv.parser import parse_stream
 
@@ -42,6 +44,34 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_LOG_LEVEL = "INFO"
 #: ``text``: one line per event with its fields as key=value; ``json``: one object a line.
 LOG_FORMATS = ("text", "json")
+CONSOLE_LISTEN = "INTAKE_CONSOLE_LISTEN"
+PUBLIC_URL = "INTAKE_PUBLIC_URL"
+TRUSTED_PROXIES = "INTAKE_TRUSTED_PROXIES"
+#: What turns the console's listener off.
+OFF = "off"
+#: Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: uvicorn's default.
+DEFAULT_TRUSTED_PROXIES = ("127.0.0.1",)
+
+
+@dataclass(frozen=True)
+class Listen:
+    """An address to listen on: a host name or IP address, and a port."""
+
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    def url(self) -> str:
+        """The plain-HTTP base URL of this address as seen from the same machine (a
+        wildcard address is reached on the loopback one)."""
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(self.host, self.host)
+        return f"http://{Listen(host, self.port)}"
+
+
+#: The web console, ``/metrics`` and a second ``/healthz`` (never on the webhook's port).
+DEFAULT_CONSOLE_LISTEN = Listen("127.0.0.1", 8081)
 
 
 class SettingsError(ValueError):
@@ -101,6 +131,13 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: default_data_dir({}))
     #: The settings file that was read, if any (said by ``intake db current``).
     env_file: Path | None = None
+    #: Where the web console, ``/metrics`` and ``/healthz`` listen; None: nowhere (``off``).
+    console_listen: Listen | None = DEFAULT_CONSOLE_LISTEN
+    #: The console's base URL as its users reach it (behind a proxy: its HTTPS address),
+    #: without a trailing slash; sign-in links start with it.
+    public_url: str = DEFAULT_CONSOLE_LISTEN.url()
+    #: Addresses (or networks, or ``*``) of the proxies whose forwarded headers are trusted.
+    trusted_proxies: tuple[str, ...] = DEFAULT_TRUSTED_PROXIES
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None,
@@ -115,6 +152,7 @@ class Settings:
         data_dir = default_data_dir(env)
         flows = _text(env, "INTAKE_FLOWS")
         keys, keys_source = _keys(env, data_dir)
+        console_listen = _console_listen(env)
         return cls(
             flows=tuple(data_dir / Path(p).expanduser() for p in flows.split(os.pathsep) if p)
             if flows else (BUNDLED_FLOWS,),
@@ -139,6 +177,9 @@ class Settings:
             log_format=_log_format(env),
             data_dir=data_dir,
             env_file=env_file,
+            console_listen=console_listen,
+            public_url=_public_url(env, console_listen),
+            trusted_proxies=_trusted_proxies(env),
         )
 
 
@@ -205,6 +246,63 @@ def _keys(env: Mapping[str, str], data_dir: Path) -> tuple[tuple[str, ...], str]
     lines = (line.split("#", 1)[0] for line in text.splitlines())
     keys = tuple(k.strip() for line in lines for k in line.split(",") if k.strip())
     return keys, f"INTAKE_KEYS_FILE ({path})"
+
+
+def parse_listen(value: str) -> Listen:
+    """``HOST:PORT`` (an IPv6 address in brackets, ``[::1]:8081``) as a :class:`Listen`;
+    ValueError when it is not one."""
+    host, colon, port = value.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    elif ":" in host:
+        raise ValueError("an IPv6 address goes in brackets")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("not HOST:PORT")
+    return Listen(host, int(port))
+
+
+def _console_listen(env: Mapping[str, str]) -> Listen | None:
+    value = _text(env, CONSOLE_LISTEN)
+    if value is None:
+        return DEFAULT_CONSOLE_LISTEN
+    if value.lower() == OFF:
+        return None
+    try:
+        return parse_listen(value)
+    except ValueError:
+        raise SettingsError(f"{CONSOLE_LISTEN} must be HOST:PORT (such as 127.0.0.1:8081, or "
+                            f"[::1]:8081) or {OFF}, not {value!r}") from None
+
+
+def _public_url(env: Mapping[str, str], listen: Listen | None) -> str:
+    """``INTAKE_PUBLIC_URL`` without its trailing slash, else the console's own address."""
+    value = _text(env, PUBLIC_URL)
+    if value is None:
+        return (listen or DEFAULT_CONSOLE_LISTEN).url()
+    parts = urlsplit(value)
+    # No path: the console's pages link to /console/..., at the root of its address.
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+            or parts.fragment or parts.path.strip("/"):
+        raise SettingsError(f"{PUBLIC_URL} must be the console's address as its users open "
+                            f"it, without a path, such as https://console.example.org, not "
+                            f"{value!r}")
+    return value.rstrip("/")
+
+
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
+    value = _text(env, TRUSTED_PROXIES)
+    if value is None:
+        return DEFAULT_TRUSTED_PROXIES
+    found = tuple(part.strip() for part in value.split(",") if part.strip())
+    for part in found:
+        if part == "*":
+            continue
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise SettingsError(f"{TRUSTED_PROXIES} must list IP addresses or networks "
+                                f"separated by commas (or *), and {part!r} is neither") from None
+    return found
 
 
 def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
