@@ -16,10 +16,12 @@ retention period.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Select, and_, delete, or_, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from bot.casecode import parse
@@ -87,19 +89,7 @@ class SqlAuditLog:
         ``limit`` of them. An actor without ``:id`` matches every actor of that kind
         (``staff`` finds ``staff:12``); a subject counts as the actor it names, so
         ``staff:12`` also finds what was done to that member."""
-        query = select(AuditEntry)
-        if code is not None:
-            query = query.where(AuditEntry.referral_code == parse(code))
-        if actor is not None:
-            if ":" in actor:
-                query = query.where((AuditEntry.actor == actor) | (AuditEntry.subject == actor))
-            else:
-                query = query.where((AuditEntry.actor == actor)
-                                    | AuditEntry.actor.startswith(f"{actor}:", autoescape=True))
-        if action is not None:
-            query = query.where(AuditEntry.action == action)
-        if since is not None:
-            query = query.where(AuditEntry.at >= since)
+        query = _filtered(select(AuditEntry), code, actor, action, since)
         query = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         if limit is not None:
             query = query.limit(limit)
@@ -107,6 +97,52 @@ class SqlAuditLog:
             rows = [AuditRow(e.id, e.at, e.actor, e.action, e.referral_code, e.subject,
                              e.count) for e in db.scalars(query)]
         return rows[::-1]
+
+
+    def page(self, *, code: str | None = None, actor: str | None = None,
+             action: str | None = None, since: datetime | None = None,
+             until: datetime | None = None, before: tuple[datetime, int] | None = None,
+             limit: int = 50, hub: str | None = None,
+             hub_actors: Collection[str] = ()) -> list[AuditRow]:
+        """One page of the trail, newest first: the rows matching every filter (as
+        :meth:`search`; ``until`` excluded) that come after ``before`` (the time and id of
+        the last row of the previous page), at most ``limit``. With ``hub``, only rows
+        about that hub: its referrals' codes, or an actor or subject in ``hub_actors``."""
+        query = _filtered(select(AuditEntry), code, actor, action, since)
+        if until is not None:
+            query = query.where(AuditEntry.at < until)
+        if hub is not None:
+            hub_codes = select(Referral.code).where(Referral.hub == hub)
+            people = sorted(hub_actors)
+            query = query.where(or_(AuditEntry.referral_code.in_(hub_codes),
+                                    AuditEntry.actor.in_(people),
+                                    AuditEntry.subject.in_(people)))
+        if before is not None:
+            at, row_id = before
+            query = query.where(or_(AuditEntry.at < at,
+                                    and_(AuditEntry.at == at, AuditEntry.id < row_id)))
+        query = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+        with self._context.reading() as db:
+            return [AuditRow(e.id, e.at, e.actor, e.action, e.referral_code, e.subject,
+                             e.count) for e in db.scalars(query)]
+
+
+def _filtered(query: Select[Any], code: str | None, actor: str | None,
+              action: str | None, since: datetime | None) -> Select[Any]:
+    """``query`` narrowed by the filters :meth:`SqlAuditLog.search` describes."""
+    if code is not None:
+        query = query.where(AuditEntry.referral_code == parse(code))
+    if actor is not None:
+        if ":" in actor:
+            query = query.where((AuditEntry.actor == actor) | (AuditEntry.subject == actor))
+        else:
+            query = query.where((AuditEntry.actor == actor)
+                                | AuditEntry.actor.startswith(f"{actor}:", autoescape=True))
+    if action is not None:
+        query = query.where(AuditEntry.action == action)
+    if since is not None:
+        query = query.where(AuditEntry.at >= since)
+    return query
 
 
 def _count_again(db: DbSession, actor: str, action: str, code: str | None,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 
 from bot.directory.folding import fold
@@ -162,15 +163,25 @@ def read_services(text: str, file: str, directory: Directory, service: str | Non
     sample = text.splitlines()[0] if text.strip() else ""
     delimiter = max(",;\t", key=sample.count) if sample else ","
     rows = csv.reader(io.StringIO(text), delimiter=delimiter)
+    return read_service_rows(((rows.line_num, row) for row in rows), file, directory,
+                             service, hub)
+
+
+def read_service_rows(rows: Iterable[tuple[int, list[str]]], file: str, directory: Directory,
+                      service: str | None = None, hub: str | None = None) -> list[Service]:
+    """The same from rows already split into cells, each with its line (or sheet row)
+    number: how a spreadsheet's matrix is read (``bot.directory.spreadsheet``)."""
     state = _Import(file, directory, service, hub)
-    header = next(rows, None)
-    if header is None:
+    found = iter(rows)
+    first = next(found, None)
+    if first is None:
         raise FlowError([DirectoryProblem(file, 1, "header", "", "the file is empty")])
+    header = first[1]
     profiles, hub_column = state.header(header)
     if state.problems:
         raise FlowError(state.problems)
-    for row in rows:
-        state.row(rows.line_num, row, header, profiles, hub_column)
+    for line, row in found:
+        state.row(line, row, header, profiles, hub_column)
     if state.problems:
         raise FlowError(state.problems)
     return state.services()
