@@ -40,6 +40,7 @@ from bot.report.tables import publish  # noqa: E402
 from storage import migrate  # noqa: E402
 from storage.crypto import Cipher, generate_key  # noqa: E402
 from storage.models import Referral, ReferralEvent  # noqa: E402
+from storage.referral_facts import COLUMNS, at_creation, fold  # noqa: E402
 from storage.report import ack_times, read_facts  # noqa: E402
 from storage.stores import Storage  # noqa: E402
 
@@ -85,7 +86,11 @@ def trails(count: int, seed: int = 11) -> Iterator[tuple[dict[str, Any], list[tu
                     status = "closed"
         hours = [(s, created + timedelta(hours=h), a, actor) for s, h, a, actor in events]
         last = hours[-1][1]
-        yield ({"code": f"B{number:09d}", "flow_id": "pwsn", "flow_revision": 1,
+        facts = Referral(**at_creation(agency, created))
+        for status, at, to, actor in hours[1:]:
+            fold(facts, status, at, actor=actor, agency=to)
+        stored = {name: getattr(facts, name) for name in COLUMNS}
+        yield (stored | {"code": f"B{number:09d}", "flow_id": "pwsn", "flow_revision": 1,
                 "hub": rnd.choice(HUBS), "case_type": rnd.choice(CASE_TYPES),
                 "risk": rnd.choice(RISKS), "urgent": False, "status": status,
                 "agency": holder, "partner_chosen": False, "via": "focal_point",

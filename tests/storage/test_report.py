@@ -165,19 +165,22 @@ def test_closed_referrals_whose_outcome_notice_reached_the_referrer(
     assert (found["closed"], found["closed_notified"]) == (3, 1)
 
 
-def test_escalations_are_told_apart_by_the_directory_roles(storage: Storage) -> None:
-    escalations = Escalations(backups={("gaziantep", "medical"): "backup_ngo"},
-                              coordinators={"gaziantep": "unhcr"})
+def test_escalations_are_told_apart_by_the_role_they_gave_the_agency(
+        storage: Storage) -> None:
+    escalated = {"actor": "system:escalation"}
     to_backup = refer(storage)
-    move(storage, to_backup, "forwarded", 4, actor="system:escalation", agency="backup_ngo")
+    move(storage, to_backup, "forwarded", 4, agency="backup_ngo", via="backup", **escalated)
     both = refer(storage)
-    move(storage, both, "forwarded", 4, actor="system:escalation", agency="backup_ngo")
-    move(storage, both, "forwarded", 8, actor="system:escalation", agency="unhcr")
-    by_hand = refer(storage)
-    move(storage, by_hand, "forwarded", 1, agency="backup_ngo")  # a person, not escalation
-    found = measures(storage, escalations=escalations)
+    move(storage, both, "forwarded", 4, agency="backup_ngo", via="backup", **escalated)
+    move(storage, both, "forwarded", 8, agency="unhcr", via="coordinator", **escalated)
+    by_hand = refer(storage)  # a person, not an escalation
+    move(storage, by_hand, "forwarded", 1, agency="backup_ngo", via="backup")
+    to_focal_point = refer(storage)  # from a partner to the focal point: neither
+    move(storage, to_focal_point, "forwarded", 4, agency="health_ngo", via="focal_point",
+         **escalated)
+    found = measures(storage)
     assert (found["escalated_backup"], found["escalated_coordinator"], found["forwarded"]) \
-        == (2, 1, 3)
+        == (2, 1, 4)
 
 
 def test_overdue_now_counts_open_referrals_whose_running_clock_has_passed(
