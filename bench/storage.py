@@ -48,6 +48,7 @@ from storage import migrate  # noqa: E402
 from storage.crypto import Cipher, generate_key  # noqa: E402
 from storage.database import make_engine  # noqa: E402
 from storage.models import Referral  # noqa: E402
+from storage.referral_facts import at_creation  # noqa: E402
 from storage.sessions import UPSERT  # noqa: E402
 from storage.stores import Storage  # noqa: E402
 
@@ -95,6 +96,7 @@ def referral_rows(count: int, overdue: int, cipher: Cipher, seed: int = 7,
             "card": card, "contact": contact, "consent_scopes": "refer share statistics",
             "override_reason": None, "created_at": created, "closed_at": None,
             "erased_at": None})
+        batch[-1].update(at_creation(batch[-1]["agency"], created))
         if len(batch) == SEED_BATCH:
             yield batch
             batch = []
