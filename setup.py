@@ -28,5 +28,8 @@ setup(
         "storage.migrations": ["*.mako"],
         LOCALES: ["*.pot"],
         **{catalog: ["*.po"] for catalog in CATALOGS},
+        # each language's review status (locales/<lang>/review.yaml, bot/i18n/review.py)
+        **{f"{LOCALES}.{name}": ["review.yaml"] for name in find_namespace_packages(
+            where="locales") if "." not in name},
     },
 )

@@ -82,7 +82,7 @@ def partners(ctx: Ctx, session: Session) -> list[HubChoice]:
 
 def buttons(ctx: Ctx, session: Session, node: AskNode) -> list[Button]:
     if node.kind == "language":
-        return [Button(code, language_name(code)) for code in ctx.flow.flow.languages]
+        return [Button(code, language_name(code)) for code in ctx.person_languages()]
     if node.kind == "hub":
         return [Button(hub.id, hub.name(session.referrer_lang)) for hub in ctx.hubs]
     if node.kind == "partner":  # the focal point first: the common answer
@@ -157,7 +157,7 @@ def _record(ctx: Ctx, session: Session, node: AskNode, value: object) -> Result:
 
 def _choice_ids(ctx: Ctx, session: Session, node: AskNode) -> list[str]:
     if node.kind == "language":
-        return list(ctx.flow.flow.languages)
+        return ctx.person_languages()
     if node.kind == "hub":
         return [hub.id for hub in ctx.hubs]
     if node.kind == "partner":

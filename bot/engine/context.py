@@ -12,7 +12,13 @@ from bot.engine.session import Session
 from bot.flows import conditions
 from bot.flows.compiled import CompiledFlow
 from bot.flows.model import Branch, Text
-from bot.i18n.texts import Texts
+from bot.i18n.texts import N_, SOURCE_LANGUAGE, Texts
+
+#: Said to a referrer whose interface language is a draft catalog (at the start of each
+#: intake and on /language); the person's texts are never shown in a draft.
+DRAFT_NOTE = N_("Note: this translation is a draft still in review; some words may be "
+                "wrong. The questions for the person are shown in reviewed languages only. "
+                "/language en switches to English.")
 
 
 @dataclass(frozen=True)
@@ -41,13 +47,27 @@ class Ctx:
     partners: Partners | None = None
 
     def lang(self, session: Session, audience: str) -> str:
-        return session.person_lang if audience == "person" else session.referrer_lang
+        """The language a text is shown in. The person's texts (consent scripts included)
+        are never shown in a draft catalog: an unreviewed language gives English."""
+        if audience != "person":
+            return session.referrer_lang
+        lang = session.person_lang
+        return lang if self.texts.reviewed(lang) else SOURCE_LANGUAGE
+
+    def person_languages(self) -> list[str]:
+        """The flow's languages that may be offered to the person: reviewed catalogs only."""
+        return [lang for lang in self.flow.flow.languages if self.texts.reviewed(lang)]
 
     def t(self, session: Session, text: Text, audience: str = "referrer") -> str:
         return self.texts.flow(text, self.lang(session, audience))
 
     def ui(self, session: Session, message: str, **params: object) -> str:
         return self.texts.gettext(session.referrer_lang, message, **params)
+
+    def draft_note(self, session: Session) -> None:
+        """A referrer reading a draft catalog is told it is still in review."""
+        if not self.texts.reviewed(session.referrer_lang):
+            self.hint(session, DRAFT_NOTE)
 
     def hint(self, session: Session, message: str, **params: object) -> None:
         self.events.append(Hint(self.ui(session, message, **params), session.referrer_lang))

@@ -3,6 +3,10 @@
 Catalogs are the PO files under ``locales/<lang>/LC_MESSAGES/messages.po``. A compiled
 ``.mo`` beside it is used when it is newer; otherwise the PO is compiled in memory, so a
 translator's edit shows up without a build step. Fuzzy entries are never used.
+
+Whether a language may reach the person referred depends on its review status
+(``bot.i18n.review``): a draft serves the referrer only. The status file is read again when
+it changes, so marking a catalog reviewed needs no restart.
 """
 
 from __future__ import annotations
@@ -15,10 +19,13 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.flows.model import Text
+from bot.i18n.review import Review, ReviewError, read_review, review_path
 
 DOMAIN = "messages"
 SOURCE_LANGUAGE = "en"
-RTL_LANGUAGES = frozenset({"ar", "ckb", "fa", "he", "ku", "ur"})
+#: Right-to-left languages. ``ku`` is Kurmanji in Latin script (left to right); Sorani,
+#: written in Arabic script, is ``ckb``.
+RTL_LANGUAGES = frozenset({"ar", "ckb", "fa", "he", "ur"})
 _FSI, _PDI = "\u2068", "\u2069"
 
 
@@ -63,12 +70,37 @@ class Texts:
     def __init__(self, locales: Path = DEFAULT_LOCALES) -> None:
         self.locales = locales
         self._cache: dict[str, gettext.NullTranslations] = {}
+        self._reviews: dict[str, tuple[tuple[int, int] | None, Review]] = {}
 
     def catalog(self, lang: str) -> gettext.NullTranslations:
         if lang not in self._cache:
             self._cache[lang] = (gettext.NullTranslations() if lang == SOURCE_LANGUAGE
                                  else _load(self.locales, lang))
         return self._cache[lang]
+
+    def review(self, lang: str) -> Review:
+        """The review status of ``lang``'s catalog, read again when its file changes; an
+        unreadable status file counts as a draft (``intake i18n check`` names the fault)."""
+        if lang == SOURCE_LANGUAGE:
+            return Review(lang, "reviewed", "the source language")
+        path = review_path(self.locales, lang)
+        try:
+            status = path.stat()
+            stamp: tuple[int, int] | None = (status.st_mtime_ns, status.st_size)
+        except OSError:
+            stamp = None
+        cached = self._reviews.get(lang)
+        if cached is None or cached[0] != stamp:
+            try:
+                review = read_review(self.locales, lang)
+            except ReviewError:
+                review = Review(lang)
+            self._reviews[lang] = cached = (stamp, review)
+        return cached[1]
+
+    def reviewed(self, lang: str) -> bool:
+        """May ``lang`` be offered to the person referred (its catalog reviewed)?"""
+        return self.review(lang).reviewed
 
     def flow(self, text: Text, lang: str) -> str:
         return self.catalog(lang).pgettext(text.context, text.msgid)

@@ -16,6 +16,7 @@ from bot.directory.model import Directory
 from bot.directory.vocabulary import CASE_TYPES
 from bot.engine import Choice, Command, Input, Session, Text
 from bot.engine.asking import language_name
+from bot.engine.context import DRAFT_NOTE
 from bot.i18n.texts import N_, Texts
 from bot.ports import Staff
 from bot.service.intake import Accept, IntakeDesk, Turn
@@ -123,9 +124,12 @@ class ReferrerChat:
                 "for example /language %(example)s."), codes=", ".join(self.languages()),
                 example=next((c for c in self.languages() if c != staff.language), "en")))
             return
-        await self.sender.send(inc.chat_id, self._ui(chosen, N_(
+        said = self._ui(chosen, N_(
             "Your language is now %(name)s, for this and your next intakes."),
-            name=language_name(chosen)))
+            name=language_name(chosen))
+        if not self.texts.reviewed(chosen):  # a draft catalog: say so where it is chosen
+            said += "\n\n" + self._ui(chosen, DRAFT_NOTE)
+        await self.sender.send(inc.chat_id, said)
 
     async def text(self, inc: Incoming, staff: Staff) -> None:
         await self._step(inc, staff, Text(inc.text or ""), user_message=inc.message_id)
