@@ -137,6 +137,15 @@ def steps_of(flow: Flow, translate: Translate | None = None, words: Words = str,
     return steps
 
 
+def _say(words: Words, message: str, **params: object) -> str:
+    """``message`` in the reader's words with ``params`` put in; a translation whose
+    placeholders are broken falls back to the English rather than failing the page."""
+    try:
+        return words(message) % params
+    except (KeyError, ValueError, TypeError):
+        return message % params
+
+
 def _cut(text: str, size: int) -> str:
     return text if len(text) <= size else text[:size - 1].rstrip() + "…"
 
@@ -273,8 +282,8 @@ def draw(flow: Flow, translate: Translate | None = None, words: Words = str,
     labels = [exit.label for _, exit in drawn]
     fallback = [exit.fallback for _, exit in drawn]
     layout: Layout = layered(ids, edges, flow.start, sizes)
-    title = words(FLOW_DIAGRAM) % {"flow": flow.id}
-    summary = words(DIAGRAM_SUMMARY) % {"boxes": len(steps), "arrows": len(edges) + len(stubs)}
+    title = _say(words, FLOW_DIAGRAM, flow=flow.id)
+    summary = _say(words, DIAGRAM_SUMMARY, boxes=len(steps), arrows=len(edges) + len(stubs))
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="flow-diagram" role="img" '
            f'aria-labelledby="diagram-title diagram-desc" '
            f'width="{layout.width:.0f}" height="{layout.height:.0f}" '

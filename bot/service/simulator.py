@@ -60,7 +60,7 @@ class UnknownTrial(LookupError):
 class Line:
     """One thing the trial showed or was given, for the page to word.
 
-    ``kind``: say, hint, answer, disclosure, urgent, referral, risk, language, end.
+    ``kind``: say, asked (a question as it was answered), hint, answer, disclosure, urgent, referral, risk, language, end.
     ``items`` are lines of detail (the labels a disclosure lists, emergency contacts);
     ``facts`` are named values (a referral's case type, hub, risk)."""
 
@@ -183,6 +183,9 @@ class Simulator:
         """Feed one input to the trial's engine and record what it showed."""
         trial = self.get(trial_id, staff_id)
         shown = self._given(trial, given)
+        if trial.prompt is not None and not trial.ended:  # the question answered stays
+            trial.lines.append(Line("asked", trial.prompt.text, trial.prompt.audience,
+                                    trial.prompt.lang))
         if shown:
             trial.lines.append(Line("answer", shown, lang=trial.session.referrer_lang))
         step = trial.engine.step(trial.session, given)
