@@ -143,7 +143,7 @@ async def revoke_confirm(request: Request, user: ConsoleUser) -> Response:
     except NotFound as missing:
         return await _page(request, user, status=404, error=str(missing))
     return render(request, user, "staff_revoke.html", {
-        "member": member, "role_names": ROLE_NAMES, "self": member.id == user.staff_id})
+        "member": member, "role_names": ROLE_NAMES, "own": member.id == user.staff_id})
 
 
 @console_page()
