@@ -7,7 +7,7 @@ text instead of a number is drawn as it is, also without a bar (the console writ
 a hidden figure and "-" for one that does not exist, as its tables do).
 
 ``rtl`` mirrors the chart for right-to-left pages: labels on the right, bars growing to the
-left, every text anchored at its end.
+left, every text written right to left from its anchor.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ def bars(items: Sequence[tuple[str, float | str | None]], *, title: str,
     def x(at: float) -> float:  # a distance from the start edge, as a coordinate
         return round(width - at, 1) if rtl else round(at, 1)
 
-    anchor = ' text-anchor="end" direction="rtl"' if rtl else ""
+    # A right-to-left text starts at its right edge: anchored at its start, it ends leftward.
+    anchor = ' text-anchor="start" direction="rtl"' if rtl else ""
     parts = [f'<svg role="img" width="{width}" '
              f'height="{height}" viewBox="0 0 {width} {height}" '
              f'font-family="sans-serif" font-size="12">',

@@ -17,6 +17,7 @@ from markupsafe import escape
 
 from bot.__main__ import main
 from bot.report.render import text_cell
+from bot.service.indicators import IndicatorBoard
 from bot.wiring import Services
 from storage.clock import FixedClock
 from tests.console.conftest import ConsoleClient
@@ -169,24 +170,37 @@ def test_a_period_off_the_grid_is_refused_with_the_reason(
     assert "<svg" not in answer.text
 
 
+def board(client: ConsoleClient) -> IndicatorBoard:
+    found: IndicatorBoard = client.app.state.indicators  # type: ignore[attr-defined]
+    return found
+
+
 def test_figures_are_kept_for_a_minute(seeded: Services, console_client: Client,
                                        console_clock: FixedClock) -> None:
     client = console_client()
     assert figures(client.get("/console/?period=2026-10").text,
                    "Referrals made")["Hatay"] == "18"
     add(seeded, "hatay", "example_health", 1, times=3)
-    console_clock.advance(seconds=59)
+    console_clock.advance(seconds=44)
     assert figures(client.get("/console/?period=2026-10").text,
                    "Referrals made")["Hatay"] == "18"
-    console_clock.advance(seconds=1)
+    console_clock.advance(seconds=1)  # 45 s old: served, and counted again meanwhile
+    assert figures(client.get("/console/?period=2026-10").text,
+                   "Referrals made")["Hatay"] == "18"
+    board(client).settle()
     assert figures(client.get("/console/?period=2026-10").text,
                    "Referrals made")["Hatay"] == "21"
+    add(seeded, "hatay", "example_health", 1, times=2)
+    console_clock.advance(seconds=60)  # nobody asked for a minute: counted on the request
+    assert figures(client.get("/console/?period=2026-10").text,
+                   "Referrals made")["Hatay"] == "23"
+    board(client).settle()
 
 
 def test_the_page_is_in_arabic_right_to_left(seeded: Services,
                                              console_client: Client) -> None:
     body = console_client(language="ar").get("/console/?period=2026-10").text
-    assert 'dir="rtl"' in body and 'text-anchor="end"' in body
+    assert 'dir="rtl"' in body and 'direction="rtl"' in body
     assert "هاتاي" in body  # Hatay by its Arabic name
 
 

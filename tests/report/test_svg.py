@@ -33,5 +33,5 @@ def test_right_to_left_mirrors_labels_and_bars() -> None:
     assert f'width="{width}"' in chart
     # bars end where the labels begin, on the right, and grow to the left
     assert rects(chart) == [(width - 200 - BAR, BAR), (width - 200 - BAR / 2, BAR / 2)]
-    assert chart.count('text-anchor="end"') == 1 + 2 * 2
+    assert chart.count('text-anchor="start" direction="rtl"') == 1 + 2 * 2
     assert f'<text x="{width - 8}" y="' in chart

@@ -1,9 +1,11 @@
 """The console's indicator board serves each (hub, period) report for up to a minute of the
-clock it is given and makes it again after; periods come from the calendar grid, newest
+clock it is given and makes it again after, counting it again in the background once it is
+45 seconds old, one count per report at a time; periods come from the calendar grid, newest
 first, from the first referral's year to the last month that has ended."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -29,7 +31,7 @@ class Counting:
 
 def test_a_report_is_kept_for_a_minute_per_hub_and_period() -> None:
     clock, build = FixedClock(NOW), Counting()
-    board = IndicatorBoard(build, clock)
+    board = IndicatorBoard(build, clock, later=lambda job: None)
     year = board.period(None)
     first = board.report(year, None)
     clock.advance(seconds=59)
@@ -41,6 +43,60 @@ def test_a_report_is_kept_for_a_minute_per_hub_and_period() -> None:
     clock.advance(seconds=1)  # a minute after the first was made: made again
     again = board.report(year, None)
     assert again is not first and len(build.calls) == 4
+
+
+def test_a_report_is_counted_again_in_the_background_before_its_minute_ends() -> None:
+    clock, build = FixedClock(NOW), Counting()
+    jobs: list[Callable[[], None]] = []
+    board = IndicatorBoard(build, clock, later=jobs.append)
+    month = board.period("2026-10")
+    first = board.report(month, None)
+    clock.advance(seconds=44)
+    assert board.report(month, None) is first and not jobs
+    clock.advance(seconds=1)
+    assert board.report(month, None) is first  # served as it is, counted again later
+    clock.advance(seconds=5)
+    assert board.report(month, None) is first and len(jobs) == 1  # one count at a time
+    jobs.pop()()
+    assert len(build.calls) == 2
+    again = board.report(month, None)
+    assert again is not first and again.left_out == "1 to 9"
+    clock.advance(seconds=40)  # 90 s after the first, 40 after the count: no wait
+    assert board.report(month, None) is again and len(build.calls) == 2
+    clock.advance(seconds=5)
+    board.report(month, None)
+    assert len(jobs) == 1  # a new count may start once the last one ended
+
+
+def test_a_failed_background_count_leaves_the_report_and_is_tried_again() -> None:
+    clock = FixedClock(NOW)
+    jobs: list[Callable[[], None]] = []
+    failing = {"now": False}
+
+    def build(period: Period, hub: str | None, now: datetime) -> Published:
+        if failing["now"]:
+            raise RuntimeError("database gone")
+        return publish(period, now, cells={}, agencies={}, left_out=0, hub=hub)
+
+    board = IndicatorBoard(build, clock, later=jobs.append)
+    month = board.period("2026-10")
+    first = board.report(month, None)
+    failing["now"] = True
+    clock.advance(seconds=50)
+    board.report(month, None)
+    jobs.pop()()
+    assert board.report(month, None) is first and len(jobs) == 1
+
+
+def test_the_default_background_counts_on_a_thread() -> None:
+    clock, build = FixedClock(NOW), Counting()
+    board = IndicatorBoard(build, clock)
+    month = board.period("2026-10")
+    board.report(month, "hatay")
+    clock.advance(seconds=50)
+    board.report(month, "hatay")
+    board.settle()
+    assert build.calls == [("2026-10", "hatay")] * 2
 
 
 def test_a_clock_set_back_does_not_serve_a_report_from_the_future() -> None:

@@ -36,13 +36,15 @@ LABEL_WIDTH = 230
 NONE = "-"
 NOT_ROUTED = "unrouted"
 NO_HUB = "unknown"
+#: The unit after a number of hours in a chart (translators: an abbreviation of "hours").
+HOURS = N_("h")
 
 #: (table, column, title, share?, unit) of each chart, per section.
 HUB_CHARTS = (
     ("hub", "referrals", N_("Referrals made"), False, ""),
     ("hub", "share acknowledged in time", N_("Acknowledged within the agency's clock"),
      True, ""),
-    ("hub", "median hours to acknowledge", N_("Median hours to acknowledge"), False, " h"),
+    ("hub", "median hours to acknowledge", N_("Median hours to acknowledge"), False, HOURS),
     ("hub", "share closed in time", N_("Closed within the case deadline"), True, ""),
     ("hub", "share of closed with notice",
      N_("Closed referrals whose outcome reached the referrer"), True, ""),
@@ -53,7 +55,8 @@ AGENCY_CHARTS = (
     ("agency", "received", N_("Received (sent, forwarded or escalated to it)"), False, ""),
     ("agency", "share acknowledged in time", N_("Acknowledged within the agency's clock"),
      True, ""),
-    ("agency", "median hours to acknowledge", N_("Median hours to acknowledge"), False, " h"),
+    ("agency", "median hours to acknowledge", N_("Median hours to acknowledge"), False,
+     HOURS),
     ("agency", "overdue now", N_("Held now and overdue"), False, ""),
 )
 MONTH_CHARTS = (
@@ -194,7 +197,8 @@ def _charts(report: Published, specs: Sequence[tuple[str, str, str, bool, str]],
         if not items:
             continue
         drawn = svg.bars([(label, _drawn(value)) for label, value in items], title=_(title),
-                         share=share, unit=unit, label_width=LABEL_WIDTH, rtl=rtl)
+                         share=share, unit=" " + _(unit) if unit else "",
+                         label_width=LABEL_WIDTH, rtl=rtl)
         found.append(Chart(_(title), Markup(drawn),  # svg.bars escapes every text
                            tuple((label, _shown(column, value)) for label, value in items)))
     return tuple(found)
