@@ -7,7 +7,20 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import audit, chat, db, directory, flows, i18n, keys, report, retention, run, staff
+from bot.cli import (
+    audit,
+    chat,
+    console,
+    db,
+    directory,
+    flows,
+    i18n,
+    keys,
+    report,
+    retention,
+    run,
+    staff,
+)
 from bot.cli.common import expected_error, plain_help
 from bot.settings import Settings
 
@@ -18,8 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Guided protection intake and referral routing for frontline staff.")
     parser.add_argument("--version", action="version", version=f"intake {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (audit, chat, db, directory, flows, i18n, keys, report, retention, run,
-                   staff):
+    for module in (audit, chat, console, db, directory, flows, i18n, keys, report, retention,
+                   run, staff):
         module.register(commands)
     plain_help(parser)
     return parser

@@ -47,7 +47,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                             f"(running bots notice within {TTL_SECONDS:g} seconds). A focal "
                             "point's referral cards and contact reveals are queued for the "
                             "running bot to remove from their chat; a referrer's intake in "
-                            "progress is erased at once.")
+                            "progress is erased at once; a coordinator's web console "
+                            "sessions end at once.")
     revoke.add_argument("id", type=int, help="staff id from 'intake staff list'")
     revoke.set_defaults(handler=run_revoke)
 
@@ -135,6 +136,7 @@ def run_cancel(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_revoke(args: argparse.Namespace, settings: Settings) -> int:
     from bot.ports import NotFound
+    from storage.console import SqlConsoleStore
 
     services = _services(settings)
     staff = services.storage.staff
@@ -146,6 +148,7 @@ def run_revoke(args: argparse.Namespace, settings: Settings) -> int:
     with storage.unit():
         staff.set_active(member.id, False, now)
         storage.audit.record("cli", "revoke", None, now, subject=f"staff:{member.id}")
+        consoles = SqlConsoleStore(storage.context).end_all(member.id)  # signed out now
         removed = storage.messages.revoked(member.id, now)
         chat = staff.telegram_id(member.id)  # a private chat's id is the member's own
         # Loaded first: in a unit the row is locked, so a step of theirs in flight ends first.
@@ -161,4 +164,6 @@ def run_revoke(args: argparse.Namespace, settings: Settings) -> int:
               "to remove from their chat (this command does not reach Telegram)")
     if dropped:
         print("their intake in progress was erased")
+    if consoles:
+        print(f"signed out of the web console ({consoles} session(s) ended)")
     return 0

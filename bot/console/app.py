@@ -14,9 +14,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.console import auth
 from bot.console.pages import PAGES
 from bot.console.render import interface_languages, template_environment
-from bot.console.sessions import sign_in_service
+from bot.console.sessions import sign_in_for
 from bot.wiring import Services
-from storage.console import SqlConsoleStore
 
 STATIC = Path(__file__).resolve().parent / "static"
 #: Only this origin's own scripts, styles and images; no framing; forms post here only.
@@ -63,15 +62,13 @@ def page_routes(names: tuple[str, ...] = PAGES) -> list[BaseRoute]:
 
 def build_console(services: Services) -> Starlette:
     """The console on ``services``; every URL is under ``/console/``."""
-    storage = services.storage
     routes: list[BaseRoute] = [
         Mount("/console/static", StaticFiles(directory=STATIC), name="static"),
         *auth.ROUTES, *page_routes(), *auth.FALLBACK_ROUTES]
     app = Starlette(routes=routes)
     app.add_middleware(SecurityHeaders)
     app.state.services = services
-    app.state.sign_in = sign_in_service(services.settings, SqlConsoleStore(storage.context),
-                                        storage.staff, storage.audit, services.clock)
+    app.state.sign_in = sign_in_for(services)
     app.state.jinja = template_environment()
     app.state.languages = interface_languages(services.settings.locales)
     return app

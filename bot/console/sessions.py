@@ -24,10 +24,14 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
+from bot.i18n.texts import N_, Texts
 from bot.ports import AuditLog, Clock, NotFound, Staff, StaffStore
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.wiring import Services
 
 #: A sign-in link is valid this long after it was made.
 LINK_MINUTES = 10
@@ -36,6 +40,13 @@ IDLE = timedelta(hours=8)
 #: The path a link opens; the token follows it.
 SIGNIN_PATH = "/console/signin/"
 Refusal = Literal["link", "role", "address"]
+#: What the bot answers to /console when it makes no link, by reason.
+BOT_REFUSALS: dict[str, str] = {
+    "role": N_("The web console is for coordinators. Referrers and focal points keep working "
+               "here in the bot."),
+    "address": N_("The web console's address is not set up yet. Please ask your operator."),
+    "link": N_("No sign-in link could be made. Please try again."),
+}
 
 
 class ConsoleStore(Protocol):
@@ -49,6 +60,7 @@ class ConsoleStore(Protocol):
     def touch(self, session_hash: str, at: datetime, idle: timedelta) -> int | None: ...
     def end(self, session_hash: str) -> bool: ...
     def end_all(self, staff_id: int) -> int: ...
+    def purge(self, at: datetime, idle: timedelta) -> int: ...
 
 
 class SignInRefused(Exception):
@@ -118,9 +130,22 @@ class ConsoleSignIn:
         token = secrets.token_urlsafe(32)
         at = self.clock.now()
         expires_at = at + timedelta(minutes=LINK_MINUTES)
+        self.store.purge(at, IDLE)  # spent links and ended sessions go as new ones come
         self.store.add_link(_hash(token), staff.id, at, expires_at)
         self.audit.record(by, "console_link", None, at, subject=f"staff:{staff.id}")
         return Link(f"{self.base_url}{SIGNIN_PATH}{token}", expires_at)
+
+    def bot_reply(self, staff: Staff, texts: Texts) -> str:
+        """The bot's answer to ``/console`` from ``staff``: a new link, or why there is
+        none, in their language. Send it without a link preview."""
+        lang = staff.language
+        try:
+            link = self.issue(staff.id, by=f"staff:{staff.id}")
+        except SignInRefused as refused:
+            return texts.gettext(lang, BOT_REFUSALS[refused.reason])
+        return texts.gettext(lang, N_(
+            "Your sign-in link to the web console. It works once, for %(minutes)s minutes. "
+            "Do not forward it."), minutes=LINK_MINUTES) + "\n" + link.url
 
     def pending(self, token: str) -> Staff:
         """Who an unused, unexpired link is for; spends nothing (a link preview or a mail
@@ -211,6 +236,15 @@ class ConsoleSignIn:
     def _sign(self, purpose: bytes, value: str) -> str:
         return _b64(hmac.new(self._key, purpose + b"\0" + value.encode("utf-8"),
                              hashlib.sha256).digest())
+
+
+def sign_in_for(services: Services) -> ConsoleSignIn:
+    """The sign-in service on ``services``' database, clock and settings."""
+    from storage.console import SqlConsoleStore
+
+    storage = services.storage
+    return sign_in_service(services.settings, SqlConsoleStore(storage.context), storage.staff,
+                           storage.audit, services.clock)
 
 
 def sign_in_service(settings: Settings, store: ConsoleStore, staff: StaffStore,

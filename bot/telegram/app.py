@@ -12,6 +12,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
+from bot.console.sessions import sign_in_for
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.channel import Channel
 from bot.telegram.focal import FocalChat
@@ -68,7 +69,8 @@ def build_bot(services: Services, request: BaseRequest | None = None,
                       storage.messages, float(settings.reveal_seconds),
                       flows=services.intake.engine.library)
     channel = Channel(storage.staff, storage.updates, storage.audit, services.clock,
-                      services.invites, referrer, focal, sender, services.texts, storage.locks)
+                      services.invites, referrer, focal, sender, services.texts, storage.locks,
+                      console=sign_in_for(services))
     worker = Worker(services.dispatcher, services.intake, storage.staff, referrer, focal,
                     sender, services.texts, purges=services.purges)
 

@@ -19,6 +19,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.console.sessions import ConsoleSignIn
 from bot.i18n.texts import N_, Texts
 from bot.ports import AuditLog, ChatLocks, Clock, Staff, StaffStore, UpdateLedger
 from bot.service.intake import Duplicate
@@ -64,6 +65,8 @@ class Channel:
     locks: dict[int, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
     #: Updates holding or waiting for each chat's lock, so idle chats' locks are dropped.
     users: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    #: Makes the web console's sign-in links (/console); None: the command is unknown.
+    console: ConsoleSignIn | None = None
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         inc = read(update)
@@ -247,6 +250,9 @@ class Channel:
             await self.focal.inbox(inc, staff)
         elif inc.command == "services":
             await self.referrer.services(inc, staff)
+        elif inc.command == "console" and self.console is not None:
+            reply = await asyncio.to_thread(self.console.bot_reply, staff, self.texts)
+            await self.sender.send(inc.chat_id, reply, preview=False)  # a preview would open it
         elif inc.command == "help":
             await self.sender.send(inc.chat_id, self.texts.gettext(
                 lang, FOCAL_HELP if staff.role == "focal_point" else HELP))

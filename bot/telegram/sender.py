@@ -111,10 +111,13 @@ class Sender:
         return None  # pragma: no cover
 
     async def send(self, chat_id: int, text: str,
-                   rows: Sequence[Sequence[Button]] = ()) -> int:
+                   rows: Sequence[Sequence[Button]] = (), *, preview: bool = True) -> int:
+        """``preview=False``: no link preview (Telegram would fetch the link to draw one)."""
         params: dict[str, Any] = {"chat_id": chat_id, "text": text, "protect_content": True}
         if rows:
             params["reply_markup"] = keyboard(rows)
+        if not preview:
+            params["link_preview_options"] = {"is_disabled": True}
         await self.pacer.slot(chat_id)
         message = await self._call("send", lambda: self._post("sendMessage", params))
         return int(message["message_id"])
