@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 
 from bot import logs
 from bot.cli.common import CommandError
-from bot.settings import Settings
+from bot.settings import CONSOLE_LISTEN, Settings
 
 if TYPE_CHECKING:
+    from bot.http.health import Health
+    from bot.http.serving import Listener
+    from bot.metrics import Metrics
+    from bot.wiring import Services
     from storage.stores import Storage
 
 NO_TOKEN = """No bot token is configured (INTAKE_BOT_TOKEN).
@@ -53,16 +57,25 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
         return chat.run(argparse.Namespace(flow="intake", lang=None, person_lang=None,
                                            hub=None), settings)
-    if args.webhook and not settings.webhook_secret:
+    secret = settings.webhook_secret or ""
+    if args.webhook and not secret:
         raise CommandError("--webhook needs INTAKE_WEBHOOK_SECRET")
     import asyncio
+    import logging
 
     from telegram import Update
 
-    from bot.telegram import startup
+    from bot.http.health import Health
+    from bot.http.public import public_app
+    from bot.http.serving import AddressInUse, listener, serving
+    from bot.metrics import metrics_of
+    from bot.settings import Listen
+    from bot.telegram import startup, webhook
     from bot.telegram.app import build_bot
+    from bot.telegram.counting import count_updates
     from bot.wiring import build_services
     from storage.migrate import upgrade
+    from storage.probe import DatabaseProbe
     from storage.stores import Storage
 
     storage = Storage.from_settings(settings)
@@ -70,36 +83,63 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     _check_keys(storage)  # before any call to Telegram
     services = build_services(settings, storage)
     running = build_bot(services, run_worker=not args.no_worker)
-    if not args.webhook:
-        from bot.telegram.polling import serve
+    metrics = metrics_of(services)
+    count_updates(running.application, metrics)
+    probe = DatabaseProbe(settings.database_url)
+    health = Health(probe.check)
+    inside: list[Listener] = []
+    public: Listener | None = None
+    try:  # both bound before anything starts: an address in use is one clear error
+        inside = _console_listener(services, settings, health, metrics)
+        if args.webhook:
+            public = listener("webhook", public_app(running, secret, health),
+                              Listen(args.listen, args.port), "--listen or --port", settings)
+    except AddressInUse as error:
+        for one in inside:
+            one.socket.close()
+        probe.close()
+        storage.close()
+        raise CommandError(str(error)) from None
+    errors = metrics.error_counter()
+    logging.getLogger().addHandler(errors)
+    try:
+        if public is None:
+            from bot.telegram.polling import serve
 
-        async def poll() -> None:
-            await startup.initialize(running.application)  # retried; serve's is a no-op
-            await serve(running)
-        _refusals(lambda: asyncio.run(poll()))
+            async def poll() -> None:
+                async with serving(inside):  # answers while Telegram is still reached
+                    await startup.initialize(running.application)  # retried; serve's: no-op
+                    await serve(running)
+            _refusals(lambda: asyncio.run(poll()))
+            return 0
+        hooked = public
+
+        async def point_webhook() -> None:
+            await startup.set_webhook(running.application.bot, args.url, secret,
+                                      Update.ALL_TYPES)
+
+        async def hook() -> None:
+            async with serving(inside):
+                await webhook.serve(running, lambda: serving([hooked]),
+                                    point_webhook if args.url else None)
+        _refusals(lambda: asyncio.run(hook()))
         return 0
-    import uvicorn
+    finally:
+        logging.getLogger().removeHandler(errors)
+        probe.close()
 
-    from bot.telegram.webhook import webhook_app
 
-    assert settings.webhook_secret is not None
-    secret = settings.webhook_secret
-    if args.url:
-        async def set_hook() -> None:
-            # Opened and closed inside this event loop: uvicorn runs another one, and an
-            # HTTP connection kept alive from this one would fail there.
-            bot = running.application.bot
-            try:
-                await startup.set_webhook(bot, args.url, secret, Update.ALL_TYPES)
-            finally:
-                await bot.shutdown()
-        _refusals(lambda: asyncio.run(set_hook()))
-    app = startup.patient_lifespan(webhook_app(running, secret), running.application)
-    # log_config=None: uvicorn's loggers propagate to the redacting handler (bot.logs)
-    # instead of handlers of their own that would print tracebacks unfiltered.
-    uvicorn.run(app, host=args.listen, port=args.port, log_level="warning", lifespan="on",
-                log_config=None)
-    return 0
+def _console_listener(services: Services, settings: Settings, health: Health,
+                      metrics: Metrics) -> list[Listener]:
+    """The console's listener, or none when ``INTAKE_CONSOLE_LISTEN`` is ``off``."""
+    if settings.console_listen is None:
+        return []
+    from bot.console.app import build_console
+    from bot.http.private import private_app
+    from bot.http.serving import listener
+
+    app = private_app(health, metrics, build_console(services))
+    return [listener("console", app, settings.console_listen, CONSOLE_LISTEN, settings)]
 
 
 def _check_keys(storage: Storage) -> None:

@@ -1,5 +1,5 @@
-"""Webhook mode: a small ASGI app. Telegram posts updates to ``/telegram``; the secret token
-header is compared in constant time; ``/healthz`` answers for load balancers.
+"""Webhook mode: the endpoint Telegram posts updates to (``/telegram`` on the public app,
+``bot.http.public``). The secret token header is compared in constant time.
 
 An update is answered 200 only once it is stored in the inbox (``bot.telegram.inbox``):
 Telegram forgets it at that answer, so a crash after it loses nothing. A database that does
@@ -12,14 +12,19 @@ handled once.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import json
 import logging
+import signal
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from telegram import Update
 
+from bot.telegram import startup
 from bot.telegram.app import Bot
 from bot.telegram.inbox import chat_of
 
@@ -59,40 +64,22 @@ async def _respond(send: Send, status: int, body: dict[str, Any]) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-def webhook_app(running: Bot, secret: str) -> Callable[[Scope, Receive, Send],
-                                                      Awaitable[None]]:
-    expected = secret.encode()
-    application = running.application
+class TelegramWebhook:
+    """The ASGI endpoint of ``POST /telegram`` (routed by ``bot.http.public``). It reads the
+    body itself, chunk by chunk, so a wrong secret is refused before anything is read and an
+    oversized body as soon as it grows too large."""
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await application.initialize()
-                    if application.post_init:
-                        await application.post_init(application)
-                    await application.start()
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await application.stop()
-                    if application.post_stop:
-                        await application.post_stop(application)
-                    await application.shutdown()
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        if scope["type"] != "http":
-            return
-        path, method = scope["path"], scope["method"]
-        if path == "/healthz" and method == "GET":
-            await _respond(send, 200, {"status": "ok"})
-            return
-        if path != PATH or method != "POST":
+    def __init__(self, running: Bot, secret: str) -> None:
+        self._running = running
+        self._expected = secret.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
             await _respond(send, 404, {"error": "not found"})
             return
         headers = dict(scope["headers"])
         given = headers.get(b"x-telegram-bot-api-secret-token", b"")
-        if not hmac.compare_digest(given, expected):
+        if not hmac.compare_digest(given, self._expected):
             log.warning("webhook_bad_secret")
             await _respond(send, 403, {"error": "forbidden"})
             return
@@ -105,6 +92,7 @@ def webhook_app(running: Bot, secret: str) -> Callable[[Scope, Receive, Send],
                 return
             if not message.get("more_body"):
                 break
+        application = self._running.application
         try:
             data = json.loads(body)
             if not isinstance(data, dict):  # de_json needs an object; [] or 1 would crash it
@@ -120,11 +108,57 @@ def webhook_app(running: Bot, secret: str) -> Callable[[Scope, Receive, Send],
             await _respond(send, 400, {"error": "not an update"})
             return
         try:
-            await running.inbox.keep([(update.update_id, chat_of(update), data)])
+            await self._running.inbox.keep([(update.update_id, chat_of(update), data)])
         except Exception as error:  # not stored: Telegram must send it again
             log.error("inbox_store_failed", extra={"error": type(error).__name__})
             await _respond(send, 500, {"error": "not stored"})
             return
         await _respond(send, 200, {"ok": True})
 
-    return app
+
+async def serve(running: Bot, listening: Callable[[], AbstractAsyncContextManager[None]],
+                set_hook: Callable[[], Awaitable[None]] | None = None) -> None:
+    """``intake run --webhook``: initialise the application (retried while Telegram cannot
+    be reached), point the webhook here (``set_hook``), start the application (the inbox
+    and the worker), then serve (``listening``: the public listener) until SIGTERM or
+    SIGINT; then stop serving and stop the application cleanly (updates in hand finish)."""
+    application = running.application
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        if not await _unless(stop, lambda: startup.initialize(application)):
+            return
+        if set_hook is not None and not await _unless(stop, set_hook):
+            return
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        try:
+            async with listening():
+                await stop.wait()
+        finally:
+            await application.stop()
+            if application.post_stop is not None:
+                await application.post_stop(application)
+    finally:
+        await application.shutdown()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+
+
+async def _unless(stop: asyncio.Event, call: Callable[[], Awaitable[None]]) -> bool:
+    """Run ``call()`` (a start-up call retried while Telegram is unreachable) unless
+    ``stop`` comes first: then it is cancelled and the answer is False."""
+    work = asyncio.ensure_future(call())
+    halt = asyncio.ensure_future(stop.wait())
+    await asyncio.wait([work, halt], return_when=asyncio.FIRST_COMPLETED)
+    halt.cancel()
+    if work.done():
+        work.result()  # its error, if any, is the command's
+        return True
+    work.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await work
+    return False

@@ -465,6 +465,8 @@ class BotProcess:
     log: Path
     #: Where a webhook process serves (its base URL), when the test knows it.
     url: str = ""
+    #: Where its console listener serves (``INTAKE_CONSOLE_LISTEN``), as a base URL.
+    console: str = ""
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
@@ -480,14 +482,17 @@ def intake_run(args: list[str], env: Mapping[str, str], cwd: Path,
 
     On the way out the process is always stopped: SIGTERM (python-telegram-bot shuts down
     cleanly on it), then SIGKILL after ``stop_timeout`` seconds. When the body failed, the
-    log is printed so pytest shows it with the failure.
+    log is printed so pytest shows it with the failure. Unless ``env`` says where, each
+    process's console listens on a free port of its own (``BotProcess.console``).
     """
     log = cwd / "bot.log"
+    env = {"INTAKE_CONSOLE_LISTEN": f"127.0.0.1:{free_port()}", **env}
     with log.open("wb") as sink:
         process = subprocess.Popen([sys.executable, "-m", "bot", "run", *args], cwd=cwd,
-                                   env=dict(env), stdout=sink, stderr=subprocess.STDOUT,
+                                   env=env, stdout=sink, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL)
-    running = BotProcess(process, log)
+    listen = env["INTAKE_CONSOLE_LISTEN"]
+    running = BotProcess(process, log, console="" if listen == "off" else f"http://{listen}")
     failed = True
     try:
         yield running

@@ -1,5 +1,5 @@
-"""Webhook mode: the ASGI app called directly (no server), then ``intake run --webhook`` as a
-separate process behind the loopback Bot API."""
+"""Webhook mode: the public ASGI app called directly (no server), then ``intake run --webhook``
+as a separate process behind the loopback Bot API."""
 
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from bot.telegram.webhook import MAX_BODY, webhook_app
+from bot.http.health import Health
+from bot.http.public import public_app
+from bot.telegram.webhook import MAX_BODY
+from storage.probe import DatabaseProbe
 from tests.telegram.harness import Harness
 from tests.telegram.loopback import WAIT, LoopbackBotAPI, child_env, free_port, intake_run
 
@@ -62,7 +65,8 @@ class Exchange:
 
 async def call(product: Harness, method: str, path: str, chunks: Iterable[bytes] = (),
                secret: str | None = SECRET) -> Exchange:
-    app = webhook_app(product.bot, SECRET)
+    probe = DatabaseProbe(product.services.settings.database_url)
+    app = public_app(product.bot, SECRET, Health(probe.check))
     headers = [(b"content-type", b"application/json")]
     if secret is not None:
         headers.append((b"x-telegram-bot-api-secret-token", secret.encode()))
@@ -70,7 +74,10 @@ async def call(product: Harness, method: str, path: str, chunks: Iterable[bytes]
              "method": method, "path": path, "raw_path": path.encode(), "query_string": b"",
              "headers": headers, "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
     exchange = Exchange(chunks)
-    await app(scope, exchange.receive, exchange.send)
+    try:
+        await app(scope, exchange.receive, exchange.send)
+    finally:
+        probe.close()
     return exchange
 
 
@@ -137,24 +144,6 @@ async def test_an_update_the_database_does_not_take_is_answered_500_for_a_retry(
     answer = await call(product, "POST", "/telegram", [json.dumps(UPDATE).encode()])
     assert answer.status == 500 and answer.body == {"error": "not stored"}
     assert product.api.sent() == []  # nothing answered: Telegram sends it again
-
-
-async def test_the_lifespan_starts_and_stops_the_application(product: Harness) -> None:
-    app = webhook_app(product.bot, SECRET)
-    events = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return next(events)
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    await app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send)
-    assert [m["type"] for m in sent] == ["lifespan.startup.complete",
-                                         "lifespan.shutdown.complete"]
-    assert "setMyCommands" in [c.method for c in product.api.calls]
-    assert not product.bot.application.running
 
 
 # -- the real server, in its own process -------------------------------------------------
