@@ -17,7 +17,6 @@ from typing import IO, Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_file
-from jinja2.ext import babel_extract
 
 from bot.flows.schema import parse_flow
 from bot.flows.strings import flow_texts
@@ -29,6 +28,8 @@ PYTHON_KEYWORDS = {"N_": None, "ngettext": (2, 3)}
 CONSOLE_PYTHON_KEYWORDS = {**PYTHON_KEYWORDS, "_": None, "gettext": None}
 #: In the console's templates: ``_("...")``, ``gettext("...")``, ``ngettext(s, p, n)``.
 TEMPLATE_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+#: Jinja's own extractor for Babel, named as Babel finds it.
+JINJA_EXTRACTOR = "jinja2.ext:babel_extract"
 PROJECT = Path(__file__).resolve().parents[2]
 
 
@@ -56,7 +57,7 @@ def build_template(flow_files: list[Path], python_root: Path | None = None) -> C
                          auto_comments=comments, context=context)
     for path in sorted((console / "templates").rglob("*.html")):
         for lineno, message, comments, context in extract_from_file(
-                babel_extract, str(path), keywords=TEMPLATE_KEYWORDS,
+                JINJA_EXTRACTOR, str(path), keywords=TEMPLATE_KEYWORDS,
                 strip_comment_tags=True):
             template.add(message, locations=[(str(path.relative_to(root.parent)), lineno)],
                          auto_comments=comments, context=context)
