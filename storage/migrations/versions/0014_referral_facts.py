@@ -61,20 +61,20 @@ BACKFILL = {
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("referrals") as batch:
-        batch.add_column(sa.Column("first_agency", sa.String(length=64), nullable=True))
-        batch.add_column(sa.Column("holdings", sa.Integer(), server_default="0",
-                                   nullable=False))
-        for name in TIMES:
-            batch.add_column(sa.Column(name, sa.DateTime(timezone=True), nullable=True))
+    # Plain ALTER TABLE on both databases, never a batch: on SQLite a batch copies the table
+    # and drops the old one, and with foreign keys on that drop deletes every row that
+    # cascades from a referral (its trail, consent records, reminders).
+    op.add_column("referrals", sa.Column("first_agency", sa.String(length=64), nullable=True))
+    op.add_column("referrals", sa.Column("holdings", sa.Integer(), server_default="0",
+                                         nullable=False))
+    for name in TIMES:
+        op.add_column("referrals", sa.Column(name, sa.DateTime(timezone=True), nullable=True))
     assignments = ", ".join(f"{name} = ({query})" for name, query in BACKFILL.items())
     op.execute(f"UPDATE referrals SET {assignments}")
 
 
 def downgrade() -> None:
-    """Back to 0013: the facts are dropped; the trails they were folded from remain."""
-    with op.batch_alter_table("referrals") as batch:
-        for name in reversed(TIMES):
-            batch.drop_column(name)
-        batch.drop_column("holdings")
-        batch.drop_column("first_agency")
+    """Back to 0013: the facts are dropped; the trails they were folded from remain (an
+    ALTER TABLE, which SQLite has had since 3.35, for the reason given in the upgrade)."""
+    for name in ("first_agency", "holdings", *TIMES):
+        op.execute(f"ALTER TABLE referrals DROP COLUMN {name}")
