@@ -132,16 +132,11 @@ def build(storage: Storage, directory: Directory, period: object, now: datetime,
 
     from bot.report.periods import Period, year_grid
     from bot.report.tables import publish
-    from storage.report import Escalations, ack_times, count_left_out, read_facts
+    from storage.report import ack_times, count_left_out, read_facts
 
     assert isinstance(period, Period)
     whole_year = year_grid(period.year, now)[0]
-    escalations = Escalations(
-        backups={key: point.backup for key, point in directory.focal_points.items()
-                 if point.backup},
-        coordinators={hub_id: found.coordinator for hub_id, found in directory.hubs.items()
-                      if found.coordinator})
-    facts = read_facts(storage.context, whole_year.start, whole_year.end, now, escalations)
+    facts = read_facts(storage.context, whole_year.start, whole_year.end, now)
     left = count_left_out(storage.context, period.start, period.end, hub)
     enrolled = {member.agency for member in storage.staff.members(role="focal_point")}
     times = ack_times(storage.context, period.start, period.end, now, hub) if indicators \
