@@ -1,0 +1,129 @@
+"""The Flows page in a real Chromium: a broken flow upload shows its line-numbered problems;
+a good one is tried in the simulator and published, and a bot process on the same database
+then serves it to a new intake; a hub coordinator gets no publish button; the Arabic page
+reads right to left. Every page's screenshot is saved."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.engine.events import Say
+from bot.wiring import build_services
+from storage.clock import FixedClock
+from tests.console.conftest import LiveConsole
+from tests.console.test_flows import HELLO, TINY, published_intake, store_of
+
+Shoot = Callable[[Any, str], Path]
+
+
+def _upload(page: Any, path: Path) -> None:
+    page.goto("/console/flows")
+    page.set_input_files("#flow-files", str(path))
+    page.get_by_role("button", name="Check", exact=True).click()
+
+
+def test_a_broken_flow_upload_shows_its_line_numbered_problems(
+        browser_page: Any, browser_sign_in: Callable[..., int], live_console: LiveConsole,
+        shoot: Shoot, tmp_path: Path) -> None:
+    page = browser_page
+    browser_sign_in(page)
+    page.goto("/console/flows")
+    assert page.locator("table.flows tbody tr").count() == len(
+        live_console.services.engine.library.flows)
+    shoot(page, "flows-list")
+    broken = tmp_path / "tiny.yaml"
+    broken.write_text(TINY.replace("outcome: cancelled", "outcome: cancled")
+                      .replace("kind: choice", "kind: chioce"), encoding="utf-8")
+    version = store_of(live_console.services).version()
+    _upload(page, broken)
+    page.get_by_role("heading", name="Problems found").wait_for()
+    rows = page.locator("table.problems tbody tr")
+    assert rows.count() == 2
+    assert [rows.nth(i).locator("td").all_inner_texts() for i in range(2)] == [
+        ["tiny.yaml", "13", "way", "kind", "unknown question kind 'chioce' (expected one of: "
+         "choice, multi, number, text, phone, date, language, hub, partner)"],
+        ["tiny.yaml", "23", "stop", "outcome", "unknown outcome 'cancled' (expected one of: "
+         "referred, urgent_referred, info_only, consent_refused, not_eligible, cancelled)"]]
+    assert "nothing was stored or published" in page.locator("[role=alert]").inner_text()
+    shoot(page, "flows-problems")
+    assert store_of(live_console.services).version() == version
+
+
+def test_publishing_a_good_flow_makes_a_running_bot_serve_it_to_a_new_intake(
+        browser_page: Any, browser_sign_in: Callable[..., int], live_console: LiveConsole,
+        shoot: Shoot, tmp_path: Path) -> None:
+    services = live_console.services
+    bot = build_services(services.settings, clock=FixedClock(services.clock.now()))
+    try:
+        page = browser_page
+        staff_id = browser_sign_in(page)
+        good = tmp_path / "intake.yaml"
+        good.write_text(published_intake(services), encoding="utf-8")
+        _upload(page, good)
+        page.get_by_role("heading", name="No problems found").wait_for()
+        assert page.locator("svg.flow-diagram").count() == 1
+        shoot(page, "flows-draft")
+
+        page.get_by_role("button", name="Try it in the simulator").click()
+        page.get_by_role("heading", name="Simulator: intake").wait_for()
+        assert HELLO in page.locator("ol.transcript").inner_text()
+        page.locator("button.choice").first.click()
+        page.locator("button.choice").first.wait_for()
+        shoot(page, "flows-simulator")
+        page.get_by_role("link", name="Checked draft").click()
+
+        page.get_by_label("Note (why; kept with the publication)").fill(
+            "a welcome line from the console")
+        page.get_by_role("button", name="Publish", exact=True).click()
+        page.wait_for_url("**/console/flows?done=published-*")
+        assert "is published" in page.locator("[role=status]").inner_text()
+        shoot(page, "flows-published")
+
+        bot.engine.library.refresh(force=True)  # the poll every running process makes
+        staff = bot.storage.staff.get(bot.storage.staff.enrol(
+            6_200_001, "referrer", agency=None, hub="gaziantep", language="en",
+            at=bot.clock.now()))
+        turn = bot.intake.start(6_200_001, staff, {})
+        assert [e.text for e in turn.events if isinstance(e, Say)][0] == HELLO
+        record = [r for r in store_of(services).history() if r.flow_id == "intake"][-1]
+        assert record.published_by == f"staff:{staff_id}"
+
+        page.goto("/console/flows/intake")
+        page.locator("svg.flow-diagram").wait_for()
+        shoot(page, "flows-revision")
+        page.get_by_role("button", name="Compare").click()
+        page.locator("ol.diff .added").first.wait_for()
+        assert HELLO in page.locator("ol.diff").inner_text()
+        shoot(page, "flows-diff")
+        page.goto(f"/console/flows/intake/revisions/{record.revision - 1}/rollback")
+        shoot(page, "flows-rollback-confirm")
+    finally:
+        bot.storage.close()
+
+
+def test_a_hub_coordinator_cannot_publish(
+        browser_page: Any, browser_sign_in: Callable[..., int], shoot: Shoot,
+        tmp_path: Path) -> None:
+    page = browser_page
+    browser_sign_in(page, hub="gaziantep")
+    good = tmp_path / "tiny.yaml"
+    good.write_text(TINY, encoding="utf-8")
+    _upload(page, good)
+    page.get_by_role("heading", name="No problems found").wait_for()
+    assert page.get_by_role("button", name="Publish", exact=True).count() == 0
+    assert "Only a national coordinator can publish." in page.locator("main").inner_text()
+    shoot(page, "flows-hub-coordinator")
+
+
+def test_the_arabic_flows_pages_read_right_to_left(
+        browser_page: Any, browser_sign_in: Callable[..., int], shoot: Shoot) -> None:
+    page = browser_page
+    browser_sign_in(page, language="ar")
+    page.goto("/console/flows")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    shoot(page, "flows-list-ar")
+    page.goto("/console/flows/pwsn")
+    page.locator("svg.flow-diagram").wait_for()
+    shoot(page, "flows-revision-ar")
