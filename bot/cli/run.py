@@ -1,4 +1,5 @@
-"""``intake run``: start the bot (long polling, or a webhook server)."""
+"""``intake run``: start the bot (long polling, or a webhook server), with the console's
+listener beside it (``bot.http``)."""
 
 from __future__ import annotations
 
@@ -35,9 +36,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                                  "retried, waiting longer each time (up to a minute), one "
                                  "log line per attempt. Before any call to Telegram, refuses "
                                  "to start when INTAKE_KEYS or INTAKE_INDEX_KEY do not fit the "
-                                 "stored data. Logs at INTAKE_LOG_LEVEL (default INFO) as "
-                                 "INTAKE_LOG_FORMAT (text or json), with no token, message "
-                                 "text, answer or contact in any line.")
+                                 "stored data. In both modes the web console, /metrics and "
+                                 "/healthz listen on INTAKE_CONSOLE_LISTEN (default "
+                                 "127.0.0.1:8081; off: not at all), never on the webhook's "
+                                 "port, which serves /telegram and /healthz only. Logs at "
+                                 "INTAKE_LOG_LEVEL (default INFO) as INTAKE_LOG_FORMAT (text "
+                                 "or json), with no token, message text, answer or contact in "
+                                 "any line.")
     parser.add_argument("--webhook", action="store_true", help="serve an ASGI webhook app")
     parser.add_argument("--listen", default="127.0.0.1", help="webhook address "
                         "(default 127.0.0.1)")

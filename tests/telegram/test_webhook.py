@@ -3,7 +3,10 @@ as a separate process behind the loopback Bot API."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import os
 import signal
 import time
 from collections.abc import AsyncIterator, Iterable
@@ -16,6 +19,7 @@ import pytest_asyncio
 
 from bot.http.health import Health
 from bot.http.public import public_app
+from bot.telegram import webhook
 from bot.telegram.webhook import MAX_BODY
 from storage.probe import DatabaseProbe
 from tests.telegram.harness import Harness
@@ -144,6 +148,52 @@ async def test_an_update_the_database_does_not_take_is_answered_500_for_a_retry(
     answer = await call(product, "POST", "/telegram", [json.dumps(UPDATE).encode()])
     assert answer.status == 500 and answer.body == {"error": "not stored"}
     assert product.api.sent() == []  # nothing answered: Telegram sends it again
+
+
+async def test_serving_sets_the_hook_starts_the_application_then_listens_until_sigterm(
+        product: Harness) -> None:
+    application = product.bot.application
+    seen: list[tuple[str, bool]] = []
+
+    @contextlib.asynccontextmanager
+    async def listening() -> AsyncIterator[None]:
+        seen.append(("listening", application.running))
+        try:
+            yield
+        finally:
+            seen.append(("no longer listening", application.running))
+
+    async def set_hook() -> None:
+        seen.append(("hook set", application.running))
+
+    serving = asyncio.create_task(webhook.serve(product.bot, listening, set_hook))
+    async with asyncio.timeout(WAIT):
+        while ("listening", True) not in seen:
+            await asyncio.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGTERM)  # caught by serve's handler
+        await serving
+    assert seen == [("hook set", False), ("listening", True), ("no longer listening", True)]
+    assert "setMyCommands" in [c.method for c in product.api.calls]
+    assert not application.running
+
+
+async def test_a_sigterm_while_telegram_is_still_being_reached_stops_at_once(
+        product: Harness) -> None:
+    reached = asyncio.Event()
+
+    def listening() -> contextlib.AbstractAsyncContextManager[None]:
+        raise AssertionError("nothing listens before the start-up calls succeed")
+
+    async def unreachable() -> None:  # set_webhook retried for ever: no network
+        reached.set()
+        await asyncio.Event().wait()
+
+    serving = asyncio.create_task(webhook.serve(product.bot, listening, unreachable))
+    async with asyncio.timeout(WAIT):
+        await reached.wait()
+        os.kill(os.getpid(), signal.SIGTERM)
+        await serving
+    assert not product.bot.application.running
 
 
 # -- the real server, in its own process -------------------------------------------------
