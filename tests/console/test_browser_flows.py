@@ -86,7 +86,7 @@ def test_publishing_a_good_flow_makes_a_running_bot_serve_it_to_a_new_intake(
             6_200_001, "referrer", agency=None, hub="gaziantep", language="en",
             at=bot.clock.now()))
         turn = bot.intake.start(6_200_001, staff, {})
-        assert [e.text for e in turn.events if isinstance(e, Say)][0] == HELLO
+        assert next(e.text for e in turn.events if isinstance(e, Say)) == HELLO
         record = [r for r in store_of(services).history() if r.flow_id == "intake"][-1]
         assert record.published_by == f"staff:{staff_id}"
 
