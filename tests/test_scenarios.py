@@ -39,7 +39,7 @@ def test_a_failing_scenario_names_the_node_question_refused_input_and_hints(
     [result] = run_file(engine, path)
     assert result.failures[0] == "outcome: expected referred, got None"
     where = result.failures[-1]
-    assert where.startswith('stopped at hub "In which hub is the person now?"; the input '
+    assert where.startswith('stopped at where/hub "In which hub is the person now?"; the input '
                             "{'type': 'somewhere'} was refused with: ")
     assert len(where) > len(where.split("refused with: ")[0]) + len("refused with: ")
 
@@ -47,7 +47,7 @@ def test_a_failing_scenario_names_the_node_question_refused_input_and_hints(
 def test_a_scenario_stopped_without_a_refusal_names_the_question_only(
         engine: Engine, tmp_path: Path) -> None:
     [result] = run_file(engine, _file(tmp_path, "short", "{choose: pwsn}"))
-    assert result.failures[-1] == 'stopped at hub "In which hub is the person now?"'
+    assert result.failures[-1] == 'stopped at where/hub "In which hub is the person now?"'
 
 
 def test_a_passing_scenario_says_nothing_more(engine: Engine) -> None:

@@ -25,7 +25,7 @@ from bot.engine.inputs import NO_OVERRIDE, Choice, Input
 from bot.engine.session import Session
 from bot.flows import conditions
 from bot.flows.disclosure import disclosed_after
-from bot.flows.model import ConsentNode
+from bot.flows.model import OVERRIDE_ANSWER, ConsentNode
 from bot.i18n.texts import N_
 
 Result = tuple[Session, str | None]
@@ -69,7 +69,7 @@ def enter(ctx: Ctx, session: Session, node: ConsentNode) -> Result:
 def disclosure(ctx: Ctx, session: Session) -> Disclosure:
     """What the referrals after this consent carry, in the person's language: always the
     area, the kind of help and its urgency, then each field the flow sends."""
-    fields = disclosed_after(ctx.flow.graph, session.state)
+    fields = disclosed_after(ctx.flow.graph, session.state, session.answers)
     lang = session.person_lang
     return Disclosure(
         (ctx.texts.gettext(lang, ALWAYS_SHARED),
@@ -143,7 +143,12 @@ def _record(ctx: Ctx, session: Session, node: ConsentNode, reason: str | None) -
     }
     ctx.events.append(ConsentRecorded(tuple(record["granted"]), tuple(record["refused"]),
                                       record["given_by"], record["method"], reason))
-    return session.with_(consent=record, node_state={})
+    # The override's reason is also an answer, so the flow can route the overridden referral
+    # to the child protection focal point alone; any other outcome clears it.
+    answers = {k: v for k, v in session.answers.items() if k != OVERRIDE_ANSWER}
+    if reason is not None:
+        answers[OVERRIDE_ANSWER] = reason
+    return session.with_(consent=record, node_state={}, answers=answers)
 
 
 def _refused(ctx: Ctx, session: Session, node: ConsentNode) -> Result:

@@ -20,7 +20,16 @@ from bot.engine.session import Session
 from bot.flows.compiled import URGENT, CompiledFlow
 from bot.flows.graph import EXIT
 from bot.flows.library import FlowLibrary
-from bot.flows.model import AskNode, ConsentNode, EndNode, ReferNode, RiskNode, SayNode, UrgentNode
+from bot.flows.model import (
+    OVERRIDE_ANSWER,
+    AskNode,
+    ConsentNode,
+    EndNode,
+    ReferNode,
+    RiskNode,
+    SayNode,
+    UrgentNode,
+)
 from bot.i18n.texts import N_, Texts
 
 #: More automatic moves than this without waiting for input means the flow loops.
@@ -184,6 +193,7 @@ class Engine:
         changes: dict[str, object] = {}
         if isinstance(node, ConsentNode):
             changes["consent"] = None
+            answers.pop(OVERRIDE_ANSWER, None)
         if isinstance(node, RiskNode):
             changes["risk"] = None
         session = session.with_(state=previous, history=session.history[:-1], answers=answers,

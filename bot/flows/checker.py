@@ -16,6 +16,7 @@ from bot.flows.graph import EXIT, Graph, flatten
 from bot.flows.model import (
     INCIDENT,
     NO_FREE_TEXT_CASE_TYPES,
+    OVERRIDE_ANSWER,
     REFERRAL_OUTCOMES,
     RISK_LEVELS,
     AnyNode,
@@ -51,6 +52,8 @@ def known_answers(flow: Flow, flows: Mapping[str, Flow], seen: frozenset[str] = 
             known.update(known_answers(flows[node.flow], flows, seen | {flow.id}))
     known.update(_asks(flow))
     known.update({n.id: None for n in flow.nodes.values() if isinstance(n, RiskNode)})
+    if any(isinstance(n, ConsentNode) and n.override for n in flow.nodes.values()):
+        known[OVERRIDE_ANSWER] = None  # the override's reason, once it is taken
     return known
 
 

@@ -7,15 +7,35 @@ promise less than is sent: it is read from the flow. From a consent node, every 
 consent, which speaks for the referrals after it; each refer node met contributes its
 envelope, its services question and its contact details, each named by the question's
 ``shared_as`` label. The checker makes sure every such question has one.
+
+In a conversation the answers given so far are known when the consent is shown, so the list
+is the one of the path this person takes, not of every path: a branch whose condition the
+answers already decide is followed only if it holds ("who agreed for the child" is never
+told to an adult), and a field whose question was not answered before the consent and is
+not asked after it is left out, since the referral cannot carry it. A branch that depends
+on an answer still to come is followed either way: the list may name a field the person's
+answers then leave out, never the other way round.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass
+from typing import Any
 
+from bot.flows import conditions
 from bot.flows.graph import EXIT, Graph
-from bot.flows.model import AskNode, ConsentNode, ReferNode, Text
+from bot.flows.model import (
+    OVERRIDE_ANSWER,
+    AskNode,
+    Condition,
+    ConsentNode,
+    ReferNode,
+    RiskNode,
+    SayNode,
+    Text,
+)
 
 
 @dataclass(frozen=True)
@@ -28,8 +48,35 @@ class Disclosed:
     contact: bool
 
 
-def referrals_after(graph: Graph, consent: str) -> list[str]:
-    """The refer nodes reachable from ``consent`` before any other consent, in path order."""
+def _decided(condition: Condition, answers: Mapping[str, Any], ahead: Set[str]) -> bool:
+    """Whether the answers decide the condition: every answer it tests is given already, or
+    is not given and nothing ahead can give it."""
+    return all(test.answer in answers or test.answer not in ahead
+               for test in conditions.tests(condition))
+
+
+def _onward(graph: Graph, qid: str, answers: Mapping[str, Any] | None,
+            ahead: Set[str]) -> Iterator[str]:
+    """Where the path may go from ``qid``: a branch the answers already decide is followed
+    only if it holds, and the branches after the first that holds are never taken."""
+    node = graph.nodes[qid]
+    arms = node.next if isinstance(node, AskNode | SayNode | RiskNode) else ()
+    for label, dest in graph.edges[qid]:
+        head, _, index = label.partition(".")
+        if answers is None or head != "next" or not index:
+            yield dest
+            continue
+        when = arms[int(index)].when
+        if when is None or not _decided(when, answers, ahead):
+            yield dest
+        elif conditions.evaluate(when, answers):
+            yield dest
+            return
+
+
+def _walk(graph: Graph, consent: str, answers: Mapping[str, Any] | None,
+          ahead: Set[str] = frozenset()) -> tuple[list[str], set[str]]:
+    """(the refer nodes, every node) reachable from ``consent`` before any other consent."""
     node = graph.nodes[consent]
     assert isinstance(node, ConsentNode)
     starts = [dest for label, dest in graph.edges[consent] if label != "refused"]
@@ -42,11 +89,37 @@ def referrals_after(graph: Graph, consent: str) -> list[str]:
             continue
         if isinstance(graph.nodes[qid], ReferNode):
             found.append(qid)
-        for _, dest in graph.edges[qid]:
+        for dest in _onward(graph, qid, answers, ahead):
             if dest not in seen:
                 seen.add(dest)
                 queue.append(dest)
-    return found
+    return found, seen
+
+
+def _path(graph: Graph, consent: str, answers: Mapping[str, Any] | None,
+          ) -> tuple[list[str], set[str]]:
+    """The refer nodes and nodes after ``consent`` on the paths ``answers`` still allow."""
+    if answers is None:
+        return _walk(graph, consent, None)
+    _, anywhere = _walk(graph, consent, None)
+    # What may still be answered after this consent: the questions and ratings ahead, and
+    # the child-safety override's reason if this consent offers the override.
+    ahead = {graph.nodes[qid].id for qid in anywhere
+             if qid != EXIT and isinstance(graph.nodes[qid], AskNode | RiskNode)}
+    node = graph.nodes[consent]
+    if isinstance(node, ConsentNode) and node.override is not None:
+        ahead.add(OVERRIDE_ANSWER)
+    # Every consent records the override's reason afresh (or clears it): an earlier one's
+    # says nothing of this one.
+    answers = {k: v for k, v in answers.items() if k != OVERRIDE_ANSWER}
+    return _walk(graph, consent, answers, ahead)
+
+
+def referrals_after(graph: Graph, consent: str,
+                    answers: Mapping[str, Any] | None = None) -> list[str]:
+    """The refer nodes reachable from ``consent`` before any other consent, in path order;
+    with ``answers``, only on the paths those answers still allow."""
+    return _path(graph, consent, answers)[0]
 
 
 def question_of(graph: Graph, refer: str, answer: str) -> AskNode | None:
@@ -67,18 +140,25 @@ def fields_of(node: ReferNode) -> list[tuple[str, bool]]:
     return [(name, False) for name in shared] + [(name, True) for name in node.contact]
 
 
-def disclosed_after(graph: Graph, consent: str) -> tuple[Disclosed, ...]:
-    """Every field the referrals after ``consent`` carry, once each, in the order sent."""
+def disclosed_after(graph: Graph, consent: str,
+                    answers: Mapping[str, Any] | None = None) -> tuple[Disclosed, ...]:
+    """Every field the referrals after ``consent`` carry, once each, in the order sent; with
+    ``answers`` (a conversation's, so far), only what the path they allow can carry."""
     result: list[Disclosed] = []
     seen: set[str] = set()
     said: set[tuple[str, bool]] = set()  # two questions with one label are one thing to say
-    for refer in referrals_after(graph, consent):
+    refers, ahead = _path(graph, consent, answers)
+    asked_ahead = {graph.nodes[qid].id for qid in ahead
+                   if qid != EXIT and isinstance(graph.nodes[qid], AskNode)}
+    for refer in refers:
         node = graph.nodes[refer]
         assert isinstance(node, ReferNode)
         for name, contact in fields_of(node):
             question = question_of(graph, refer, name)
             if name in seen or question is None:
                 continue
+            if answers is not None and name not in answers and name not in asked_ahead:
+                continue  # never answered on this path: the referral cannot carry it
             seen.add(name)
             label = question.shared_as if question.shared_as is not None else question.text
             if (label.msgid, contact) in said:

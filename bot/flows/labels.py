@@ -4,10 +4,12 @@ A referral carries its envelope as answer and option ids (``{"age_band": "adult"
 stable, and free of any language. Whoever reads a card or a notice sees the words instead,
 in their own language: "Age group: 18 to 59", never "age_band: adult".
 
-The label of a question is what the flow says the answer is shared as (``shared_as``, the
-words the consent script's list uses), else the question's text. An option id is shown as
-its option's label. The flow is the compiled revision the referral was made with, so a
-later edit of the flow cannot change what an older card says. Pure: no storage, no chat.
+The label of a question is what the card calls it (``card_label``, in the third person:
+"how to reach the person"), else what the flow says the answer is shared as (``shared_as``,
+the words the consent script's list uses to the person), else the question's text. An
+option id is shown as its option's label. The flow is the compiled revision the referral
+was made with, so a later edit of the flow cannot change what an older card says. Pure: no
+storage, no chat.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ def _capital(text: str) -> str:
 
 
 def question_label(texts: Texts, node: AskNode, lang: str) -> str:
-    label: Text = node.shared_as if node.shared_as is not None else node.text
+    label: Text = (node.card_label if node.card_label is not None
+                   else node.shared_as if node.shared_as is not None else node.text)
     return _capital(texts.flow(label, lang).rstrip(" ?:"))
 
 

@@ -39,6 +39,10 @@ INCIDENT = "incident"
 NO_FREE_TEXT_CASE_TYPES = ("gbv", "child_protection")
 #: Outcomes that leave a referral behind, and so must be preceded by a refer node.
 REFERRAL_OUTCOMES = ("referred", "urgent_referred")
+#: The answer a consent's child-safety override records (its reason), so that a flow can
+#: route an overridden referral to the child protection focal point alone: "consult child
+#: protection focal point to determine the child's best interest" (CP template SOPs).
+OVERRIDE_ANSWER = "child_safety_override"
 
 
 @dataclass(frozen=True)
@@ -163,6 +167,9 @@ class AskNode(Node):
     collects: str | None = None
     #: How the person is told this answer travels with a referral ("age group").
     shared_as: Text | None = None
+    #: How the receiving agency's card names the answer when ``shared_as`` speaks to the
+    #: person ("how to reach you" to the person, "how to reach the person" on the card).
+    card_label: Text | None = None
 
     def edges(self) -> list[tuple[str, str]]:
         result = _branch_edges(self.next)

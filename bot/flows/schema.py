@@ -57,7 +57,7 @@ NODE_FIELDS: dict[str, set[str]] = {
     "say": {"text", "audience", "next"},
     "ask": {"kind", "text", "audience", "options", "next", "invalid", "retries", "sensitive",
             "relevant", "min", "max", "max_length", "not_future", "min_selected",
-            "max_selected", "collects", "shared_as"},
+            "max_selected", "collects", "shared_as", "card_label"},
     "consent": {"script", "scopes", "required", "given_by", "methods", "next", "refused",
                 "override"},
     "risk": {"counts", "rules", "levels", "next", "allow_raise", "raise_reasons"},
@@ -308,6 +308,8 @@ class _Parser:
             raise _Skip
         shared_as = (self.text(raw, "shared_as", nid, f"{ctx}:shared_as")
                      if "shared_as" in raw else None)
+        card_label = (self.text(raw, "card_label", nid, f"{ctx}:card_label")
+                      if "card_label" in raw else None)
         return AskNode(
             nid, where, kind, self.text(raw, "text", nid, f"{ctx}:text"), audience, options,
             self.branches(raw, "next", nid), invalid, retries,
@@ -316,7 +318,7 @@ class _Parser:
             self.optional(raw, "not_future", nid, bool, "true or false", False),
             self.optional(raw, "min_selected", nid, int, "a whole number", 1),
             self.optional(raw, "max_selected", nid, int, "a whole number", None),
-            collects, shared_as,
+            collects, shared_as, card_label,
         )
 
     def _consent(self, nid: str, raw: LocatedDict, where: Where, ctx: str) -> ConsentNode:

@@ -28,6 +28,8 @@ def flow_texts(flow: Flow) -> Iterator[tuple[str, str, Text]]:
                 yield node.id, f"options.{option.id}", option.label
             if node.shared_as is not None:
                 yield node.id, "shared_as", node.shared_as
+            if node.card_label is not None:
+                yield node.id, "card_label", node.card_label
         elif isinstance(node, ConsentNode):
             yield node.id, "script", node.script
             for reason in node.override.reasons if node.override else ():

@@ -196,8 +196,8 @@ def test_a_later_consent_names_only_what_its_own_referral_carries(two_consents: 
 
 
 def test_the_list_is_in_the_person_s_language(engine: Engine) -> None:
-    steps: list[Input] = [Choice("gbv"), Choice("gaziantep"), Choice("ar"), Choices(("none",)),
-                          Choice("adult")]
+    steps: list[Input] = [Choice("gbv"), Choice("gaziantep"), Choice("ar"), Choice("adult"),
+                          Choices(("none",))]
     _, events = run(engine, steps)
     shown = [e for e in events if isinstance(e, Disclosure)][-1]
     assert shown.lang == "ar"

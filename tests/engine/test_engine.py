@@ -18,7 +18,8 @@ from bot.engine.events import (
 from tests.conftest import TODAY
 from tests.engine.helpers import last_prompt, of_type, run
 
-TO_PWSN = [Choice("pwsn"), Choice("gaziantep"), Choice("en"), Choices(("none",))]
+TO_PWSN = [Choice("pwsn"), Choice("gaziantep"), Choice("en"), Choice("adult"),
+           Choices(("none",))]
 CONSENT_YES = [Choice("person"), Choice("in_person"), Choice("yes"), Choice("yes"),
                Choice("yes")]
 
@@ -57,9 +58,9 @@ def test_a_session_survives_json_midway_and_continues_the_same(engine: Engine) -
 
 def test_back_returns_to_the_previous_question_and_forgets_its_answer(engine: Engine) -> None:
     session, events = run(engine, [Choice("pwsn"), Choice("gaziantep"), Command("back")])
-    assert session.state == "hub"
+    assert session.state == "where/hub"
     assert "hub" not in session.answers and session.answers["situation"] == "pwsn"
-    assert last_prompt(events).node == "hub"
+    assert last_prompt(events).node == "where/hub"
 
 
 def test_back_on_the_first_question_explains_and_asks_again(engine: Engine) -> None:
@@ -68,24 +69,23 @@ def test_back_on_the_first_question_explains_and_asks_again(engine: Engine) -> N
     assert isinstance(events[-2], Hint) and isinstance(events[-1], Prompt)
 
 
-GBV_URGENT_NOTE_SENT = [Choice("gbv"), Choice("adana_osmaniye"), Choice("en"),
-                        Choices(("sexual_assault_120h",)), Choice("person"),
-                        Choice("in_person"), Choice("yes"), Choice("yes"), Choice("through_me")]
+GBV_URGENT_NOTE_SENT = [Choice("gbv"), Choice("adana_osmaniye"), Choice("en"), Choice("adult"),
+                        Choices(("sexual_assault_120h",)), Choice("in_person"), Choice("yes"),
+                        Choice("yes"), Choice("through_me")]
 
 
 def test_back_never_steps_back_across_a_referral_already_sent(engine: Engine) -> None:
-    session, events = run(engine, GBV_URGENT_NOTE_SENT + [Command("back"), Command("back"),
-                                                          Choice("adult")])
+    session, events = run(engine, GBV_URGENT_NOTE_SENT + [Command("back"), Command("back")])
     assert len(of_type(events, ReferralRequested)) == 1 and session.referred == 1
     assert of_type(events, Hint)[-1].text == ("The answers before this point were already "
                                               "sent in a referral, so you cannot go back "
                                               "further.")
-    assert session.state != "gbv_flow/age_band" and AnswerRecorded("age_band", False) in events
+    assert session.state == "gbv_flow/consent" and AnswerRecorded("age_band", False) in events
 
 
 def test_the_first_question_after_a_referral_offers_no_back_button(engine: Engine) -> None:
     session, events = run(engine, GBV_URGENT_NOTE_SENT)
-    assert session.state == "gbv_flow/age_band" and not last_prompt(events).can_back
+    assert session.state == "gbv_flow/consent" and not last_prompt(events).can_back
 
 
 def test_cancel_ends_with_nothing_kept(engine: Engine) -> None:
@@ -124,7 +124,7 @@ def test_a_forged_choice_is_refused_like_a_wrong_answer(engine: Engine) -> None:
 
 
 def test_multiple_choice_toggles_and_none_clears_the_rest(engine: Engine) -> None:
-    base = [Choice("pwsn"), Choice("gaziantep"), Choice("en")]
+    base = [Choice("pwsn"), Choice("gaziantep"), Choice("en"), Choice("adult")]
     _, events = run(engine, base + [Choice("injury"), Choice("unsafe_home"), Choice("injury")])
     assert [b.id for b in last_prompt(events).buttons if b.selected] == ["unsafe_home"]
     _, events = run(engine, base + [Choice("injury"), Choice("none")])
@@ -132,8 +132,8 @@ def test_multiple_choice_toggles_and_none_clears_the_rest(engine: Engine) -> Non
 
 
 def test_done_with_nothing_ticked_re_asks_naming_none_and_never_counts(engine: Engine) -> None:
-    session, events = run(engine, [Choice("pwsn"), Choice("gaziantep"), Choice("en")]
-                          + [Choice("done")] * 5)
+    session, events = run(engine, [Choice("pwsn"), Choice("gaziantep"), Choice("en"),
+                                   Choice("adult")] + [Choice("done")] * 5)
     assert session.state == "pwsn_flow/screen/urgent_concerns" and session.retries == 0
     assert of_type(events, Hint)[-1].text == "Tick at least one, or “None of these”."
     assert not of_type(events, UrgentAction) and last_prompt(events).kind == "multi"
@@ -141,7 +141,7 @@ def test_done_with_nothing_ticked_re_asks_naming_none_and_never_counts(engine: E
 
 def test_none_combined_with_another_option_is_refused(engine: Engine) -> None:
     session, _ = run(engine, [Choice("pwsn"), Choice("gaziantep"), Choice("en"),
-                              Choices(("none", "injury"))])
+                              Choice("adult"), Choices(("none", "injury"))])
     assert session.state == "pwsn_flow/screen/urgent_concerns"
     assert "urgent_concerns" not in session.answers
 
@@ -164,7 +164,7 @@ def test_refusing_statistics_only_still_allows_the_referral(engine: Engine) -> N
 
 def test_the_consent_script_is_in_the_persons_language(engine: Engine) -> None:
     _, events = run(engine, [Choice("pwsn"), Choice("gaziantep"), Choice("ar"),
-                             Choices(("none",))])
+                             Choice("adult"), Choices(("none",))])
     script = next(e for e in events if isinstance(e, Say) and e.audience == "person")
     assert script.lang == "ar"
     assert last_prompt(events).lang == "en"  # "who gives consent" stays with the referrer
@@ -208,12 +208,21 @@ def test_a_full_referral_carries_envelope_and_contact_separately(engine: Engine)
     assert AnswerRecorded("phone", True) in events
 
 
-def test_urgent_command_jumps_to_the_emergency_contacts(engine: Engine) -> None:
+def test_urgent_command_shows_the_known_hubs_contacts_and_the_intake_goes_on(
+        engine: Engine) -> None:
     session, events = run(engine, [Choice("child"), Choice("hatay"), Command("urgent")])
     urgent = of_type(events, UrgentAction)[0]
     assert urgent.categories == ("health", "safety", "interim_care", "other")
     assert urgent.hub == "hatay"
-    assert session.state == "urgent_any/urgent_consent"
+    assert session.state == "person_language" and not session.ended
+
+
+def test_urgent_command_before_the_hub_asks_it_first(engine: Engine) -> None:
+    session, events = run(engine, [Command("urgent")])
+    assert session.state == "urgent_where/hub" and not of_type(events, UrgentAction)
+    session, events = run(engine, [Command("urgent"), Choice("kilis")])
+    assert of_type(events, UrgentAction)[0].hub == "kilis"
+    assert session.state == "situation" and session.answers["hub"] == "kilis"
 
 
 def test_the_language_command_switches_the_referrer_language(engine: Engine) -> None:
@@ -224,7 +233,7 @@ def test_the_language_command_switches_the_referrer_language(engine: Engine) -> 
 
 def test_an_unknown_language_is_refused_with_the_list(engine: Engine) -> None:
     session, events = run(engine, [Command("language", "xx")])
-    assert session.referrer_lang == "en" and "en, ar, tr" in of_type(events, Hint)[0].text
+    assert session.referrer_lang == "en" and "en, ar, tr, ku, fr" in of_type(events, Hint)[0].text
 
 
 def test_input_after_the_end_only_gets_a_hint(engine: Engine) -> None:
@@ -235,7 +244,7 @@ def test_input_after_the_end_only_gets_a_hint(engine: Engine) -> None:
 
 def test_sexual_assault_within_120_hours_comes_first_as_urgent_medical_action(
         engine: Engine) -> None:
-    _, events = run(engine, [Choice("gbv"), Choice("mardin"), Choice("ar"),
+    _, events = run(engine, [Choice("gbv"), Choice("mardin"), Choice("ar"), Choice("adult"),
                              Choices(("sexual_assault_120h",))])
     urgent = of_type(events, UrgentAction)[0]
     assert urgent.categories == ("health",)

@@ -10,23 +10,22 @@ import pytest
 from bot.engine import Choice, Choices, Command, Engine, Input, Session, Text
 from tests.engine.helpers import run
 
-TO_PWSN: list[Input] = [Choice("pwsn"), Choice("gaziantep"), Choice("en")]
+TO_PWSN: list[Input] = [Choice("pwsn"), Choice("gaziantep"), Choice("en"), Choice("adult")]
 NOTHING_URGENT_CONSENT: list[Input] = [
     Choices(("none",)), Choice("person"), Choice("in_person"), Choice("yes"), Choice("yes"),
     Choice("yes")]
 TO_REFERRAL: list[Input] = [
     *TO_PWSN, *NOTHING_URGENT_CONSENT, Choices(("older_person",)), Choices(("none",)),
     Choices(("mobility", "alone", "no_income")), Choice("keep"), Choices(("medical",)),
-    Choice("older"), Choice("female"), Choice("phone"), Text("+90 555 123 4567")]
+    Choice("female"), Choice("phone"), Text("+90 555 123 4567")]
 
 
 @pytest.mark.parametrize(("name", "inputs", "outcome", "referred"), [
     ("an intake that has not referred yet", TO_PWSN + NOTHING_URGENT_CONSENT, None, 0),
     ("an intake ended by its referral keeps the count", TO_REFERRAL, "referred", 1),
-    ("an urgent referral from /urgent", [*TO_PWSN, Command("urgent"), Choice("person"),
-                                         Choice("in_person"), Choice("yes"), Choice("yes"),
-                                         Choice("through_me")],
-     "urgent_referred", 1),
+    ("an urgent note after /urgent, and the intake goes on",
+     [*TO_PWSN, Command("urgent"), Choices(("injury",)), Choice("in_person"), Choice("yes"),
+      Choice("yes"), Choice("through_me")], None, 1),
     ("a cancelled intake keeps nothing, the count included",
      [*TO_PWSN, Command("cancel")], "cancelled", 0),
 ])

@@ -45,5 +45,6 @@ def test_the_pwsn_table_rates_counts_of_red_and_yellow_needs(
 
 def test_gaps_and_overlaps_finds_nothing_in_the_shipped_tables() -> None:
     nodes = _risk_nodes(*(path.name for path in flow_files([BUNDLED])))
-    assert sorted(node.id for node in nodes) == ["child_rating", "rating"]  # child, pwsn
-    assert [gaps_and_overlaps(node) for node in nodes] == [[], []]
+    assert sorted(node.id for node in nodes) == [  # child, GBV under 18, pwsn
+        "child_rating", "gbv_child_rating", "rating"]
+    assert [gaps_and_overlaps(node) for node in nodes] == [[], [], []]
