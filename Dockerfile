@@ -28,9 +28,15 @@ RUN groupadd --system --gid 10001 intake \
 WORKDIR /var/lib/intake
 # Numeric, so that a cluster can check that the image does not run as root.
 USER 10001:10001
-EXPOSE 8080
-# No HEALTHCHECK here: only webhook mode serves /healthz (docker-compose.yml checks it there);
-# a polling bot has no port to probe.
+# 8080: the webhook (`intake run --webhook --port 8080`); 8081: the console's listener, with
+# the console, /metrics and /healthz, in polling and webhook mode (INTAKE_CONSOLE_LISTEN;
+# inside the container it defaults to 127.0.0.1:8081, so set 0.0.0.0:8081 to reach it).
+EXPOSE 8080 8081
+# /healthz of the console's listener answers 503 while the database is unreachable. This
+# checks its default address; with INTAKE_CONSOLE_LISTEN elsewhere or off, override it (as
+# docker-compose.yml does, on the webhook's /healthz).
+HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
+  CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8081/healthz', timeout=4).status == 200 else 1)"]
 # `intake run` applies pending migrations before it starts.
 ENTRYPOINT ["intake"]
 CMD ["run"]

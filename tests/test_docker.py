@@ -92,12 +92,42 @@ def test_the_scaled_bot_has_no_host_port_and_the_proxy_reaches_it() -> None:
     services = compose()["services"]
     bot = services["bot"]
     assert "ports" not in bot
-    assert [str(port) for port in bot["expose"]] == ["8080"]
+    assert [str(port) for port in bot["expose"]] == ["8080", "8081"]
+    assert bot["environment"]["INTAKE_CONSOLE_LISTEN"] == "0.0.0.0:8081"
+    assert bot["environment"]["INTAKE_PUBLIC_URL"].startswith("https://${INTAKE_CONSOLE_HOST")
     assert bot["depends_on"]["db"]["condition"] == "service_healthy"
     assert "/healthz" in " ".join(bot["healthcheck"]["test"])
     published = {name for name, s in services.items() if s.get("ports")}
     assert published == {"proxy"}
-    proxy = services["proxy"]["command"]
-    assert proxy[proxy.index("--to") + 1] == "bot:8080"
+    assert "./Caddyfile:/etc/caddy/Caddyfile:ro" in services["proxy"]["volumes"]
     url = bot["command"][bot["command"].index("--url") + 1]
     assert url.startswith("https://") and url.endswith("/telegram")
+
+
+def sites(caddyfile: str) -> dict[str, str]:
+    """The Caddyfile's site blocks by address, comments dropped."""
+    found: dict[str, str] = {}
+    address, depth, body = "", 0, []
+    for raw in caddyfile.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if depth == 0 and line.endswith("{"):
+            address, body = line[:-1].strip(), []
+        else:
+            body.append(line)
+        depth += line.count("{") - line.count("}")
+        if depth == 0 and address:
+            found[address] = " ".join(body[:-1])
+            address = ""
+    return found
+
+
+def test_the_proxy_sends_telegram_to_the_webhook_and_coordinators_to_the_console() -> None:
+    found = sites((ROOT / "Caddyfile").read_text(encoding="utf-8"))
+    assert found == {
+        "{$INTAKE_PUBLIC_HOST}": "handle /telegram { reverse_proxy bot:8080 } "
+                                 "handle { respond 404 }",
+        "{$INTAKE_CONSOLE_HOST}": "handle /metrics { respond 404 } "
+                                  "handle { reverse_proxy bot:8081 }",
+    }
