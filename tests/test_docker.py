@@ -107,7 +107,8 @@ def test_the_scaled_bot_has_no_host_port_and_the_proxy_reaches_it() -> None:
 def sites(caddyfile: str) -> dict[str, str]:
     """The Caddyfile's site blocks by address, comments dropped."""
     found: dict[str, str] = {}
-    address, depth, body = "", 0, []
+    address: str | None = None
+    depth, body = 0, list[str]()
     for raw in caddyfile.splitlines():
         line = raw.split("#", 1)[0].strip()
         if not line:
@@ -117,16 +118,18 @@ def sites(caddyfile: str) -> dict[str, str]:
         else:
             body.append(line)
         depth += line.count("{") - line.count("}")
-        if depth == 0 and address:
+        if depth == 0 and address is not None:
             found[address] = " ".join(body[:-1])
-            address = ""
+            address = None
     return found
 
 
 def test_the_proxy_sends_telegram_to_the_webhook_and_coordinators_to_the_console() -> None:
     found = sites((ROOT / "Caddyfile").read_text(encoding="utf-8"))
     assert found == {
-        "{$INTAKE_PUBLIC_HOST}": "handle /telegram { reverse_proxy bot:8080 } "
+        "": "servers { timeouts { read_body 10s read_header 10s idle 1m } }",
+        "{$INTAKE_PUBLIC_HOST}": "request_body { max_size 1MB } "
+                                 "handle /telegram { reverse_proxy bot:8080 } "
                                  "handle { respond 404 }",
         "{$INTAKE_CONSOLE_HOST}": "handle /metrics { respond 404 } "
                                   "handle { reverse_proxy bot:8081 }",
