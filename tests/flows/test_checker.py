@@ -155,3 +155,17 @@ def test_a_good_set_replaces_the_current_flows(shipped: Path) -> None:
     assert library.publish([shipped]) == ["child", "gbv", "intake"]
     assert library.current("gbv").flow.revision == old + 1
     assert library.revision("gbv", old).flow.revision == old
+
+
+def test_the_override_answer_is_known_only_where_a_consent_offers_the_override(
+        shipped: Path) -> None:
+    # the urgent screen (and nothing it includes) has no child-safety override, so no branch
+    # of it may route on one
+    _edit(shipped / "urgent_screen.yaml",
+          "      - {when: {answer: note_reach, is: phone}, goto: note_phone}\n",
+          "      - {when: {answer: child_safety_override, answered: true}, goto: note_phone}\n"
+          "      - {when: {answer: note_reach, is: phone}, goto: note_phone}\n")
+    with pytest.raises(FlowError) as raised:
+        check(flow_files([shipped]))
+    assert [p.message for p in raised.value.problems] == [
+        "refers to unknown answer 'child_safety_override'"]

@@ -1,13 +1,16 @@
 """A consent discloses exactly the fields of the referrals after it, up to the next consent,
-each once, by its ``shared_as`` label, contact details apart."""
+each once, by its ``shared_as`` label, contact details apart; in a conversation, only those of
+the path its answers allow."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.flows.disclosure import disclosed_after, referrals_after
 from bot.flows.graph import Graph, flatten
-from bot.flows.library import check
+from bot.flows.library import BUNDLED, check, flow_files
 from bot.flows.schema import parse_flow
 from bot.flows.yamlsource import load_text
 
@@ -140,3 +143,45 @@ def test_two_questions_with_one_label_on_two_paths_are_disclosed_once() -> None:
     assert [(d.question, d.label.msgid) for d in disclosed_after(graph, "consent")] == [
         ("reach", "how to reach you"),
     ]
+
+
+def _gbv() -> Graph:
+    flows = check(flow_files([BUNDLED]))
+    return flatten(flows["gbv"], flows)
+
+
+ADULT = {"hub": "gaziantep", "age_band": "adult", "urgent_concerns": ["none"]}
+CHILD = {"hub": "gaziantep", "age_band": "child", "urgent_concerns": ["sexual_assault_120h"],
+         "gbv_child_rating": "high", "gbv_caregiver": "absent"}
+
+
+@pytest.mark.parametrize(("consent", "answers", "refers"), [
+    pytest.param("consent", ADULT, ["send", "send_via_me"], id="an adult: the GBV referral"),
+    pytest.param("gbv_assent_alone", CHILD,
+                 ["cp_only", "send_health", "send_cp_urgent", "send_child"],
+                 id="a child at high risk: health, child protection, GBV, or the override"),
+    pytest.param("gbv_assent_alone", {**CHILD, "urgent_concerns": ["none"],
+                                      "gbv_child_rating": "medium"},
+                 ["cp_only", "send_cp", "send_child"],
+                 id="a child at medium risk: no health referral, child protection not urgent"),
+])
+def test_the_answers_given_keep_only_the_referrals_of_the_path_taken(
+        consent: str, answers: dict[str, object], refers: list[str]) -> None:
+    assert sorted(referrals_after(_gbv(), consent, answers)) == sorted(refers)
+
+
+def test_without_answers_every_path_after_the_consent_counts() -> None:
+    assert {"send", "send_child", "cp_only"} <= set(referrals_after(_gbv(), "consent"))
+
+
+def test_an_adult_is_never_told_of_a_child_s_consent_or_the_urgent_concerns() -> None:
+    told = [d.label.msgid for d in disclosed_after(_gbv(), "consent", ADULT)]
+    assert told == ["the help you would like", "age group", "how to reach you",
+                    "your phone number"]
+
+
+def test_a_child_is_told_of_the_urgent_concerns_and_who_agreed() -> None:
+    told = [d.label.msgid for d in disclosed_after(_gbv(), "gbv_assent_alone", CHILD)]
+    assert told[:4] == ["the kind of urgent help needed", "age group",
+                        "who agreed for the child", "how to reach you"]
+    assert "the help you would like" in told and "your phone number" in told

@@ -86,3 +86,27 @@ def test_a_card_reads_in_the_order_the_flow_asks(card: CompiledFlow) -> None:
     lines = answer_lines(card, Marked(), "en", {"needs": ["legal"], "age_band": "older"})
     assert [label for label, _ in lines] == ["Age group",
                                              "What kind of help does the person need"]
+
+
+CARD_LABEL = FLOW.replace("id: card\n", "id: card_label\n").replace(
+    "    shared_as: age group\n",
+    "    shared_as: your age group\n    card_label: age group of the person\n")
+
+
+def test_the_card_names_a_field_in_the_third_person_where_the_flow_says_so(
+        tmp_path: Path) -> None:
+    path = tmp_path / "card_label.yaml"
+    path.write_text(CARD_LABEL, encoding="utf-8")
+    flow = FlowLibrary.load([path]).current("card_label")
+    assert answer_lines(flow, Marked(), "en", {"age_band": "adult"}) == [
+        ("Age group of the person", "18 to 59")]
+    assert answer_lines(flow, Marked(), "tr", {"age_band": "adult"}) == [
+        ("[tr] age group of the person", "[tr] 18 to 59")]
+
+
+def test_the_shipped_cards_never_say_you_to_the_agency(library: FlowLibrary) -> None:
+    answers = {"reach": "phone", "phone": "+90 555 000 1111", "wishes": ["caseworker"]}
+    labels = [label for label, _ in answer_lines(library.current("gbv"), Texts(), "en",
+                                                  answers)]
+    assert labels == ["The help the person would like", "How to reach the person",
+                      "Phone number of the person"]
