@@ -93,6 +93,14 @@ def _diagram(services: Services, flow: Flow, lang: str) -> Diagram:
                 link=lambda fid: f"/console/flows/{fid}", rtl=is_rtl(shown))
 
 
+def _title(services: Services, flow: Flow | None, lang: str, fallback: str = "") -> str:
+    """A flow's title in ``lang`` when the flow speaks it, else as written."""
+    if flow is None:
+        return fallback
+    return services.texts.flow(flow.title, lang) if lang in flow.languages \
+        else flow.title.msgid
+
+
 def _subject(flow_id: str) -> str:
     return f"flow:{flow_id[:31]}"
 
@@ -123,10 +131,14 @@ def _when(value: Any) -> str:
 async def flow_list(request: Request, user: ConsoleUser) -> Response:
     services = services_of(request)
     desk = _desk(services)
-    rows = await run_in_threadpool(desk.rows, services.engine.library.flows)
+    running = services.engine.library.flows
+    rows = await run_in_threadpool(desk.rows, running)
     version = await run_in_threadpool(desk.version)
+    lang = language_of(request, user)
+    titles = {row.flow_id: _title(services, running.get(row.flow_id), lang, row.title)
+              for row in rows}
     return render(request, user, "flows.html", {
-        "rows": rows, "version": version, "when": _when,
+        "rows": rows, "titles": titles, "version": version, "when": _when,
         "done": _done(request.query_params.get("done", "")),
         "max_kb": MAX_UPLOAD_BYTES // 1024})
 
@@ -151,6 +163,7 @@ async def _flow_page(request: Request, user: ConsoleUser, flow_id: str,
     diagram = _diagram(services, view.flow, lang)
     return render(request, user, "flows_flow.html", {
         "flow_id": flow_id, "view": view, "history": history, "when": _when,
+        "title": _title(services, view.flow, lang),
         "diagram": Markup(diagram.svg), "steps": diagram.steps,
         "done": _done(request.query_params.get("done", "")),
         "hubs": [(h.id, h.name(lang)) for h in services.engine.hubs]})
@@ -252,7 +265,8 @@ def _draft_context(request: Request, user: ConsoleUser, draft: Draft) -> dict[st
     diagrams = []
     for flow_id in draft.uploaded:
         diagram = _diagram(services, draft.flows[flow_id], lang)
-        diagrams.append((flow_id, draft.flows[flow_id], Markup(diagram.svg), diagram.steps))
+        diagrams.append((flow_id, _title(services, draft.flows[flow_id], lang),
+                         draft.flows[flow_id], Markup(diagram.svg), diagram.steps))
     return {"draft": draft, "diagrams": diagrams, "problems": [], "refused": None,
             "params": {}, "max_kb": MAX_UPLOAD_BYTES // 1024,
             "hubs": [(h.id, h.name(lang)) for h in services.engine.hubs]}
