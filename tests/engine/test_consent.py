@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.directory import load_directory
-from bot.engine import Choice, Choices, Engine, Input, Session, Text
+from bot.engine import Choice, Choices, Command, Engine, Input, Session, Text
 from bot.engine.events import (
     ConsentRecorded,
     Disclosure,
@@ -22,6 +22,7 @@ from bot.engine.events import (
 )
 from bot.engine.inputs import NO_OVERRIDE
 from bot.flows.library import FlowLibrary
+from bot.flows.model import OVERRIDE_ANSWER
 from bot.i18n.texts import Texts
 from tests.conftest import TODAY
 from tests.engine.helpers import last_prompt, of_type, run
@@ -232,3 +233,27 @@ def test_an_answer_the_consent_step_does_not_offer_is_asked_again_and_records_no
         "Please choose one of the buttons."]
     assert (session.state, session.outcome) == ("assent", None)
     assert of_type(events, ConsentRecorded) == []
+
+
+OVERRIDDEN: list[Input] = [Choice("child"), Choices(("sexual_assault_120h",)), Choice("absent"),
+                           Choice("in_person"), Choice("no"), Choice("immediate_danger")]
+
+
+def test_the_override_records_its_reason_as_an_answer_the_flow_routes_on(
+        engine: Engine) -> None:
+    session, events = run(engine, OVERRIDDEN, flow="gbv", answers={"hub": "gaziantep"})
+    assert session.answers[OVERRIDE_ANSWER] == "immediate_danger"
+    assert session.state == "reach" and not of_type(events, ReferralRequested)
+
+
+def test_back_over_the_overridden_consent_forgets_the_override(engine: Engine) -> None:
+    session, _ = run(engine, [*OVERRIDDEN, Command("back")], flow="gbv",
+                     answers={"hub": "gaziantep"})
+    assert session.state == "gbv_assent_alone" and OVERRIDE_ANSWER not in session.answers
+
+
+def test_a_consent_given_leaves_no_override_answer(engine: Engine) -> None:
+    session, _ = run(engine, [Choice("child"), Choices(("sexual_assault_120h",)),
+                              Choice("absent"), Choice("in_person"), Choice("yes"),
+                              Choice("yes")], flow="gbv", answers={"hub": "gaziantep"})
+    assert session.state == "wishes" and OVERRIDE_ANSWER not in session.answers
