@@ -3,8 +3,9 @@
 Every template extends ``base.html`` and fills the blocks ``title`` and ``content``. In a
 template: ``_("text", name=value)`` and ``ngettext(singular, plural, n)`` translate (the
 values are inserted after translation, isolated inside right-to-left text, and escaped),
-``csrf_field()`` is the hidden input every POST form needs, and ``user``, ``lang`` and
-``dir`` (``rtl`` for Arabic) describe the reader.
+``csrf_field()`` is the hidden input every POST form needs, and ``user``, ``lang``,
+``dir`` (``rtl`` for Arabic) and ``hub_name`` (the user's hub in their language) describe
+the reader.
 """
 
 from __future__ import annotations
@@ -99,10 +100,12 @@ def render(request: Request, user: ConsoleUser | None, template: str,
                    path == target or (target != "/console/" and path.startswith(target)))
            for target, label in NAV]
     languages = [(code, language_name(code)) for code in request.app.state.languages]
+    hub = services.directory.hubs.get(user.hub) if user is not None and user.hub else None
     values: dict[str, Any] = {
         "request": request, "user": user, "lang": lang, "dir": "rtl" if is_rtl(lang) else "ltr",
         "_": translate, "gettext": translate, "ngettext": plural, "csrf_field": csrf_field,
         "nav": nav if user is not None else [], "languages": languages, "path": path,
+        "hub_name": hub.name(lang) if hub is not None else (user.hub if user else None),
         **(context or {})}
     environment: Environment = request.app.state.jinja
     body = environment.get_template(template).render(values)

@@ -363,3 +363,11 @@ def test_every_response_carries_the_security_headers(console_client: Client) -> 
     assert page.headers["cache-control"] == "no-store"
     css = console_client().get("/console/static/console.css")
     assert css.status_code == 200 and "cache-control" not in css.headers
+
+
+def test_the_header_names_the_coordinators_scope(console_services: Services,
+                                                 console_client: Client) -> None:
+    hub = console_services.directory.hubs["gaziantep"]
+    page = console_client(hub="gaziantep").get("/console/")
+    assert f"Coordinator, hub {hub.name('en')}" in page.text
+    assert "National coordinator" in console_client().get("/console/").text
