@@ -387,8 +387,8 @@ async def try_start(request: Request, user: ConsoleUser) -> Response:
             if draft is None:
                 return render(request, user, "flows_missing.html",
                               {"reason": "", "draft": True}, status=404)
-            trial = simulator.start(draft.flows, flow_id, ("draft", draft.id),
-                                    user.staff_id, lang, hub)
+            trial = await run_in_threadpool(simulator.start, draft.flows, flow_id,
+                                            ("draft", draft.id), user.staff_id, lang, hub)
         else:
             revision = _number(str(form.get("revision", "")))
             desk = _desk(services)
