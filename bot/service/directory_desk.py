@@ -108,10 +108,14 @@ class Checked:
     imported: tuple[int, int] | None = None
 
     def summary(self) -> dict[str, int]:
-        d = self.directory
-        return {"hubs": len(d.hubs), "agencies": len(d.agencies),
-                "focal_points": len(d.focal_points), "emergency": len(d.emergency),
-                "services": len(d.services)}
+        return summary(self.directory)
+
+
+def summary(directory: Directory) -> dict[str, int]:
+    """How many hubs, agencies, focal point assignments, emergency contacts and services."""
+    return {"hubs": len(directory.hubs), "agencies": len(directory.agencies),
+            "focal_points": len(directory.focal_points), "emergency": len(directory.emergency),
+            "services": len(directory.services)}
 
 
 def upload_kind(filename: str) -> Kind | None:

@@ -5,6 +5,7 @@ in the audit trail; the Arabic pages are right to left."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ def test_a_national_coordinator_goes_through_every_admin_page(
         shoot: Callable[[Any, str], Path], tmp_path: Path) -> None:
     page = browser_page
     services = live_console.services
+    services.settings = dataclasses.replace(services.settings, bot_username="intake_test_bot")
     member = enrol(services, "referrer", "kilis", label="Outreach volunteer, Kilis")
     me = browser_sign_in(page, label="National protection coordinator")
 
@@ -30,6 +32,7 @@ def test_a_national_coordinator_goes_through_every_admin_page(
     page.get_by_role("button", name="Create invitation").click()
     assert page.locator("h1").inner_text() == "Invitation created"
     assert page.locator("#invite-code").input_value().startswith("/start ")
+    assert page.locator("figure.qr svg").is_visible()
     shoot(page, "admin_staff_invited")
     page.goto("/console/staff")
     shoot(page, "admin_staff")

@@ -24,7 +24,12 @@ from bot.console.access import ConsoleUser, audit_action, console_page, services
 from bot.console.render import language_of, render
 from bot.directory.vocabulary import CASE_TYPES
 from bot.i18n.texts import N_
-from bot.service.directory_desk import MAX_UPLOAD_BYTES, DirectoryDesk, UploadRejected
+from bot.service.directory_desk import (
+    MAX_UPLOAD_BYTES,
+    DirectoryDesk,
+    UploadRejected,
+    summary,
+)
 from bot.wiring import Services
 from storage.directory import SqlDirectoryStore
 
@@ -86,13 +91,15 @@ async def check(request: Request, user: ConsoleUser) -> Response:
         return await _overview(request, user, {"problems": [
             services_of(request).texts.gettext(language_of(request, user),
                                                N_("Choose a file to check."))]}, status=400)
+    directory_desk = desk(services_of(request))
     try:
-        checked = await run_in_threadpool(desk(services_of(request)).check, filename, data)
+        checked = await run_in_threadpool(directory_desk.check, filename, data)
     except UploadRejected as rejected:
         return await _overview(request, user, {"problems": rejected.problems,
                                                "rejected_file": filename}, status=400)
+    now = summary(await run_in_threadpool(directory_desk.current))
     return render(request, user, "directory_check.html", {
-        "checked": checked, "content": base64.b64encode(data).decode("ascii")})
+        "checked": checked, "now": now, "content": base64.b64encode(data).decode("ascii")})
 
 
 @console_page(national_only=True, max_part_size=CONFIRM_PART)

@@ -6,7 +6,8 @@ scope: a hub coordinator sees and manages their hub's referrers and focal points
 only a national coordinator invites coordinators. A request outside the scope is answered
 403 and changes nothing. Each change is audited with the coordinator's staff id by the
 service (``invite``, ``cancel_invite``, ``revoke``). Telegram ids are never shown; the code of
-an invitation is shown once, on the page that made it.
+an invitation is shown once, on the page that made it. Agencies and hubs are those of the
+directory in the database (the Directory page's), so a directory just loaded can be used.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.access import ConsoleUser, console_page, services_of
+from bot.console.pages.directory import desk as directory_desk
 from bot.console.render import language_of, render
 from bot.i18n.texts import N_
 from bot.ports import NotFound
@@ -58,9 +60,8 @@ async def _page(request: Request, user: ConsoleUser, *, status: int = 200,
     lang = language_of(request, user)
     staff = desk(services)
     scope = scope_of(user)
-    members, pending = await run_in_threadpool(
-        lambda: (staff.members(scope), staff.pending(scope)))
-    directory = services.directory
+    members, pending, directory = await run_in_threadpool(
+        lambda: (staff.members(scope), staff.pending(scope), directory_desk(services).current()))
     agencies = sorted(((a.id, a.name(lang)) for a in directory.agencies.values()),
                       key=lambda item: item[1].casefold())
     hubs = [(key, hub.name(lang)) for key, hub in directory.hubs.items()
@@ -93,7 +94,7 @@ async def staff_page(request: Request, user: ConsoleUser) -> Response:
 async def invite(request: Request, user: ConsoleUser) -> Response:
     services = services_of(request)
     form = await request.form()
-    directory = services.directory
+    directory = await run_in_threadpool(directory_desk(services).current)
     staff = desk(services)
     try:
         code, made = await run_in_threadpool(
