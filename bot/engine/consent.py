@@ -59,7 +59,8 @@ def _steps(node: ConsentNode) -> list[str]:
 def enter(ctx: Ctx, session: Session, node: ConsentNode) -> Result:
     # Consent is asked for every referral, even when an earlier one in the conversation was
     # given: an urgent note to the emergency team is not what the person agreed to before.
-    ctx.events.append(Say(ctx.t(session, node.script, "person"), session.person_lang, "person"))
+    ctx.events.append(Say(ctx.t(session, node.script, "person"), ctx.lang(session, "person"),
+                          "person"))
     ctx.events.append(disclosure(ctx, session))
     session = session.with_(node_state={"step": 0, "granted": [], "refused": []})
     show(ctx, session, node)
@@ -70,7 +71,7 @@ def disclosure(ctx: Ctx, session: Session) -> Disclosure:
     """What the referrals after this consent carry, in the person's language: always the
     area, the kind of help and its urgency, then each field the flow sends."""
     fields = disclosed_after(ctx.flow.graph, session.state, session.answers)
-    lang = session.person_lang
+    lang = ctx.lang(session, "person")
     return Disclosure(
         (ctx.texts.gettext(lang, ALWAYS_SHARED),
          *(ctx.t(session, item.label, "person") for item in fields if not item.contact)),
@@ -98,7 +99,7 @@ def show(ctx: Ctx, session: Session, node: ConsentNode) -> None:
         ctx.prompt(session, ctx.ui(session, N_("How is consent given?")), "choice",
                    [Button(m, ctx.ui(session, METHOD_LABELS[m])) for m in node.methods])
     else:
-        lang = session.person_lang
+        lang = ctx.lang(session, "person")
         scope = step.split(":", 1)[1]
         ctx.prompt(session, ctx.texts.gettext(lang, SCOPE_QUESTIONS[scope]), "choice",
                    [Button("yes", ctx.texts.gettext(lang, N_("Yes"))),

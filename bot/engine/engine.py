@@ -69,6 +69,7 @@ class Engine:
         ctx = self._ctx(flow, today)
         session = Session(flow.flow.id, flow.flow.revision, flow.graph.start, referrer_lang,
                           person_lang or referrer_lang, dict(answers or {}))
+        ctx.draft_note(session)
         session = self._arrive(ctx, session)
         return Step(session, ctx.events)
 
@@ -208,6 +209,7 @@ class Engine:
             return session
         session = session.with_(referrer_lang=lang)
         ctx.events.append(LanguageChanged(lang))
+        ctx.draft_note(session)
         self._show(ctx, session)
         return session
 

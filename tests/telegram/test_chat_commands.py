@@ -84,8 +84,8 @@ async def test_an_unknown_or_missing_language_lists_the_known_ones_and_changes_n
     for typed in ("/language xx", "/language"):
         await p.text(REFERRER, typed)
         assert p.texts_to(REFERRER)[-1] == (
-            "Available languages: en, ar, tr. Send /language followed by one of them, for "
-            "example /language ar.")
+            "Available languages: en, ar, tr, ku, fr. Send /language followed by one of them, "
+            "for example /language ar.")
     assert language_of(p, REFERRER) == "en"
 
 
