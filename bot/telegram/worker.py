@@ -40,6 +40,7 @@ from bot.service.intake import IntakeDesk
 from bot.service.retention import PurgeSchedule
 from bot.telegram.cardview import case_deadline_line, clock_line
 from bot.telegram.focal import CASE_TYPES, STATUS_NAMES, FocalChat
+from bot.telegram.pacing import background
 from bot.telegram.referrer import ReferrerChat
 from bot.telegram.sender import Sender, Unreachable
 
@@ -71,8 +72,7 @@ class Worker:
         idle intakes were closed and their referrers told (the purge deletes silently)."""
         await self.take_back()
         deliveries = await asyncio.to_thread(self.dispatcher.claim, self.name or worker_name())
-        for delivery in deliveries:
-            await self.deliver(delivery)
+        await self.deliver_all(deliveries)
         for chat_id, session in await asyncio.to_thread(self.intake.expire):
             try:
                 await self.referrer.expired(chat_id, session.referrer_lang, session.host)
@@ -143,13 +143,31 @@ class Worker:
     async def run(self, interval: float, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                # Not yet background(): per-chat pacing would hold a burst of cards to one
-                # focal point at one a second (see docs/deploy.md, flood control).
-                await self.tick()
+                with background():  # paced per chat; replies to people go first
+                    await self.tick()
             except Exception as error:  # the loop must outlive any one failure
                 log.error("worker_tick_failed", extra={"error": type(error).__name__})
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
+
+    async def deliver_all(self, deliveries: list[Delivery]) -> None:
+        """Deliver a round's messages: those to the same people one after another, in the
+        order claimed, and the others side by side, so that per-chat pacing holding a run
+        of cards to one focal point holds no one else's. One that fails is logged and
+        tried again when its claim lapses; the others go on."""
+        lanes: dict[tuple[int, ...], list[Delivery]] = {}
+        for delivery in deliveries:
+            lanes.setdefault(tuple(m.id for m in delivery.recipients), []).append(delivery)
+
+        async def lane(queued: list[Delivery]) -> None:
+            for delivery in queued:
+                try:
+                    await self.deliver(delivery)
+                except Exception as error:
+                    log.warning("delivery_failed", extra={"kind": delivery.kind,
+                                                          "error": type(error).__name__})
+
+        await asyncio.gather(*(lane(queued) for queued in lanes.values()))
 
     async def deliver(self, delivery: Delivery) -> None:
         if not delivery.recipients and delivery.kind in outbox.ERASURE_NOTICES:

@@ -49,8 +49,10 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 from sqlalchemy import func, select
 
+from bot.directory import SAMPLE as SAMPLE_DIRECTORY
 from bot.settings import Settings
 from bot.telegram.callbacks import BadCallback, CallbackCodec
 from bot.wiring import build_services
@@ -74,6 +76,15 @@ from tests.telegram.loopback import (
 REFERRERS = 200
 FIRST_REFERRER = 300_001
 FOCAL = 601
+#: As a real deployment has, cards go to many focal chats: a directory in which each hub's
+#: medical referrals go to an agency of its own, one focal point each, and referrers spread
+#: over the hubs. The worker's sends are background work, paced per chat (one a second
+#: after a burst of three), so 200 cards to a single chat would take over three minutes.
+HUB_AGENCIES = {"adana_osmaniye": "example_relief", "gaziantep": "example_health",
+                "hatay": "example_law", "kilis": "example_solidarity",
+                "malatya_adiyaman_kmaras": "example_children", "mardin": "example_women",
+                "sanliurfa": "example_community"}
+FOCALS = {agency: FOCAL + n for n, agency in enumerate(sorted(HUB_AGENCIES.values()))}
 PHONE = "+90 555 987 6543"
 #: The second process's token: same bot (id 424242), told apart only by the server.
 TOKENS = (TOKEN, TOKEN + "-second")
@@ -194,7 +205,11 @@ class Step:
     prompt: str | None = None
 
 
-def intake_steps(values: Sequence[str] = INTAKE, phone: str | None = PHONE) -> tuple[Step, ...]:
+def intake_steps(values: Sequence[str] = INTAKE, phone: str | None = PHONE,
+                 hub: str | None = None) -> tuple[Step, ...]:
+    """The intake's steps; ``hub`` in place of the one in ``values`` (the second answer)."""
+    if hub is not None:
+        values = (values[0], hub, *values[2:])
     steps = [Step(value=v) for v in values]
     if phone is not None:
         steps.append(Step(text=phone, prompt=PHONE_PROMPT))
@@ -227,8 +242,10 @@ class Report:
     stale: list[tuple[int, int]] = field(default_factory=list)
     #: Replies to a referrer after their summary (a step applied twice, a second summary).
     extra: list[int] = field(default_factory=list)
-    #: Cards the focal point received, per case code.
+    #: Cards the focal points received, per case code.
     cards: Counter[str] = field(default_factory=Counter)
+    #: Which focal chat received each card, per case code.
+    carded: dict[str, int] = field(default_factory=dict)
     #: The most updates queued and not yet answered at once.
     peak: int = 0
 
@@ -258,12 +275,15 @@ class Driver:
     """
 
     def __init__(self, api: SharedBotAPI, codec: CallbackCodec | None,
-                 chats: Sequence[int], steps: tuple[Step, ...], focal: int | None = None,
+                 chats: Sequence[int], steps: tuple[Step, ...] | Mapping[int, tuple[Step, ...]],
+                 focal: int | Sequence[int] | None = None,
                  window: int | None = None, echo: bool = False) -> None:
-        self.api, self.codec, self.focal = api, codec, focal
+        self.api, self.codec = api, codec
+        self.focals = {focal} if isinstance(focal, int) else set(focal or ())
         self.window, self.echo = window, echo
         self.events: queue.Queue[Call] = queue.Queue()
-        self.report = Report({c: Conversation(c, steps) for c in chats})
+        self.report = Report({c: Conversation(c, steps if isinstance(steps, tuple)
+                                              else steps[c]) for c in chats})
         self.callbacks: dict[str, tuple[int, int]] = {}
         self.ready: deque[tuple[Conversation, Callable[[], object]]] = deque()
         self.outstanding = 0
@@ -302,9 +322,11 @@ class Driver:
                 report.stale.append(self.callbacks.get(
                     str(call.params.get("callback_query_id")), (0, -1)))
             return
-        if call.chat_id == self.focal and call.chat_id is not None:
+        if call.chat_id in self.focals and call.chat_id is not None:
             if call.text.startswith(CARD):
-                report.cards[call.text[len(CARD):].split()[0]] += 1
+                code = call.text[len(CARD):].split()[0]
+                report.cards[code] += 1
+                report.carded[code] = call.chat_id
             return
         conversation = report.conversations.get(call.chat_id or 0)
         if conversation is None:
@@ -391,9 +413,24 @@ def postgres_database(name: str) -> Iterator[str]:
         server.stop()
 
 
+def spread_directory(root: Path) -> Path:
+    """The sample directory with each hub's medical referrals going to its agency in
+    :data:`HUB_AGENCIES` (written under ``root``)."""
+    directory = yaml.safe_load(SAMPLE_DIRECTORY.read_text(encoding="utf-8"))
+    for hub, agency in HUB_AGENCIES.items():
+        point = directory["focal_points"][hub]["medical"]
+        point["primary"] = agency
+        if point.get("backup") == agency:
+            point["backup"] = "example_health"
+    path = root / "directory.yaml"
+    path.write_text(yaml.safe_dump(directory, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 def prepare(env: dict[str, str], referrers: Sequence[int],
-            focal: int) -> tuple[CallbackCodec, dict[int, int]]:
-    """Migrate and enrol, as a coordinator would; the buttons' codec and staff id -> chat."""
+            focal: int | Mapping[str, int]) -> tuple[CallbackCodec, dict[int, int]]:
+    """Migrate and enrol, as a coordinator would; the buttons' codec and staff id -> chat.
+    ``focal``: the chat of example_health's focal point, or a chat per agency."""
     services = build_services(Settings.from_env(env))
     try:
         upgrade(services.storage.engine)
@@ -401,8 +438,10 @@ def prepare(env: dict[str, str], referrers: Sequence[int],
         staff = services.storage.staff
         ids = {staff.enrol(r, "referrer", agency=None, hub="gaziantep", language="en",
                            at=now): r for r in referrers}
-        staff.enrol(focal, "focal_point", agency="example_health", hub="gaziantep",
-                    language="en", at=now)
+        for agency, chat in ({"example_health": focal} if isinstance(focal, int)
+                             else focal).items():
+            staff.enrol(chat, "focal_point", agency=agency, hub="gaziantep", language="en",
+                        at=now)
         return CallbackCodec(services.callback_key()), ids
     finally:
         services.storage.close()
@@ -468,7 +507,7 @@ class ProductFailure(AssertionError):
 
 
 #: What the product logs when an update or a worker round failed (never with its content).
-FAILURES = ("update_failed", "worker_tick_failed", "database_unavailable")
+FAILURES = ("update_failed", "worker_tick_failed", "delivery_failed", "database_unavailable")
 
 
 def failures(bots: Sequence[BotProcess]) -> dict[int, Counter[str]]:
@@ -523,17 +562,22 @@ def test_two_processes_serve_200_concurrent_conversations(tmp_path: Path,
     """
     started = time.monotonic()
     referrers = [FIRST_REFERRER + n for n in range(REFERRERS)]
+    hubs = {chat: sorted(HUB_AGENCIES)[n % len(HUB_AGENCIES)]
+            for n, chat in enumerate(referrers)}
     with postgres_database("two_processes") as url, SharedBotAPI(lifetime=420.0) as api:
         env = child_env(api, tmp_path / "unused.sqlite3", DATABASE_URL=url,
-                        INTAKE_WORKER_SECONDS="1")
-        codec, staff_ids = prepare(env, referrers, FOCAL)
-        driver = Driver(api, codec, referrers, intake_steps(), focal=FOCAL, window=window)
+                        INTAKE_WORKER_SECONDS="1",
+                        INTAKE_DIRECTORY=str(spread_directory(tmp_path)))
+        codec, staff_ids = prepare(env, referrers, FOCALS)
+        driver = Driver(api, codec, referrers,
+                        {chat: intake_steps(hub=hub) for chat, hub in hubs.items()},
+                        focal=FOCALS.values(), window=window)
         with bot_processes(env, tmp_path, stop_timeout=20.0 if window else 5.0) as bots:
             wait_serving(api, bots)
             ready = time.monotonic()
             report = driver.run(DRIVE_TIMEOUT, check=watch(bots))
             driven = time.monotonic()
-            # Every card reaches the focal point, then nothing more comes for a while.
+            # Every card reaches its focal point, then nothing more comes for a while.
             driver.pump(lambda: len(report.cards) >= REFERRERS, SETTLE_TIMEOUT,
                         "a card per referral", watch(bots))
             quiet_until = time.monotonic() + QUIET
@@ -567,16 +611,18 @@ def test_two_processes_serve_200_concurrent_conversations(tmp_path: Path,
         chat = staff_ids[record.referrer_id or 0]
         assert record.code == codes[chat], chat
         assert (record.flow_id, record.case_type, record.risk, record.hub) == (
-            "intake", "medical", "medium", "gaziantep"), chat
+            "intake", "medical", "medium", hubs[chat]), chat
         assert record.envelope == EXPECTED_ENVELOPE, chat
         assert record.services == ("medical",), chat
-        assert record.agency == "example_health", chat
+        assert record.agency == HUB_AGENCIES[hubs[chat]], chat
+        assert report.carded[record.code] == FOCALS[record.agency], chat
         assert contacts[record.code] == {"phone": PHONE}, chat
 
     # Every card sent exactly once: no outbox row delivered by both workers.
     assert report.cards == Counter({code: 1 for code in codes.values()}), [
         (code, n) for code, n in report.cards.items() if n != 1]
-    cards = [c for c in api.sent("sendMessage", FOCAL) if c.text.startswith(CARD)]
+    cards = [c for focal in FOCALS.values() for c in api.sent("sendMessage", focal)
+             if c.text.startswith(CARD)]
     assert len(cards) == REFERRERS
     assert pending == 0
 
