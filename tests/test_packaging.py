@@ -16,6 +16,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from bot import __version__
+from bot.i18n.texts import Texts
 from storage.migrate import head
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,6 +80,12 @@ def test_the_wheel_installed_elsewhere_speaks_arabic_checks_its_flows_and_migrat
     spoken = run([sys.executable, "-c", "import sys; from bot.i18n.texts import Texts; "
                   "print(Texts().gettext('ar', sys.argv[1]))", message], cwd=work, env=env)
     assert spoken.strip() == arabic.strip(), (message, spoken)
+    # each language's review status travels with its catalog (locales/<lang>/review.yaml)
+    reviewed = run([sys.executable, "-c", "from bot.i18n.texts import Texts; t = Texts(); "
+                    "print(*(lang for lang in ('ar', 'tr', 'ku', 'fr') if t.reviewed(lang)))"],
+                   cwd=work, env=env)
+    assert reviewed.split() == [lang for lang in ("ar", "tr", "ku", "fr")
+                                if Texts().reviewed(lang)] != [], reviewed
     version = run([sys.executable, "-m", "bot", "--version"], cwd=work, env=env)
     assert version.strip() == f"intake {__version__}"
     checked = run([sys.executable, "-m", "bot", "flows", "check"], cwd=work, env=env)
