@@ -9,8 +9,8 @@ themselves here (a console with no coordinator left could only be recovered from
 Revoking is the same whatever asks for it (``intake staff revoke``, the console):
 :func:`revoke_member` ends the member's access, queues their referral cards and contact
 reveals to be taken back from their chat, and erases a referrer's intake in progress, all in
-one transaction with its audit entries. Console sessions of a revoked coordinator end at
-their next request (``bot.console.sessions`` checks the member is active).
+one transaction with its audit entries and the end of their console sessions (which
+``bot.console.sessions`` would refuse anyway: it checks the member is active).
 """
 
 from __future__ import annotations
@@ -50,6 +50,11 @@ class Intakes(Protocol):
     def delete(self, chat_id: int) -> None: ...
 
 
+class ConsoleSessions(Protocol):
+    def end_all(self, staff_id: int) -> int:
+        """End every console session of the member; how many there were."""
+
+
 class OutOfScope(PermissionError):
     """The coordinator may not do this (another hub's member, a coordinator invitation by
     a hub coordinator): the console answers 403 and nothing changes."""
@@ -66,14 +71,18 @@ class Revoked:
     taken_back: int
     #: A referrer's intake in progress was erased.
     dropped: bool
+    #: Console sessions ended.
+    signed_out: int = 0
 
 
 def revoke_member(staff: Members, messages: TakeBack, sessions: Intakes, audit: AuditLog,
-                  unit: Unit, member: Staff, actor: str, now: datetime) -> Revoked:
+                  unit: Unit, member: Staff, actor: str, now: datetime,
+                  consoles: ConsoleSessions | None = None) -> Revoked:
     """End ``member``'s access for good, with everything that follows from it."""
     with unit():
         staff.set_active(member.id, False, now)
         audit.record(actor, "revoke", None, now, subject=f"staff:{member.id}")
+        signed_out = consoles.end_all(member.id) if consoles is not None else 0
         removed = messages.revoked(member.id, now)
         chat = staff.telegram_id(member.id)  # a private chat's id is the member's own
         # Loaded first: in a unit the row is locked, so a step of theirs in flight ends first.
@@ -81,7 +90,7 @@ def revoke_member(staff: Members, messages: TakeBack, sessions: Intakes, audit: 
         if dropped:
             sessions.delete(chat)
             audit.record(actor, "drop_intake", None, now, subject=f"staff:{member.id}")
-    return Revoked(member, removed, dropped)
+    return Revoked(member, removed, dropped, signed_out)
 
 
 @dataclass(frozen=True)
@@ -101,8 +110,10 @@ class Scope:
 
 class StaffDesk:
     def __init__(self, staff: Members, invites: InviteDesk, messages: TakeBack,
-                 sessions: Intakes, audit: AuditLog, clock: Clock, unit: Unit) -> None:
+                 sessions: Intakes, audit: AuditLog, clock: Clock, unit: Unit,
+                 consoles: ConsoleSessions | None = None) -> None:
         self.staff = staff
+        self.consoles = consoles
         self.invites = invites
         self.messages = messages
         self.sessions = sessions
@@ -170,4 +181,5 @@ class StaffDesk:
         if not member.active:
             raise NotFound(f"staff member {staff_id} is already revoked")
         return revoke_member(self.staff, self.messages, self.sessions, self.audit, self.unit,
-                             member, f"staff:{scope.staff_id}", self.clock.now())
+                             member, f"staff:{scope.staff_id}", self.clock.now(),
+                             self.consoles)

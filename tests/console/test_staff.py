@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 
 from bot.wiring import Services
+from storage.console import SqlConsoleStore
 from tests.console.conftest import ConsoleClient, enrol
 
 Client = Callable[..., ConsoleClient]
@@ -142,6 +143,7 @@ def test_revoke_asks_first_then_ends_the_members_console_session(
                          follow_redirects=False)
     assert done.status_code == 303
     assert not console_services.storage.staff.get(member).active
+    assert SqlConsoleStore(console_services.storage.context).sessions_of(member) == 0
     assert hub_coordinator.get("/console/staff").status_code == 401
     revokes = console_services.storage.audit.search(action="revoke")
     assert [(r.actor, r.subject) for r in revokes] == [(f"staff:{national.staff_id}",

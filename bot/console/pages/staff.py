@@ -30,6 +30,7 @@ from bot.ports import NotFound
 from bot.service.invites import MAX_DAYS, deep_link
 from bot.service.staff_desk import InvalidInvite, OutOfScope, Scope, StaffDesk
 from bot.wiring import Services
+from storage.console import SqlConsoleStore
 
 ROLE_NAMES = {"referrer": N_("Referrer"), "focal_point": N_("Focal point"),
               "coordinator": N_("Coordinator")}
@@ -39,7 +40,8 @@ WHEN = "%Y-%m-%d %H:%M"
 def desk(services: Services) -> StaffDesk:
     storage = services.storage
     return StaffDesk(storage.staff, services.invites, storage.messages, storage.sessions,
-                     storage.audit, services.clock, storage.unit)
+                     storage.audit, services.clock, storage.unit,
+                     SqlConsoleStore(storage.context))
 
 
 def scope_of(user: ConsoleUser) -> Scope:
