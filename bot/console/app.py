@@ -7,13 +7,16 @@ import importlib
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.console import auth
+from bot.console.access import current_user
 from bot.console.pages import PAGES
-from bot.console.render import interface_languages, template_environment
+from bot.console.render import interface_languages, refusal, template_environment
 from bot.console.sessions import sign_in_for
 from bot.wiring import Services
 
@@ -60,12 +63,18 @@ def page_routes(names: tuple[str, ...] = PAGES) -> list[BaseRoute]:
     return routes
 
 
+async def not_found(request: Request, exc: Exception) -> Response:
+    """A page in the console's frame (with its navigation when signed in), not bare text."""
+    user = await current_user(request)
+    return refusal(request, user, "missing", status=404)
+
+
 def build_console(services: Services) -> Starlette:
     """The console on ``services``; every URL is under ``/console/``."""
     routes: list[BaseRoute] = [
         Mount("/console/static", StaticFiles(directory=STATIC), name="static"),
         *auth.ROUTES, *page_routes(), *auth.FALLBACK_ROUTES]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={404: not_found})
     app.add_middleware(SecurityHeaders)
     app.state.services = services
     app.state.sign_in = sign_in_for(services)

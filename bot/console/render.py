@@ -125,6 +125,8 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "link": (N_("This sign-in link cannot be used"), N_(
         "The link is unknown, was already used, or is older than ten minutes. Send /console "
         "to the bot for a new one.")),
+    "missing": (N_("Page not found"), N_(
+        "There is no console page at this address. Use the pages listed above.")),
     "role": (N_("The console is for coordinators"), N_(
         "Only enrolled coordinators can sign in to the console. Referrers and focal points "
         "keep working in the bot.")),

@@ -371,3 +371,13 @@ def test_the_header_names_the_coordinators_scope(console_services: Services,
     page = console_client(hub="gaziantep").get("/console/")
     assert f"Coordinator, hub {hub.name('en')}" in page.text
     assert "National coordinator" in console_client().get("/console/").text
+
+
+def test_an_unknown_address_is_a_page_in_the_frame(console_client: Client,
+                                                    browser: TestClient) -> None:
+    signed_in = console_client().get("/console/no-such-page")
+    assert signed_in.status_code == 404 and "Page not found" in signed_in.text
+    assert 'aria-label="Console pages"' in signed_in.text
+    anonymous = browser.get("/console/no-such-page")
+    assert anonymous.status_code == 404 and 'aria-label="Console pages"' not in anonymous.text
+    assert browser.get("/console/static/no-such.css").status_code == 404
