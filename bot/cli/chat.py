@@ -121,7 +121,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except FlowError as error:
         return report(error)
     lang = args.lang or settings.default_language
-    check_choices(engine, directory, args.flow, lang, args.hub)
+    check_choices(engine, directory, args.flow, lang, args.hub, args.person_lang)
     simulator = Simulator(engine, directory, sys.stdout)
     step: Step = engine.start(args.flow, lang, args.person_lang,
                               answers={"hub": args.hub} if args.hub else None)
@@ -130,8 +130,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def check_choices(engine: Engine, directory: Directory, flow_id: str, lang: str,
-                  hub: str | None) -> None:
-    """Refuse an unknown flow, language or hub, naming the known ones, before anything runs."""
+                  hub: str | None, person_lang: str | None = None) -> None:
+    """Refuse an unknown flow, language or hub, naming the known ones, before anything runs;
+    the person's language must also be reviewed (a draft catalog never reaches the person)."""
     from bot.cli.common import CommandError
 
     def known(option: str, value: str, values: Sequence[str]) -> None:
@@ -140,6 +141,14 @@ def check_choices(engine: Engine, directory: Directory, flow_id: str, lang: str,
 
     known("--flow", flow_id, sorted(engine.library.flows))
     known("--lang", lang, list(engine.library.current(flow_id).flow.languages))
+    if person_lang is not None:
+        languages = engine.library.current(flow_id).flow.languages
+        reviewed = [code for code in languages if engine.texts.reviewed(code)]
+        if person_lang in languages and person_lang not in reviewed:
+            raise CommandError(f"--person-lang '{person_lang}' is a draft translation, not "
+                               f"offered to the person until it is reviewed (reviewed: "
+                               f"{', '.join(reviewed)})")
+        known("--person-lang", person_lang, reviewed)
     if hub is not None:
         known("--hub", hub, sorted(directory.hubs))
 
