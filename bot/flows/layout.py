@@ -20,7 +20,7 @@ Pure geometry: no flow, no text, no drawing.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 #: Sweeps of the ordering and of the column placement; more gain little on flow-sized graphs.
@@ -128,12 +128,15 @@ def _rows(nodes: Sequence[str], edges: Sequence[tuple[str, str]],
 
 
 def layered(nodes: Sequence[str], edges: Sequence[tuple[str, str]], start: str | None = None,
-            sizes: Sizes | None = None) -> Layout:
+            sizes: Sizes | None = None, room: Mapping[str, float] | None = None) -> Layout:
     """Lay out ``nodes`` (in the order written) joined by ``edges`` (source, target).
 
     Every node named by an edge must be in ``nodes``. Routes come back in the order of
-    ``edges`` (``Route.index``); an edge from a node to itself gets a small loop."""
+    ``edges`` (``Route.index``); an edge from a node to itself gets a small loop. ``room``:
+    extra height wanted under a node (for the words on many edges leaving it); the gap
+    under its row grows to give it."""
     sizes = sizes or Sizes()
+    room = room or {}
     known = set(nodes)
     for source, target in edges:
         if source not in known or target not in known:
@@ -180,17 +183,20 @@ def layered(nodes: Sequence[str], edges: Sequence[tuple[str, str]], start: str |
     _order(layers, up, down)
     x = _columns(layers, up, down, width, sizes)
 
+    tops = [sizes.margin]
+    for layer in layers[:-1]:
+        extra = max((room.get(n, 0.0) for n in layer), default=0.0)
+        tops.append(tops[-1] + sizes.box_height + sizes.row_gap + extra)
     boxes = {}
     for node in nodes:
         row = rows[node]
-        boxes[node] = Placed(node, x[node] - width[node] / 2,
-                             sizes.margin + row * (sizes.box_height + sizes.row_gap),
-                             width[node], sizes.box_height, row)
-    routes = _routes(edges, chains, back, boxes, x, row_of, sizes)
-    right = max((x[n] + width[n] / 2 for n in x), default=0.0)
-    return Layout(boxes, tuple(routes), right + sizes.margin,
-                  sizes.margin * 2 + count * sizes.box_height + max(count - 1, 0)
-                  * sizes.row_gap)
+        boxes[node] = Placed(node, x[node] - width[node] / 2, tops[row], width[node],
+                             sizes.box_height, row)
+    routes = _routes(edges, chains, back, boxes, x, {n: tops[r] for n, r in row_of.items()},
+                     sizes)
+    far_right = max((x[n] + width[n] / 2 for n in x), default=0.0)
+    lowest = tops[-1] + sizes.box_height if count else 0.0
+    return Layout(boxes, tuple(routes), far_right + sizes.margin, lowest + sizes.margin)
 
 
 def _first_order(nodes: Sequence[str], start: str | None, down: dict[str, list[str]],
@@ -308,7 +314,7 @@ def _spread(layer: list[str], wanted: dict[str, float], width: dict[str, float],
 
 
 def _routes(edges: Sequence[tuple[str, str]], chains: list[list[str]], back: set[int],
-            boxes: dict[str, Placed], x: dict[str, float], row_of: dict[str, int],
+            boxes: dict[str, Placed], x: dict[str, float], top_of: dict[str, float],
             sizes: Sizes) -> list[Route]:
     """Points for every edge: leaving the bottom of the upper box and entering the top of
     the lower one, at ports spread along the side in the order of where the edges go, so
@@ -333,7 +339,6 @@ def _routes(edges: Sequence[tuple[str, str]], chains: list[list[str]], back: set
 
     out_port, in_port = ports(leaving), ports(entering)
     routes = []
-    step = sizes.box_height + sizes.row_gap
     for index, chain in enumerate(chains):
         source, target = edges[index]
         if len(chain) == 1:  # a node that leads to itself: a loop on its right side
@@ -345,7 +350,7 @@ def _routes(edges: Sequence[tuple[str, str]], chains: list[list[str]], back: set
             continue
         points = [(out_port[index], boxes[chain[0]].y + boxes[chain[0]].height)]
         for waypoint in chain[1:-1]:
-            top = sizes.margin + row_of[waypoint] * step
+            top = top_of[waypoint]
             points.append((x[waypoint], top))
             points.append((x[waypoint], top + sizes.box_height))
         points.append((in_port[index], boxes[chain[-1]].y))

@@ -173,14 +173,64 @@ def _path(route: Route) -> str:
     return " ".join(parts)
 
 
-def _label_point(route: Route, order: int, count: int) -> tuple[float, float]:
-    """Where an edge's words go: on its first stretch, staggered between the edges that
-    leave the same box so that their labels do not sit on one line."""
+#: The height of one line of edge words (a label or a stub tag) under a box.
+SLOT = 18.0
+#: Where the first slot's middle is, below the box.
+FIRST_SLOT = 16.0
+
+
+def _across(route: Route, y: float) -> float:
+    """Where the first stretch of a (downward) route is across at height ``y``: the S-curve
+    from one row to the next is solved for ``y`` by halving."""
     (ax, ay), (bx, by) = route.points[0], route.points[1]
-    share = 0.55 if count < 2 else 0.42 + 0.4 * order / (count - 1)
-    # On the S-curve, the point at height share lies about as far across.
-    t = share if ax != bx else 0.5
-    return ax + (bx - ax) * (3 * t * t - 2 * t * t * t), ay + (by - ay) * share
+    if ax == bx or by == ay:
+        return ax
+    share = min(max((y - ay) / (by - ay), 0.0), 1.0)
+    low, high = 0.0, 1.0
+    for _ in range(30):  # height along the curve: 1.5 t (1 - t) + t³, rising from 0 to 1
+        t = (low + high) / 2
+        if 1.5 * t * (1 - t) + t ** 3 < share:
+            low = t
+        else:
+            high = t
+    return ax + (bx - ax) * (3 * t * t - 2 * t * t * t)
+
+
+def _slots(labelled: int, stubs: int, gap: float) -> list[float]:
+    """The heights below a box of its edges' labels, one slot each after its stub tags:
+    near the middle of the gap when few, stacked from the top when many."""
+    first = max(FIRST_SLOT + SLOT * stubs, (gap - SLOT * (labelled - 1)) / 2 - 4)
+    return [first + SLOT * i for i in range(labelled)]
+
+
+def _apart(where: dict[int, tuple[float, float]], widths: dict[int, float],
+           routes: tuple[Route, ...]) -> None:
+    """Move a label that would cover another (two boxes side by side, each with words in
+    the same slot) one slot further along its arrow, a few times at most."""
+    placed: list[tuple[float, float, float]] = []
+
+    def covers(x: float, y: float, width: float) -> bool:
+        return any(abs(y - py) < 17 and abs(x - px) < (width + pw) / 2 + 2
+                   for px, py, pw in placed)
+
+    for index in sorted(where, key=lambda i: (where[i][1], where[i][0])):
+        x, y = where[index]
+        route = routes[index]
+        for _ in range(4):
+            if not covers(x, y, widths[index]):
+                break
+            if route.upward:  # along a way back up: just higher
+                y -= SLOT
+                continue
+            y += SLOT
+            x = _across(route, y)
+        where[index] = (x, y)
+        placed.append((x, y, widths[index]))
+
+
+def _room(labelled: int, stubs: int, gap: float) -> float:
+    """Extra height under a box so that all its slots fit above the next row."""
+    return max(FIRST_SLOT + SLOT * (labelled + stubs) + 14 - gap, 0.0)
 
 
 _STYLE = """
@@ -281,7 +331,15 @@ def draw(flow: Flow, translate: Translate | None = None, words: Words = str,
     edges = [(step.id, exit.target) for step, exit in drawn]
     labels = [exit.label for _, exit in drawn]
     fallback = [exit.fallback for _, exit in drawn]
-    layout: Layout = layered(ids, edges, flow.start, sizes)
+    sizes = sizes or Sizes()
+    counted: dict[str, list[int]] = {}
+    for index, ((source, target), label) in enumerate(zip(edges, labels, strict=True)):
+        if label and source != target:
+            counted.setdefault(source, []).append(index)
+    tags = {step.id: sum(1 for (source, _) in stubs if source == step.id) for step in steps}
+    room = {node: _room(len(counted.get(node, ())), tags.get(node, 0), sizes.row_gap)
+            for node in ids}
+    layout: Layout = layered(ids, edges, flow.start, sizes, room)
     title = _say(words, FLOW_DIAGRAM, flow=flow.id)
     summary = _say(words, DIAGRAM_SUMMARY, boxes=len(steps), arrows=len(edges) + len(stubs))
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="flow-diagram" role="img" '
@@ -295,9 +353,22 @@ def draw(flow: Flow, translate: Translate | None = None, words: Words = str,
            'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
            'fill="#55554f"/></marker></defs>',
            '<g class="edges">']
-    leaving: dict[str, list[Route]] = {}
-    for route in layout.routes:
-        leaving.setdefault(route.source, []).append(route)
+    where: dict[int, tuple[float, float]] = {}
+    for source, indexes in counted.items():
+        box = layout.boxes[source]
+        down = sorted((layout.routes[i] for i in indexes if not layout.routes[i].upward),
+                      key=lambda r: r.points[1][0])
+        bottom = box.y + box.height
+        for route, slot in zip(down, _slots(len(down), tags.get(source, 0), sizes.row_gap),
+                               strict=True):
+            where[route.index] = (_across(route, bottom + slot), bottom + slot)
+        for i in indexes:  # a way back up: its words halfway along its first stretch
+            route = layout.routes[i]
+            if route.upward:
+                (ax, ay), (bx, by) = route.points[0], route.points[1]
+                where[i] = ((ax + bx) / 2, (ay + by) / 2)
+    _apart(where, {i: 6.2 * len(_cut(labels[i], LABEL_CHARS)) + 8 for i in where},
+           layout.routes)
     texts = []
     for route in layout.routes:
         label = labels[route.index]
@@ -308,10 +379,9 @@ def draw(flow: Flow, translate: Translate | None = None, words: Words = str,
                    f"<title>{escape(tip)}</title></path>")
         if not label or route.source == route.target:
             continue
-        siblings = sorted(leaving[route.source], key=lambda r: r.points[1][0])
-        x, y = _label_point(route, siblings.index(route), len(siblings))
+        x, y = where[route.index]
         shown = _cut(label, LABEL_CHARS)
-        width = 6.2 * len(shown) + 8
+        width = 6.2 * len(shown) + 8  # as _apart measures it
         texts.append(f'<g><title>{escape(label)}</title>'
                      f'<rect class="halo" x="{x - width / 2:.1f}" y="{y - 9:.1f}" '
                      f'width="{width:.1f}" height="16" rx="3"/>'

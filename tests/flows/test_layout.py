@@ -62,3 +62,12 @@ def test_a_node_no_edge_touches_goes_below_the_others() -> None:
 def test_an_edge_to_an_unknown_node_is_refused() -> None:
     with pytest.raises(ValueError, match="edge a -> z names a node not given"):
         layered(["a"], [("a", "z")], "a")
+
+
+def test_room_asked_under_a_node_widens_the_gap_below_its_row() -> None:
+    sizes = Sizes()
+    plain = layered(["a", "b"], [("a", "b")], "a", sizes)
+    roomy = layered(["a", "b"], [("a", "b")], "a", sizes, room={"a": 40.0})
+    assert roomy.boxes["b"].y - plain.boxes["b"].y == 40.0
+    assert roomy.height - plain.height == 40.0
+    assert roomy.routes[0].points[-1][1] == roomy.boxes["b"].y

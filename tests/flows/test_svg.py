@@ -1,10 +1,12 @@
 """Every shipped flow draws as a well-formed SVG diagram with a title and description, one
-labelled box per node, none overlapping, arrows labelled by their condition, include boxes
-linking to the included flow, and every text escaped; the list beside it says the same."""
+labelled box per node, none overlapping, arrows labelled by their condition (the labels
+never covering each other), include boxes linking to the included flow, and every text
+escaped; the list beside it says the same."""
 
 from __future__ import annotations
 
 import itertools
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -175,3 +177,22 @@ def test_every_text_is_escaped() -> None:
     assert "<script>" not in svg
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in svg
     ET.fromstring(svg)  # still well-formed
+
+
+def _label_boxes(svg: str) -> list[tuple[float, float, float]]:
+    """(x, y, width) of every edge label's background."""
+    return [(float(x), float(y), float(w)) for x, y, w in re.findall(
+        r'<rect class="halo" x="([-\d.]+)" y="([-\d.]+)" width="([\d.]+)" height="16"', svg)]
+
+
+@pytest.mark.parametrize("flow_id", sorted(SHIPPED))
+def test_the_words_on_arrows_never_cover_each_other(flow_id: str) -> None:
+    diagram = draw(SHIPPED[flow_id])
+    root = ET.fromstring(diagram.svg)
+    for group in root.iter(f"{SVG}g"):
+        if group.get("class") != "labels":
+            continue
+        spots = _label_boxes(ET.tostring(group, encoding="unicode").replace("ns0:", ""))
+        for (ax, ay, aw), (bx, by, bw) in itertools.combinations(spots, 2):
+            same_line = abs(ay - by) < 16
+            assert not (same_line and ax < bx + bw and bx < ax + aw), (ax, ay, bx, by)
