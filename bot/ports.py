@@ -292,7 +292,11 @@ class AgencyMessages(Protocol):
         """Claim messages due for removal, so no other process takes them too."""
 
     def done(self, row_id: int, outcome: str, at: datetime) -> None:
-        """The message was taken back: ``deleted``, ``edited``, ``gone`` or ``blocked``."""
+        """The message was taken back: ``deleted``, ``edited`` or ``gone``."""
+
+    def blocked(self, row_id: int, retry_at: datetime) -> tuple[bool, int | None]:
+        """The member blocked the bot: the message is still in their chat, to be tried
+        again at ``retry_at``. Whether it was the first time, and the member's staff id."""
 
 
 class Retention(Protocol):

@@ -22,10 +22,10 @@ from sqlalchemy import ColumnElement, Select, or_, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from bot.casecode import parse
+from bot.ports import BLOCKED, NotFound, SentMessage
 from bot.ports import ERASED_REASON as ERASED
 from bot.ports import EXPIRED_REASON as EXPIRED
 from bot.ports import REVOKED_REASON as REVOKED
-from bot.ports import NotFound, SentMessage
 from storage.models import AgencyMessage, Referral, StaffMember
 from storage.sql import Context, rowcount
 
@@ -85,6 +85,20 @@ class SqlAgencyMessages:
             db.execute(update(AgencyMessage).where(AgencyMessage.id == row_id)
                        .values(done_at=at, outcome=outcome))
 
+    def blocked(self, row_id: int, retry_at: datetime) -> tuple[bool, int | None]:
+        """The member blocked the bot, so the message could be neither deleted nor edited:
+        it is still in their chat. It stays pending, marked ``blocked``, and is tried again
+        at ``retry_at`` (should they unblock the bot, it is taken back then). Returns
+        whether this was the first time it was found blocked, and the member's staff id."""
+        with self._context.writing() as db:
+            row = db.get(AgencyMessage, row_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"no agency message {row_id}")
+            first = row.outcome != BLOCKED
+            row.outcome, row.remove_at = BLOCKED, retry_at
+            row.claimed_by = row.claimed_at = None
+            return first, row.staff_id
+
     def revoked(self, staff_id: int, at: datetime) -> int:
         """The member was revoked: every card and reveal in their chat is due to be taken
         back now; returns how many."""
@@ -93,7 +107,8 @@ class SqlAgencyMessages:
 
     def pending(self, code: str | None = None) -> list[SentMessage]:
         """Messages still in a chat with a time set to take them back, claimed or not,
-        soonest first (for operators and tests)."""
+        soonest first (for operators and tests); those in the chat of a member who blocked
+        the bot among them, with their next try as the time."""
         query = _listed().where(AgencyMessage.done_at.is_(None),
                                 AgencyMessage.remove_at.is_not(None))
         if code is not None:

@@ -48,6 +48,9 @@ log = logging.getLogger("intake.worker")
 #: Telegram lets a bot delete a message for 48 hours; later ones are edited instead. The
 #: hour of margin covers the time between Telegram's stamp and ours.
 DELETABLE = timedelta(hours=47)
+#: How often a message in the chat of a member who blocked the bot is tried again: should
+#: they unblock it, the message is taken back then.
+BLOCKED_RETRY = timedelta(hours=6)
 
 
 def worker_name() -> str:
@@ -97,7 +100,11 @@ class Worker:
     async def take_back(self) -> int:
         """Delete (or edit) the cards and reveals whose time has come; returns how many. One
         that fails for another reason (the network) stays claimed and is tried again when
-        its claim lapses; the others, and the round's deliveries, go on."""
+        its claim lapses; the others, and the round's deliveries, go on.
+
+        One in the chat of a member who blocked the bot is still there: it is not done. It
+        stays pending, is tried again every :data:`BLOCKED_RETRY`, and the first time the
+        coordinators of the referral's hub are asked to have it deleted."""
         messages = self.focal.messages
         now = self.dispatcher.clock.now()
         due = await asyncio.to_thread(messages.claim_due, self.name or worker_name(), now)
@@ -105,6 +112,13 @@ class Worker:
         for message in due:
             try:
                 outcome = await self._take_back(message, now)
+                if outcome == BLOCKED:
+                    first, staff_id = await asyncio.to_thread(
+                        messages.blocked, message.id,
+                        self.dispatcher.clock.now() + BLOCKED_RETRY)
+                    if first:
+                        await self._still_in_chat(message, staff_id)
+                    continue
             except Exception as error:
                 log.warning("take_back_failed", extra={"error": type(error).__name__})
                 continue
@@ -126,6 +140,24 @@ class Worker:
             return GONE
         except Unreachable:
             return BLOCKED
+
+    async def _still_in_chat(self, message: SentMessage, staff_id: int | None) -> None:
+        """Ask the coordinators of the referral's hub (else every coordinator) to have a
+        message the bot could not take back deleted by hand."""
+        record = await asyncio.to_thread(self.dispatcher.referrals.get, message.code)
+        coordinators = await asyncio.to_thread(self.dispatcher.coordinators, record)
+        log.warning("take_back_blocked", extra={"coordinators": len(coordinators)})
+        for coordinator in coordinators:
+            chat = await asyncio.to_thread(self.staff.telegram_id, coordinator.id)
+            text = self.texts.gettext(coordinator.language, N_(
+                "Referral %(code)s: a message with its personal data could not be removed "
+                "from the chat of staff member %(id)s, who blocked the bot. The bot tries "
+                "again every few hours; meanwhile, ask them to delete it."),
+                code=message.code, id=staff_id if staff_id is not None else "?")
+            try:
+                await self.sender.send(chat, text)
+            except Unreachable:
+                log.info("coordinator_unreachable")
 
     def _removed(self, message: SentMessage) -> str:
         """What a message too old to delete is edited to, in the member's language."""
