@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from bot.directory.reader import DirectoryProblem
 from bot.flows.problems import FlowError
@@ -40,9 +40,7 @@ def _safe_zip(data: bytes, file: str) -> None:
         if sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
             raise _refuse(file, f"the workbook unpacks to more than {MAX_UNPACKED_BYTES:,} "
                           "bytes")
-        for info in infos:
-            if not info.filename.endswith((".xml", ".rels")):
-                continue
+        for info in infos:  # every part: any of them may be XML whatever its name
             with archive.open(info) as part:
                 head = part.read(MAX_UNPACKED_BYTES)
             if any(marker in head for marker in _DTD_MARKERS):
@@ -55,7 +53,9 @@ def _text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     return str(value)
 
