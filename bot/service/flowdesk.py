@@ -12,7 +12,7 @@ does, translations included, and a refused change stores nothing.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -87,11 +87,21 @@ def flattened(stored: StoredRevision) -> tuple[Flow, Graph]:
     return root, flatten(root, flows)
 
 
+#: How many read revisions a cache keeps (a revision's text never changes once stored).
+CACHED_REVISIONS = 64
+
+
 class FlowDesk:
-    def __init__(self, store: FlowStore, clock: Clock, extra: Sequence[ExtraCheck]) -> None:
+    """``cache``: a mapping kept between requests for the revisions already read (their
+    flow and outline), so a page shown again does not parse the stored text again."""
+
+    def __init__(self, store: FlowStore, clock: Clock, extra: Sequence[ExtraCheck],
+                 cache: MutableMapping[tuple[str, int], tuple[Flow, tuple[str, ...]]]
+                 | None = None) -> None:
         self.store = store
         self.publisher = Publisher(store, clock)
         self.extra = list(extra)
+        self.cache = cache if cache is not None else {}
 
     # -- reading -------------------------------------------------------------------------
     def _current(self) -> dict[str, StoredRevision]:
@@ -155,8 +165,14 @@ class FlowDesk:
         record = self.publisher.known(flow_id, revision)
         stored = self.store.stored(flow_id, revision)
         assert record is not None and stored is not None
-        root, graph = flattened(stored)
-        return RevisionView(record, stored, root, tuple(outline(graph)),
+        known = self.cache.get((flow_id, revision))
+        if known is None:
+            root, graph = flattened(stored)
+            known = (root, tuple(outline(graph)))
+            if len(self.cache) >= CACHED_REVISIONS:
+                self.cache.clear()
+            self.cache[(flow_id, revision)] = known
+        return RevisionView(record, stored, known[0], known[1],
                             current is not None and current.revision == revision)
 
     def diff(self, flow_id: str, old: int, new: int) -> list[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.flows.library import Source
+from bot.flows.model import Flow
 from bot.service.drafts import check_upload
 from bot.service.flowdesk import FlowDesk
 from bot.service.publishing import Publisher, Refused, UnknownRevision
@@ -115,3 +116,13 @@ def test_a_publish_checks_again_with_what_is_published_now(tmp_path: Path) -> No
             [Source("tiny.yaml", tiny("Left", "To the left").decode())], [], "t", "")
         done = desk.publish(draft, "staff:7", "")
         assert done.changed == (("tiny", 3),)
+
+
+def test_a_revision_read_once_is_not_parsed_again(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    with published(tmp_path, tiny()) as (_, store, clock):
+        cache: dict[tuple[str, int], tuple[Flow, tuple[str, ...]]] = {}
+        first = FlowDesk(store, clock, [], cache).revision("tiny", 1)
+        monkeypatch.setattr("bot.service.flowdesk.flattened", lambda stored: 1 / 0)
+        again = FlowDesk(store, clock, [], cache).revision("tiny", 1)
+        assert again.outline is first.outline and list(cache) == [("tiny", 1)]

@@ -56,9 +56,17 @@ NOT_FOUND = N_("There is no such flow or revision.")
 
 # -- what the page uses -----------------------------------------------------------------
 
-def _desk(services: Services) -> FlowDesk:
+def _desk(services: Services, request: Request | None = None) -> FlowDesk:
+    """The flow desk; with the request, the revisions already read in this process are
+    kept on the app between requests."""
+    cache = None
+    if request is not None:
+        state = request.app.state
+        cache = getattr(state, "flow_revisions", None)
+        if cache is None:
+            cache = state.flow_revisions = {}
     return FlowDesk(SqlFlowStore(services.storage.context), services.clock,
-                    flow_checks(services.settings))
+                    flow_checks(services.settings), cache)
 
 
 def _drafts(request: Request) -> DraftShelf:
@@ -148,7 +156,7 @@ async def flow_list(request: Request, user: ConsoleUser) -> Response:
 async def _flow_page(request: Request, user: ConsoleUser, flow_id: str,
                      revision: int | None) -> Response:
     services = services_of(request)
-    desk = _desk(services)
+    desk = _desk(services, request)
     lang = language_of(request, user)
     try:
         view = await run_in_threadpool(desk.revision, flow_id, revision)
@@ -187,7 +195,7 @@ async def flow_diff(request: Request, user: ConsoleUser) -> Response:
     flow_id = request.path_params["flow_id"]
     old = _number(request.query_params.get("old"))
     new = _number(request.query_params.get("new"))
-    desk = _desk(services_of(request))
+    desk = _desk(services_of(request), request)
     try:
         history = await run_in_threadpool(desk.history, flow_id)
         if old is None or new is None:
