@@ -162,3 +162,23 @@ def test_an_upload_without_its_csrf_token_is_refused(console_services: Services,
                                     files={"file": ("matrix.csv", MATRIX, "text/csv")})
     assert refused.status_code == 403
     assert stored(console_services) == before
+
+
+def test_a_load_whose_audit_entry_fails_leaves_the_directory_as_it_was(
+        console_services: Services, console_client: Client,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.console.pages.directory as page
+
+    client = console_client()
+    checked = check(client, "matrix.csv", MATRIX)
+    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">',
+                           checked.text))
+    before = stored(console_services)
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the audit log is away")
+
+    monkeypatch.setattr(page, "audit_action", failing)
+    with pytest.raises(RuntimeError, match="the audit log is away"):
+        client.post("/console/directory/load", data=form)
+    assert stored(console_services) == before

@@ -177,3 +177,21 @@ def test_a_reviewer_that_is_not_a_name_is_refused(given: str, error: str) -> Non
     with pytest.raises(ValueError) as refused:
         check_reviewer(given)
     assert str(refused.value) == error
+
+
+def test_a_store_that_cannot_be_read_leaves_what_is_served(locales: Path) -> None:
+    from bot.service.translations import CatalogsUnavailable, StoredCatalog
+
+    class Away:
+        def version(self) -> int:
+            raise CatalogsUnavailable("OperationalError")
+
+        def latest(self) -> dict[str, StoredCatalog]:
+            raise AssertionError("not asked when the version cannot be read")
+
+        def add(self, catalog: StoredCatalog) -> int:
+            raise AssertionError("not used")
+
+    texts = ServedTexts(locales, Away(), interval=0)
+    assert texts.gettext("tr", "Done") == "Bitti"
+    assert texts.refresh(force=True) is False
