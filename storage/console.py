@@ -13,6 +13,9 @@ from sqlalchemy import delete, select, update
 from storage.models import ConsoleLink, ConsoleSession
 from storage.sql import Context, rowcount
 
+#: How often a session's ``last_seen`` is written at most.
+TOUCH_EVERY = timedelta(minutes=1)
+
 
 class SqlConsoleStore:
     def __init__(self, context: Context) -> None:
@@ -52,17 +55,27 @@ class SqlConsoleStore:
 
     def touch(self, session_hash: str, at: datetime, idle: timedelta) -> int | None:
         """The staff id of a live session, whose idle time starts again at ``at``; a
-        session idle for ``idle`` or longer is deleted and gives None."""
-        with self._context.writing() as db:
-            row = db.scalar(select(ConsoleSession)
-                            .where(ConsoleSession.session_hash == session_hash))
-            if row is None:
-                return None
-            if at - row.last_seen >= idle:
-                db.delete(row)
-                return None
-            row.last_seen = max(row.last_seen, at)
-            return row.staff_id
+        session idle for ``idle`` or longer is deleted and gives None. ``last_seen`` is
+        written at most once every :data:`TOUCH_EVERY`, so most page views only read (the
+        session may end that much before ``idle`` after the last view)."""
+        with self._context.reading() as db:
+            row = db.execute(select(ConsoleSession.staff_id, ConsoleSession.last_seen)
+                             .where(ConsoleSession.session_hash == session_hash)).first()
+        if row is None:
+            return None
+        staff_id, last_seen = row
+        if at - last_seen >= idle:
+            self.end(session_hash)
+            return None
+        if at - last_seen >= TOUCH_EVERY:
+            with self._context.writing() as db:
+                done = db.execute(update(ConsoleSession).where(
+                    ConsoleSession.session_hash == session_hash,
+                    ConsoleSession.last_seen == last_seen).values(last_seen=at))
+                if not rowcount(done) and db.scalar(select(ConsoleSession.id).where(
+                        ConsoleSession.session_hash == session_hash)) is None:
+                    return None  # ended meanwhile (signed out, revoked)
+        return int(staff_id)
 
     def end(self, session_hash: str) -> bool:
         with self._context.writing() as db:
