@@ -26,6 +26,8 @@ setup(
         "bot.flows.scenarios": ["*.yaml"],
         "bot.directory": ["*.yaml"],
         "storage.migrations": ["*.mako"],
+        "bot.console.templates": ["*.html"],  # the web console's pages and its own
+        "bot.console.static": ["*"],  # style sheets and vendored scripts
         LOCALES: ["*.pot"],
         **{catalog: ["*.po"] for catalog in CATALOGS},
         # each language's review status (locales/<lang>/review.yaml, bot/i18n/review.py)
