@@ -63,6 +63,19 @@ def test_the_arabic_overview_is_right_to_left(
     shoot(page, "overview_ar")
 
 
+def test_a_hub_coordinator_sees_their_hub_only(
+        browser_page: Any, live_console: LiveConsole, browser_sign_in: Callable[..., int],
+        shoot: Shoot) -> None:
+    seed(live_console.services)
+    page = browser_page
+    browser_sign_in(page, hub="hatay", language="tr")
+    page.goto("/console/?period=2026-10")
+    assert page.locator(".charts").count() == 2  # by agency and by month: no by-hub charts
+    assert page.locator(".tile dd").first.inner_text() == "18"
+    assert page.locator(".chart svg rect").count() >= 3
+    shoot(page, "overview_hub_tr")
+
+
 def test_the_referrals_page_in_the_browser(
         browser_page: Any, live_console: LiveConsole, browser_sign_in: Callable[..., int],
         shoot: Shoot) -> None:
