@@ -37,7 +37,7 @@ def upload(client: ConsoleClient, data: bytes, name: str = "tr.po", **fields: st
 def test_the_page_lists_languages_with_completeness_and_review(console_client: Client) -> None:
     page = console_client().get("/console/translations")
     assert page.status_code == 200
-    for name in ("Arabic (ar)", "Turkish (tr)"):
+    for name in ("Arabic (ar)", "Turkish (tr)"):  # in the reader's language, with the code
         assert name in page.text
     assert page.text.count("<meter") >= 4
     assert "reviewed" in page.text or "draft" in page.text

@@ -12,6 +12,7 @@ reviewed, otherwise it is a draft (not offered to the person referred).
 
 from __future__ import annotations
 
+from babel import Locale, UnknownLocaleError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -32,6 +33,15 @@ from bot.wiring import Services
 WHEN = "%Y-%m-%d %H:%M"
 
 
+def display_name(code: str, ui: str) -> str:
+    """A language's name in the reader's language, with its code: ``Arabic (ar)``."""
+    try:
+        name = Locale.parse(code).get_display_name(ui) or code
+    except (UnknownLocaleError, ValueError):
+        return code
+    return f"{name[:1].upper()}{name[1:]} ({code})"
+
+
 def desk(services: Services) -> TranslationDesk:
     if services.translations is None:  # built by bot.wiring.build_services
         raise RuntimeError("the services were built without translations")
@@ -41,8 +51,10 @@ def desk(services: Services) -> TranslationDesk:
 async def _page(request: Request, user: ConsoleUser, extra: dict[str, object] | None = None,
                 *, status: int = 200) -> Response:
     languages = await run_in_threadpool(desk(services_of(request)).status)
+    ui = language_of(request, user)
+    names = {item.code: display_name(item.code, ui) for item in languages}
     return render(request, user, "translations.html", {
-        "languages": languages, "max_kb": MAX_PO_BYTES // 1000, "when": WHEN,
+        "catalogs": languages, "names": names, "max_kb": MAX_PO_BYTES // 1000, "when": WHEN,
         "accepted": request.query_params.get("accepted"), **(extra or {})}, status=status)
 
 
