@@ -32,9 +32,9 @@ async def product(tmp_path: Path) -> AsyncIterator[Harness]:
 async def complete_intake(p: Harness) -> str:
     """A PwSN intake in Gaziantep asking for health care, with a phone number."""
     await p.text(REFERRER, "/new")
-    for value in ("pwsn", "gaziantep", "en", "none", "done", "person", "in_person", "yes",
-                  "yes", "yes", "disability", "done", "none", "done", "mobility", "alone",
-                  "no_income", "done", "keep", "medical", "done", "older", "female", "phone"):
+    for value in ("pwsn", "gaziantep", "en", "older", "none", "done", "person", "in_person",
+                  "yes", "yes", "yes", "disability", "done", "none", "done", "mobility",
+                  "alone", "no_income", "done", "keep", "medical", "done", "female", "phone"):
         await p.choose(REFERRER, value)
     await p.text(REFERRER, PHONE)
     summary = p.texts_to(REFERRER)[-1]

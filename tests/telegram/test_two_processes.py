@@ -89,9 +89,9 @@ PHONE = "+90 555 987 6543"
 #: The second process's token: same bot (id 424242), told apart only by the server.
 TOKENS = (TOKEN, TOKEN + "-second")
 #: The PwSN health-care intake, as in ``test_loopback``: buttons, then the typed phone.
-INTAKE = ("pwsn", "gaziantep", "en", "none", "done", "person", "in_person", "yes", "yes",
-          "yes", "disability", "done", "none", "done", "mobility", "alone", "no_income", "done",
-          "keep", "medical", "done", "older", "female", "phone")
+INTAKE = ("pwsn", "gaziantep", "en", "older", "none", "done", "person", "in_person", "yes",
+          "yes", "yes", "disability", "done", "none", "done", "mobility", "alone", "no_income",
+          "done", "keep", "medical", "done", "female", "phone")
 PHONE_PROMPT = "Phone number"
 SUMMARY = "Referral sent. Case code: "
 CARD = "Referral "
