@@ -260,12 +260,12 @@ a:focus rect,a:hover rect{stroke-width:3px}
 """
 
 
-def _box(step: Step, box: Placed, rtl: bool, words: Words) -> str:
+def _box(step: Step, box: Placed, rtl: bool, words: Words, key: str) -> str:
     classes = f"box {step.kind}" + (" start" if step.start else "")
     cx = box.x + box.width / 2
     head = step.kind_words + (f" · {words(START)}" if step.start else "")
     direction = ' direction="rtl"' if rtl else ""
-    parts = [f'<g class="{classes}" id="node-{escape(step.id)}">',
+    parts = [f'<g class="{classes}" id="{key}node-{escape(step.id)}">',
              f"<title>{escape(step.id)}: {escape(step.text)}</title>",
              f'<rect x="{box.x:.1f}" y="{box.y:.1f}" width="{box.width:.1f}" '
              f'height="{box.height:.1f}" rx="8"/>',
@@ -303,13 +303,13 @@ def _stubs(steps: list[Step]) -> dict[tuple[str, Exit], int]:
     return stubs
 
 
-def _stub(box: Placed, exit: Exit, order: int, rtl: bool) -> str:
+def _stub(box: Placed, exit: Exit, order: int, rtl: bool, key: str) -> str:
     words = _cut(f"{exit.label} → {exit.target}", LABEL_CHARS + 12)
     width = 6.2 * len(words) + 10
     right = box.x + box.width - 6
     top = box.y + box.height
     y = top + 16 + order * 18
-    return (f'<a href="#node-{escape(exit.target)}" class="stub"><title>'
+    return (f'<a href="#{key}node-{escape(exit.target)}" class="stub"><title>'
             f"{escape(exit.label)} → {escape(exit.target)}</title>"
             f'<path class="edge fallback" d="M{right - 10:.1f},{top:.1f} '
             f'L{right - 10:.1f},{y - 8:.1f}"/>'
@@ -321,8 +321,10 @@ def _stub(box: Placed, exit: Exit, order: int, rtl: bool) -> str:
 
 
 def draw(flow: Flow, translate: Translate | None = None, words: Words = str,
-         link: Link | None = None, rtl: bool = False, sizes: Sizes | None = None) -> Diagram:
-    """The diagram of one flow file's own nodes (``rtl``: texts read right to left)."""
+         link: Link | None = None, rtl: bool = False, sizes: Sizes | None = None,
+         key: str = "") -> Diagram:
+    """The diagram of one flow file's own nodes (``rtl``: texts read right to left).
+    ``key`` starts every id in the drawing, so several diagrams can share a page."""
     steps = steps_of(flow, translate, words, link)
     ids = [step.id for step in steps]
     stubs = _stubs(steps)
@@ -343,13 +345,14 @@ def draw(flow: Flow, translate: Translate | None = None, words: Words = str,
     title = _say(words, FLOW_DIAGRAM, flow=flow.id)
     summary = _say(words, DIAGRAM_SUMMARY, boxes=len(steps), arrows=len(edges) + len(stubs))
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="flow-diagram" role="img" '
-           f'aria-labelledby="diagram-title diagram-desc" '
+           f'aria-labelledby="{key}diagram-title {key}diagram-desc" '
            f'width="{layout.width:.0f}" height="{layout.height:.0f}" '
            f'viewBox="0 0 {layout.width:.0f} {layout.height:.0f}">',
-           f'<title id="diagram-title">{escape(title)}</title>',
-           f'<desc id="diagram-desc">{escape(summary)}</desc>',
+           f'<title id="{key}diagram-title">{escape(title)}</title>',
+           f'<desc id="{key}diagram-desc">{escape(summary)}</desc>',
            f"<style>{_STYLE}</style>",
-           '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+           f'<defs><marker id="{key}arrow" viewBox="0 0 10 10" refX="9" refY="5" '
+           'markerWidth="7" '
            'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
            'fill="#55554f"/></marker></defs>',
            '<g class="edges">']
@@ -375,7 +378,7 @@ def draw(flow: Flow, translate: Translate | None = None, words: Words = str,
         css = "edge" + (" up" if route.upward else "") + (
             " fallback" if fallback[route.index] else "")
         tip = f"{route.source} → {route.target}" + (f": {label}" if label else "")
-        out.append(f'<path class="{css}" d="{_path(route)}" marker-end="url(#arrow)">'
+        out.append(f'<path class="{css}" d="{_path(route)}" marker-end="url(#{key}arrow)">'
                    f"<title>{escape(tip)}</title></path>")
         if not label or route.source == route.target:
             continue
@@ -389,10 +392,10 @@ def draw(flow: Flow, translate: Translate | None = None, words: Words = str,
                      f'{" direction=" + chr(34) + "rtl" + chr(34) if rtl else ""}>'
                      f"{escape(shown)}</text></g>")
     for (source, exit), order in stubs.items():
-        texts.append(_stub(layout.boxes[source], exit, order, rtl))
+        texts.append(_stub(layout.boxes[source], exit, order, rtl, key))
     out.append("</g>")
     out.append('<g class="boxes">')
-    out.extend(_box(step, layout.boxes[step.id], rtl, words) for step in steps)
+    out.extend(_box(step, layout.boxes[step.id], rtl, words, key) for step in steps)
     out.append("</g>")
     out.append(f'<g class="labels">{"".join(texts)}</g>')
     out.append("</svg>")

@@ -196,3 +196,12 @@ def test_the_words_on_arrows_never_cover_each_other(flow_id: str) -> None:
         for (ax, ay, aw), (bx, by, bw) in itertools.combinations(spots, 2):
             same_line = abs(ay - by) < 16
             assert not (same_line and ax < bx + bw and bx < ax + aw), (ax, ay, bx, by)
+
+
+def test_a_key_starts_every_id_so_two_diagrams_can_share_a_page() -> None:
+    first, second = draw(_entry(), key="a-").svg, draw(_entry(), key="b-").svg
+    ids = [set(re.findall(r'id="([^"]+)"', svg)) for svg in (first, second)]
+    assert ids[0] and not ids[0] & ids[1]
+    assert all(i.startswith("a-") for i in ids[0])
+    assert 'aria-labelledby="a-diagram-title a-diagram-desc"' in first
+    assert 'marker-end="url(#a-arrow)"' in first and 'href="#a-node-no_answer"' in first

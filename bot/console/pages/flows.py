@@ -93,12 +93,13 @@ def _words(services: Services, lang: str) -> Callable[[str], str]:
     return lambda message: services.texts.gettext(lang, message)
 
 
-def _diagram(services: Services, flow: Flow, lang: str) -> Diagram:
-    """The flow drawn with its texts in ``lang`` when the flow has that language."""
+def _diagram(services: Services, flow: Flow, lang: str, key: str = "") -> Diagram:
+    """The flow drawn with its texts in ``lang`` when the flow has that language; ``key``
+    starts its ids (several diagrams on one page)."""
     texts = services.texts
     shown = lang if lang in flow.languages else flow.languages[0]
     return draw(flow, lambda text: texts.flow(text, shown), _words(services, lang),
-                link=lambda fid: f"/console/flows/{fid}", rtl=is_rtl(shown))
+                link=lambda fid: f"/console/flows/{fid}", rtl=is_rtl(shown), key=key)
 
 
 def _title(services: Services, flow: Flow | None, lang: str, fallback: str = "") -> str:
@@ -172,7 +173,7 @@ async def _flow_page(request: Request, user: ConsoleUser, flow_id: str,
     return render(request, user, "flows_flow.html", {
         "flow_id": flow_id, "view": view, "history": history, "when": _when,
         "title": _title(services, view.flow, lang),
-        "diagram": Markup(diagram.svg), "steps": diagram.steps,
+        "diagram": Markup(diagram.svg), "steps": diagram.steps, "key": "",
         "done": _done(request.query_params.get("done", "")),
         "hubs": [(h.id, h.name(lang)) for h in services.engine.hubs]})
 
@@ -272,8 +273,9 @@ def _draft_context(request: Request, user: ConsoleUser, draft: Draft) -> dict[st
     lang = language_of(request, user)
     diagrams = []
     for flow_id in draft.uploaded:
-        diagram = _diagram(services, draft.flows[flow_id], lang)
-        diagrams.append((flow_id, _title(services, draft.flows[flow_id], lang),
+        key = f"{flow_id}-"
+        diagram = _diagram(services, draft.flows[flow_id], lang, key)
+        diagrams.append((flow_id, key, _title(services, draft.flows[flow_id], lang),
                          draft.flows[flow_id], Markup(diagram.svg), diagram.steps))
     return {"draft": draft, "diagrams": diagrams, "problems": [], "refused": None,
             "params": {}, "max_kb": MAX_UPLOAD_BYTES // 1024,
