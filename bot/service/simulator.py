@@ -48,6 +48,8 @@ TRIALS_PER_STAFF = 3
 MAX_TRIALS = 100
 #: The most lines a trial's transcript keeps (the oldest go first).
 MAX_LINES = 300
+#: What the transcript shows for a typed answer to a sensitive question.
+HIDDEN = "••••••"
 #: The longest typed answer taken (the engine's own limits are lower).
 MAX_TEXT = 1000
 
@@ -60,7 +62,8 @@ class UnknownTrial(LookupError):
 class Line:
     """One thing the trial showed or was given, for the page to word.
 
-    ``kind``: say, asked (a question as it was answered), hint, answer, disclosure, urgent, referral, risk, language, end.
+    ``kind``: say, asked (a question as it was answered), hint, answer, disclosure, urgent,
+    referral, risk, language, end.
     ``items`` are lines of detail (the labels a disclosure lists, emergency contacts);
     ``facts`` are named values (a referral's case type, hub, risk)."""
 
@@ -241,8 +244,9 @@ class Simulator:
             return labels.get(given.value, given.value)
         if isinstance(given, Choices):
             return ", ".join(labels.get(v, v) for v in given.values) or labels.get(DONE, DONE)
-        if isinstance(given, Text):
-            return given.text
+        if isinstance(given, Text):  # a sensitive answer (a phone number) is not echoed
+            return HIDDEN if trial.prompt is not None and trial.prompt.sensitive \
+                else given.text
         if isinstance(given, Command):
             return f"/{given.name}" + (f" {given.arg}" if given.arg else "")
         return ""

@@ -154,3 +154,13 @@ def test_a_published_revision_runs_its_own_text_not_the_current(tmp_path: Path) 
         trial = simulator().start_revision(old, 7, "en")
         assert trial.prompt is not None and trial.prompt.text == "Which way?"
         assert trial.revision == 1
+
+
+def test_a_typed_answer_to_a_sensitive_question_is_not_echoed() -> None:
+    sensitive = TINY.replace("    text: How old?\n", "    text: How old?\n    sensitive: true\n")
+    sim = simulator()
+    trial = sim.start(tiny_flows(sensitive), "tiny", ("draft", "d1"), 7, "en")
+    sim.choose(trial.id, 7, "right")
+    trial = sim.type(trial.id, 7, "34")
+    assert ("answer", "34") not in [(line.kind, line.text) for line in trial.lines]
+    assert ("answer", "••••••") in [(line.kind, line.text) for line in trial.lines]
