@@ -5,7 +5,8 @@ checks of ``intake i18n check``.
 An accepted catalog is stored in the database (``storage.catalogs``), never written over the
 shipped files: every process serves a language's newest stored catalog over its PO file
 (:class:`ServedTexts` polls the store's version, as the flow library polls publications),
-so an upload reaches every running bot within seconds and survives a redeploy. An upload
+so an upload reaches every running bot within seconds and survives a redeploy; a text the
+upload does not translate is served from the shipped file (:func:`overlay`). An upload
 carries its own review status: reviewed by the person the coordinator names, or a draft,
 which the referrer may use but which is not offered to the person referred.
 """
@@ -27,13 +28,13 @@ from pathlib import Path
 from typing import Protocol
 
 from babel.core import UnknownLocaleError
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import PoFileError, read_po, write_po
 
 from bot.flows.library import flow_files, parse_files
-from bot.i18n.completeness import catalog_problems, language_name
+from bot.i18n.completeness import catalog_problems, language_name, read_catalog
 from bot.i18n.extract import build_template
 from bot.i18n.review import Review, ReviewError, read_review
 from bot.i18n.texts import SOURCE_LANGUAGE, Texts, is_rtl, po_path
@@ -177,7 +178,8 @@ class ServedTexts(Texts):
             compiled: dict[str, gettext.NullTranslations] = {}
             for lang, catalog in stored.items():
                 try:
-                    compiled[lang] = compile_catalog(catalog.content, lang)
+                    compiled[lang] = compile_catalog(overlay(catalog.content, lang,
+                                                             self.locales))
                 except (PoFileError, ValueError) as error:  # checked on upload; say, skip
                     log.error("stored catalog %d (%s) unusable: %s", catalog.id, lang, error)
             self._cache = compiled  # the shipped files load again on demand for the rest
@@ -201,8 +203,31 @@ class ServedTexts(Texts):
         return dict(self._stored)
 
 
-def compile_catalog(content: str, lang: str) -> gettext.GNUTranslations:
+def overlay(content: str, lang: str, locales: Path) -> Catalog:
+    """An uploaded catalog over the shipped one: every text the upload lacks, or leaves
+    empty, is taken from the shipped file. So a later release that ships translations of new
+    texts serves them, though an older upload stays served for everything it translates."""
     catalog = read_po(io.StringIO(content), locale=lang)
+    shipped = read_catalog(locales, lang)
+    for message in shipped if shipped is not None else ():
+        if not message.id or message.fuzzy or not _filled(message):
+            continue
+        own = catalog.get(message.id, context=message.context)
+        if own is None:
+            catalog.add(message.id, message.string, locations=message.locations,
+                        flags=message.flags, auto_comments=message.auto_comments,
+                        context=message.context)
+        elif not _filled(own):
+            own.string = message.string
+    return catalog
+
+
+def _filled(message: Message) -> bool:
+    strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    return all(strings)
+
+
+def compile_catalog(catalog: Catalog) -> gettext.GNUTranslations:
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
@@ -244,10 +269,13 @@ class TranslationDesk:
         return sorted(found - {SOURCE_LANGUAGE})
 
     def served(self, lang: str) -> bytes | None:
-        """The PO file served for ``lang``: the newest upload, else the shipped file."""
+        """The PO file served for ``lang``: the newest upload over the shipped file (see
+        :func:`overlay`), else the shipped file."""
         stored = self.texts.stored().get(lang)
         if stored is not None:
-            return stored.content.encode("utf-8")
+            buffer = io.BytesIO()
+            write_po(buffer, overlay(stored.content, lang, self.locales), width=96)
+            return buffer.getvalue()
         path = po_path(self.locales, lang)
         return path.read_bytes() if path.exists() else None
 

@@ -60,7 +60,8 @@ def locales(tmp_path: Path) -> Path:
     folder = tmp_path / "locales"
     (folder / "tr" / "LC_MESSAGES").mkdir(parents=True)
     (folder / "tr" / "LC_MESSAGES" / "messages.po").write_text(
-        HEADER_TR + 'msgid "Done"\nmsgstr "Bitti"\n', encoding="utf-8")
+        HEADER_TR + 'msgid "Done"\nmsgstr "Bitti"\n\nmsgid "Later text"\nmsgstr "Sonraki metin"\n',
+        encoding="utf-8")
     (folder / "ar" / "LC_MESSAGES").mkdir(parents=True)
     (folder / "ar" / "LC_MESSAGES" / "messages.po").write_text(
         'msgid ""\nmsgstr ""\n"Language: ar\\n"\n', encoding="utf-8")
@@ -92,9 +93,19 @@ def test_an_accepted_catalog_is_served_by_another_process_and_counted_complete(
     after = {s.code: s for s in translations.status()}["tr"]
     assert after.complete and after.uploaded is not None
     assert after.uploaded.id == stored.id and after.uploaded.uploaded_by == "staff:3"
-    assert translations.download("tr") == GOOD_TR.encode()
+    downloaded = translations.download("tr").decode()
+    assert 'msgid "Done"\nmsgstr "Tamam"' in downloaded
+    assert 'msgid "Later text"\nmsgstr "Sonraki metin"' in downloaded
     assert (locales / "tr" / "LC_MESSAGES" / "messages.po").read_text(
         encoding="utf-8").count("Bitti") == 1  # the shipped file is left as it was
+
+
+def test_a_text_the_upload_lacks_is_served_from_the_shipped_file(
+        storage: Storage, locales: Path) -> None:
+    translations = desk(storage, locales)
+    translations.accept("tr", "tr.po", GOOD_TR.encode(), by="staff:3")
+    assert translations.texts.gettext("tr", "Done") == "Tamam"  # the upload wins
+    assert translations.texts.gettext("tr", "Later text") == "Sonraki metin"
 
 
 def test_an_upload_without_a_reviewer_is_a_draft(storage: Storage, locales: Path) -> None:
