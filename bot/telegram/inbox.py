@@ -24,6 +24,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -143,6 +144,8 @@ class Inbox:
     _reserved: int = 0  # slots a claim under way may fill
     _done: list[int] = field(default_factory=list)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    #: When this process last claimed or looked (``time.monotonic``).
+    _looked: float = float("-inf")
 
     async def keep(self, updates: Sequence[tuple[int, int, Mapping[str, Any]]]) -> int:
         """Store ``(update id, chat, update JSON)`` rows in one transaction, and in the same
@@ -159,6 +162,7 @@ class Inbox:
         done, self._done = self._done, []
         self._reserved += free
         try:
+            self._looked = time.monotonic()
             stored, claimed = await asyncio.to_thread(
                 self.store.store_and_claim, updates, self.clock.now(), self.name, free, done)
         except BaseException:
@@ -175,6 +179,11 @@ class Inbox:
     def in_hand(self) -> int:
         """Updates this process is handling now."""
         return len(self._tasks)
+
+    async def handled(self) -> None:
+        """Wait until the updates in hand are handled (tests, benchmarks)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def notify(self) -> None:
         """Something was stored: claim without waiting for the next look."""
@@ -206,17 +215,28 @@ class Inbox:
 
     async def round(self) -> int:
         """One claim (which also deletes the rows handled since the last); returns how many
-        updates it started."""
+        updates it started.
+
+        With nothing stored here since (which pushes a claim), nothing left over from the
+        last claim and no rows to delete, the claim is only for what other processes
+        stored: it is made when a cheap look finds some, and that look at most about once per
+        ``idle`` seconds. A handled update wakes the loop; under a steady stream the next
+        update's store has already deleted its row, and looking again each time cost a
+        thread hop and a read per update for nothing."""
         pushed, self._pushed = self._pushed, False
         free = self.slots - len(self._tasks) - self._reserved
         done, self._done = self._done, []
         if not done:
             if free <= 0:
                 return 0
-            if not (pushed or self._more) and not await asyncio.to_thread(
-                    self.store.claimable, self.clock.now()):
-                return 0  # nothing new stored here, and the cheap look found nothing
+            if not (pushed or self._more):
+                if time.monotonic() - self._looked < self.idle / 2:
+                    return 0  # looked moments ago (half: a timed wait may end early)
+                self._looked = time.monotonic()
+                if not await asyncio.to_thread(self.store.claimable, self.clock.now()):
+                    return 0  # nothing new stored here, and the cheap look found nothing
         try:
+            self._looked = time.monotonic()
             claimed = await asyncio.to_thread(self.store.claim, self.name, max(free, 0),
                                               self.clock.now(), done)
         except BaseException:
