@@ -26,7 +26,9 @@ POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-in
           "script-src 'self'; object-src 'none'; frame-ancestors 'none'; "
           "form-action 'self'; base-uri 'none'")
 HEADERS = ((b"content-security-policy", POLICY.encode("ascii")),
-           (b"referrer-policy", b"no-referrer"),  # sign-in tokens stay out of Referer
+           # Nothing goes to other sites in Referer (sign-in tokens stay here); same-origin
+           # requests keep it, and with it their Origin header (no-referrer would send null).
+           (b"referrer-policy", b"same-origin"),
            (b"x-content-type-options", b"nosniff"),
            (b"x-frame-options", b"DENY"),
            (b"cache-control", b"no-store"))

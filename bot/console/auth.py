@@ -7,6 +7,8 @@ it and sets the session cookie. The link's token is never logged nor sent on as 
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -39,9 +41,22 @@ async def signin_page(request: Request) -> Response:
                   lang=language_of(request, None, staff.language))
 
 
+def same_origin(request: Request, settings: Settings) -> bool:
+    """Whether a POST came from the console's own pages: no ``Origin`` header (an older
+    browser), or one naming this server or the public address. A page elsewhere cannot
+    make a browser sign in with a link it holds (the link is the only secret then)."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    public = str(getattr(settings, "public_url", None) or "")
+    return urlsplit(origin).netloc in {request.url.netloc, urlsplit(public).netloc} - {""}
+
+
 async def signin_submit(request: Request) -> Response:
     token = str(request.path_params["token"])
     sign_in = sign_in_of(request)
+    if not same_origin(request, services_of(request).settings):
+        return refusal(request, None, "origin", status=403)
     try:
         signed_in = await run_in_threadpool(sign_in.redeem, token)
     except SignInRefused as refused:

@@ -125,6 +125,9 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "link": (N_("This sign-in link cannot be used"), N_(
         "The link is unknown, was already used, or is older than ten minutes. Send /console "
         "to the bot for a new one.")),
+    "origin": (N_("Sign in from the link itself"), N_(
+        "This sign-in was sent from another website, so it was refused and the link still "
+        "works. Open the link from the bot's message and press Sign in there.")),
     "missing": (N_("Page not found"), N_(
         "There is no console page at this address. Use the pages listed above.")),
     "role": (N_("The console is for coordinators"), N_(

@@ -357,7 +357,7 @@ def test_the_language_form_only_returns_inside_the_console(console_client: Clien
 
 def test_every_response_carries_the_security_headers(console_client: Client) -> None:
     page = console_client().get("/console/")
-    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["referrer-policy"] == "same-origin"
     assert page.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert page.headers["cache-control"] == "no-store"
@@ -381,3 +381,18 @@ def test_an_unknown_address_is_a_page_in_the_frame(console_client: Client,
     anonymous = browser.get("/console/no-such-page")
     assert anonymous.status_code == 404 and 'aria-label="Console pages"' not in anonymous.text
     assert browser.get("/console/static/no-such.css").status_code == 404
+
+
+@pytest.mark.parametrize(("origin", "signed_in"), [
+    ("https://evil.example", False), ("null", False), ("https://testserver.evil", False),
+    ("https://testserver", True), ("https://console.example.org", True), (None, True)])
+def test_a_sign_in_posted_from_another_site_is_refused(
+        console_services: Services, app: object, browser: TestClient, origin: str | None,
+        signed_in: bool) -> None:
+    link = link_path(app, enrol(console_services, "coordinator"))
+    headers = {"origin": origin} if origin is not None else {}
+    response = browser.post(link, headers=headers, follow_redirects=False)
+    assert response.status_code == (303 if signed_in else 403)
+    if not signed_in:
+        assert "sent from another website" in response.text
+        assert browser.post(link, follow_redirects=False).status_code == 303  # still usable
