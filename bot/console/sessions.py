@@ -40,6 +40,8 @@ IDLE = timedelta(hours=8)
 #: The path a link opens; the token follows it.
 SIGNIN_PATH = "/console/signin/"
 Refusal = Literal["link", "role", "address"]
+#: Added to a coordinator's /help.
+CONSOLE_HELP = N_("/console sends you a one-time sign-in link to the web console.")
 #: What the bot answers to /console when it makes no link, by reason.
 BOT_REFUSALS: dict[str, str] = {
     "role": N_("The web console is for coordinators. Referrers and focal points keep working "

@@ -19,7 +19,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.console.sessions import ConsoleSignIn
+from bot.console.sessions import CONSOLE_HELP, ConsoleSignIn
 from bot.i18n.texts import N_, Texts
 from bot.ports import AuditLog, ChatLocks, Clock, Staff, StaffStore, UpdateLedger
 from bot.service.intake import Duplicate
@@ -254,8 +254,10 @@ class Channel:
             reply = await asyncio.to_thread(self.console.bot_reply, staff, self.texts)
             await self.sender.send(inc.chat_id, reply, preview=False)  # a preview would open it
         elif inc.command == "help":
-            await self.sender.send(inc.chat_id, self.texts.gettext(
-                lang, FOCAL_HELP if staff.role == "focal_point" else HELP))
+            text = self.texts.gettext(lang, FOCAL_HELP if staff.role == "focal_point" else HELP)
+            if staff.role == "coordinator" and self.console is not None:
+                text += "\n" + self.texts.gettext(lang, CONSOLE_HELP)
+            await self.sender.send(inc.chat_id, text)
         else:
             await self.sender.send(inc.chat_id, self.texts.gettext(lang, N_(
                 "Unknown command. Send /help for the list.")))

@@ -83,3 +83,10 @@ async def test_a_referrer_or_focal_point_gets_no_link(product: Harness) -> None:
         assert "The web console is for coordinators" in str(sent["text"])
         assert "/console/signin/" not in str(sent["text"])
     assert product.services.storage.audit.search(action="console_link") == []
+
+
+async def test_only_a_coordinators_help_mentions_the_console(product: Harness) -> None:
+    for chat, mentioned in ((COORDINATOR, True), (REFERRER, False), (FOCAL, False)):
+        await product.text(chat, "/help")
+        text = str(last_message(product, chat)["text"])
+        assert ("/console sends you a one-time sign-in link" in text) is mentioned, chat
