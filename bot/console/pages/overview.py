@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.access import ConsoleUser, console_page, services_of
 from bot.console.render import language_of, render
-from bot.i18n.texts import N_, is_rtl
+from bot.i18n.texts import N_, is_rtl, isolate
 from bot.report import svg
 from bot.report.periods import Period, PeriodError
 from bot.report.render import text_cell
@@ -135,7 +135,7 @@ async def overview(request: Request, user: ConsoleUser) -> Response:
     if user.national:
         sections.insert(0, Section(_("By hub"), _charts(report, HUB_CHARTS, names.hub, _, rtl)))
     context.update(
-        chosen=period.label, period=_describe(period, _), report=report,
+        chosen=period.label, period=_describe(period, _, lang), report=report,
         tiles=_tiles(report, _), sections=sections,
         left_out=_band(report.left_out, _), as_of=report.as_of,
         hidden_note=_("x: hidden. A count from 1 to %(below)s is not shown, nor any figure "
@@ -220,9 +220,9 @@ def _tiles(report: Published, _: Callable[..., str]) -> list[Tile]:
     return tiles
 
 
-def _describe(period: Period, _: Callable[..., str]) -> str:
+def _describe(period: Period, _: Callable[..., str], lang: str) -> str:
     if period.complete:
-        return period.label
+        return isolate(period.label, lang)  # "2026-Q4" stays whole in right-to-left text
     return _("%(period)s through %(month)s (the months that have ended)",
              period=period.label, month=period.months[-1].label)
 
