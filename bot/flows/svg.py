@@ -264,7 +264,7 @@ def _box(step: Step, box: Placed, rtl: bool, words: Words, key: str) -> str:
     classes = f"box {step.kind}" + (" start" if step.start else "")
     cx = box.x + box.width / 2
     head = step.kind_words + (f" · {words(START)}" if step.start else "")
-    direction = ' direction="rtl"' if rtl else ""
+    direction = f' direction="{"rtl" if rtl else "ltr"}"'
     parts = [f'<g class="{classes}" id="{key}node-{escape(step.id)}">',
              f"<title>{escape(step.id)}: {escape(step.text)}</title>",
              f'<rect x="{box.x:.1f}" y="{box.y:.1f}" width="{box.width:.1f}" '
@@ -272,7 +272,8 @@ def _box(step: Step, box: Placed, rtl: bool, words: Words, key: str) -> str:
              f'<text class="kind" x="{cx:.1f}" y="{box.y + 15:.1f}" '
              f'text-anchor="middle"{direction}>{escape(head)}</text>']
     parts.append(f'<text class="id" x="{cx:.1f}" y="{box.y + 29:.1f}" '
-                 f'text-anchor="middle">{escape(_cut(step.id, LINE_CHARS))}</text>')
+                 f'text-anchor="middle" direction="ltr">{escape(_cut(step.id, LINE_CHARS))}'
+                 "</text>")
     for number, line in enumerate(_lines(step.text)):
         parts.append(f'<text class="txt" x="{cx:.1f}" y="{box.y + 45 + number * 14:.1f}" '
                      f'text-anchor="middle"{direction}>{escape(line)}</text>')
@@ -316,7 +317,7 @@ def _stub(box: Placed, exit: Exit, order: int, rtl: bool, key: str) -> str:
             f'<rect class="halo stubtag" x="{right - width:.1f}" y="{y - 8:.1f}" '
             f'width="{width:.1f}" height="16" rx="8"/>'
             f'<text class="lbl" x="{right - width / 2:.1f}" y="{y + 4:.1f}" '
-            f'text-anchor="middle"{" direction=" + chr(34) + "rtl" + chr(34) if rtl else ""}>'
+            f'text-anchor="middle" direction="{"rtl" if rtl else "ltr"}">'
             f"{escape(words)}</text></a>")
 
 
@@ -389,7 +390,7 @@ def draw(flow: Flow, translate: Translate | None = None, words: Words = str,
                      f'<rect class="halo" x="{x - width / 2:.1f}" y="{y - 9:.1f}" '
                      f'width="{width:.1f}" height="16" rx="3"/>'
                      f'<text class="lbl" x="{x:.1f}" y="{y + 3:.1f}" text-anchor="middle"'
-                     f'{" direction=" + chr(34) + "rtl" + chr(34) if rtl else ""}>'
+                     f' direction="{"rtl" if rtl else "ltr"}">'
                      f"{escape(shown)}</text></g>")
     for (source, exit), order in stubs.items():
         texts.append(_stub(layout.boxes[source], exit, order, rtl, key))
