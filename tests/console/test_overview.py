@@ -207,3 +207,9 @@ def test_the_page_is_in_arabic_right_to_left(seeded: Services,
 def test_with_no_referrals_the_page_says_so(console_client: Client) -> None:
     body = console_client().get("/console/").text
     assert "No referrals to count in this period." in body
+
+
+def test_a_period_typed_into_the_address_comes_back_escaped(console_client: Client) -> None:
+    answer = console_client().get("/console/", params={"period": "<b>2026</b>"})
+    assert answer.status_code == 400
+    assert "<b>2026</b>" not in answer.text and "&lt;b&gt;2026&lt;/b&gt;" in answer.text

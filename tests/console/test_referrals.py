@@ -130,3 +130,8 @@ def test_the_page_needs_a_session(console_client: Client) -> None:
     client = console_client()
     client.cookies.clear()
     assert client.get("/console/referrals").status_code == 401
+
+
+def test_a_code_typed_into_the_address_comes_back_escaped(console_client: Client) -> None:
+    body = console_client().get("/console/referrals", params={"code": '"><b>K7Q'}).text
+    assert "<b>K7Q" not in body and "&#34;&gt;&lt;b&gt;K7Q" in body
