@@ -61,6 +61,8 @@ async def signin_submit(request: Request) -> Response:
         signed_in = await run_in_threadpool(sign_in.redeem, token)
     except SignInRefused as refused:
         return refusal(request, None, refused.reason, status=403)
+    if request.cookies.get(COOKIE):  # the session this browser had before ends
+        await run_in_threadpool(sign_in.drop, request.cookies.get(COOKIE))
     response = RedirectResponse("/console/", status_code=303)
     response.set_cookie(COOKIE, signed_in.cookie, max_age=COOKIE_MAX_AGE, path="/console",
                         secure=secure(request, services_of(request).settings),

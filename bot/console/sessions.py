@@ -225,6 +225,12 @@ class ConsoleSignIn:
         return (expected is not None and isinstance(given, str)
                 and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")))
 
+    def drop(self, cookie: str | None) -> None:
+        """End the session of a cookie being replaced (a new sign-in in the same browser)."""
+        session_id = self.session_id(cookie)
+        if session_id is not None:
+            self.store.end(_hash(session_id))
+
     def sign_out(self, cookie: str | None, staff_id: int) -> None:
         session_id = self.session_id(cookie)
         if session_id is not None:

@@ -396,3 +396,13 @@ def test_a_sign_in_posted_from_another_site_is_refused(
     if not signed_in:
         assert "sent from another website" in response.text
         assert browser.post(link, follow_redirects=False).status_code == 303  # still usable
+
+
+def test_signing_in_again_ends_the_browsers_previous_session(
+        console_services: Services, app: object, browser: TestClient) -> None:
+    staff_id = enrol(console_services, "coordinator")
+    browser.post(link_path(app, staff_id), follow_redirects=False)
+    first = browser.cookies["intake_console"]
+    browser.post(link_path(app, staff_id), follow_redirects=False)
+    assert browser.cookies["intake_console"] != first
+    assert SqlConsoleStore(console_services.storage.context).sessions_of(staff_id) == 1
