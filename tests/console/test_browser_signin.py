@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.console.conftest import LiveConsole, enrol
 
 Shoot = Callable[[Any, str], Path]
@@ -114,3 +116,17 @@ def test_sign_out_ends_the_session(browser_page: Any, browser_sign_in: Callable[
     shoot(page, "signed_out")
     page.goto("/console/")
     assert page.locator("h1").inner_text() == "Please sign in"
+
+
+def test_without_a_browser_ci_fails_and_elsewhere_skips_loudly(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from tests.console import conftest
+
+    monkeypatch.setattr(conftest, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="NO BROWSER"):
+        conftest._need_chromium()
+    monkeypatch.delenv("CI")
+    with pytest.warns(UserWarning, match="did NOT run"), \
+            pytest.raises(pytest.skip.Exception, match="NO BROWSER"):
+        conftest._need_chromium()
