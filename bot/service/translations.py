@@ -246,6 +246,11 @@ class TranslationDesk:
         self.clock = clock
         #: Built from the code and the flows on first use, unless given (tests).
         self._template = template
+        self._parts: tuple[Catalog, Catalog] | None = None
+        #: Counting a catalog reads it twice: kept per language and content (a few entries).
+        self._coverage: dict[tuple[str, str], tuple[Coverage, Coverage]] = {}
+        #: An upload merged over the shipped file, per stored catalog id.
+        self._merged: dict[int, bytes] = {}
         self._declared: frozenset[str] | None = None
         self._lock = threading.Lock()
 
@@ -273,20 +278,33 @@ class TranslationDesk:
         :func:`overlay`), else the shipped file."""
         stored = self.texts.stored().get(lang)
         if stored is not None:
-            buffer = io.BytesIO()
-            write_po(buffer, overlay(stored.content, lang, self.locales), width=96)
-            return buffer.getvalue()
+            if stored.id not in self._merged:
+                buffer = io.BytesIO()
+                write_po(buffer, overlay(stored.content, lang, self.locales), width=96)
+                self._merged[stored.id] = buffer.getvalue()
+            return self._merged[stored.id]
         path = po_path(self.locales, lang)
         return path.read_bytes() if path.exists() else None
 
-    def status(self) -> list[LanguageStatus]:
+    def parts(self) -> tuple[Catalog, Catalog]:
+        """The template's interface texts and its flow texts, split once per process."""
         template = self.template()
-        parts = _split(template)
+        with self._lock:
+            if self._parts is None:
+                self._parts = _split(template)
+            return self._parts
+
+    def status(self) -> list[LanguageStatus]:
+        parts = self.parts()
         stored = self.texts.stored()
         found = []
         for lang in self.languages():
             content = self.served(lang)
-            counts = [_coverage(part, lang, content) for part in parts]
+            key = (lang, hashlib.sha256(content or b"").hexdigest())
+            if key not in self._coverage:
+                interface, flows = (_coverage(part, lang, content) for part in parts)
+                self._coverage[key] = (interface, flows)
+            counts = self._coverage[key]
             review_error = None
             if lang in stored:
                 review = stored[lang].review()
