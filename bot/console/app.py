@@ -71,12 +71,19 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return refusal(request, user, "missing", status=404)
 
 
+async def unreadable(request: Request, exc: Exception) -> Response:
+    """A form the server could not parse (a field over the size limit, a damaged upload):
+    said in the console's frame; nothing was done."""
+    user = await current_user(request)
+    return refusal(request, user, "form", status=400)
+
+
 def build_console(services: Services) -> Starlette:
     """The console on ``services``; every URL is under ``/console/``."""
     routes: list[BaseRoute] = [
         Mount("/console/static", StaticFiles(directory=STATIC), name="static"),
         *auth.ROUTES, *page_routes(), *auth.FALLBACK_ROUTES]
-    app = Starlette(routes=routes, exception_handlers={404: not_found})
+    app = Starlette(routes=routes, exception_handlers={400: unreadable, 404: not_found})
     app.add_middleware(SecurityHeaders)
     app.state.services = services
     app.state.sign_in = sign_in_for(services)

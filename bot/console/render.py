@@ -128,6 +128,9 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "origin": (N_("Sign in from the link itself"), N_(
         "This sign-in was sent from another website, so it was refused and the link still "
         "works. Open the link from the bot's message and press Sign in there.")),
+    "form": (N_("The form could not be read"), N_(
+        "It was too large or damaged, so nothing was changed. Go back and try again with "
+        "less text or a smaller file.")),
     "missing": (N_("Page not found"), N_(
         "There is no console page at this address. Use the pages listed above.")),
     "role": (N_("The console is for coordinators"), N_(

@@ -406,3 +406,14 @@ def test_signing_in_again_ends_the_browsers_previous_session(
     browser.post(link_path(app, staff_id), follow_redirects=False)
     assert browser.cookies["intake_console"] != first
     assert SqlConsoleStore(console_services.storage.context).sessions_of(staff_id) == 1
+
+
+def test_an_unreadable_form_is_refused_in_the_frame(console_services: Services,
+                                                    console_client: Client) -> None:
+    client = console_client()
+    huge = client.post("/console/language",
+                       data={"csrf": client.csrf, "lang": "ar", "note": "x" * 1_100_000},
+                       files={"upload": ("a.txt", b"x")}, follow_redirects=False)
+    assert huge.status_code == 400 and "The form could not be read" in huge.text
+    assert 'aria-label="Console pages"' in huge.text
+    assert "intake_console_lang" not in huge.cookies
