@@ -88,8 +88,8 @@ def test_a_matrix_is_checked_then_loaded_with_its_audit_entry(
                 if row["agency_id"] == "example_health"]
     assert {(row["profile"], row["point"]) for row in services} == {
         ("girls", "entry"), ("women", "funnelling")}
-    entries = console_services.storage.audit.search(action="directory_load")
-    assert [e.actor for e in entries] == [f"staff:{client.staff_id}"]
+    entries = console_services.storage.audit.search(actor=f"staff:{client.staff_id}")
+    assert [e.action for e in entries] == ["directory_check", "directory_load"]
 
 
 def test_an_xlsx_matrix_is_read_like_the_csv(console_services: Services,

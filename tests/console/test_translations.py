@@ -80,11 +80,14 @@ def test_a_bad_upload_lists_its_problems_and_changes_nothing(
         console_services: Services, console_client: Client, small: TranslationDesk,
         name: str, data: bytes, problem: str) -> None:
     before = console_services.texts.gettext("tr", "Done")
-    refused = upload(console_client(), data, name)
+    client = console_client()
+    refused = upload(client, data, name)
     assert refused.status_code == 400
     assert problem in refused.text
     assert small.store.version() == 0
     assert console_services.texts.gettext("tr", "Done") == before
+    refusals = console_services.storage.audit.search(action="refuse_catalog")
+    assert [(r.actor, r.subject) for r in refusals] == [(f"staff:{client.staff_id}", "catalog:tr")]
 
 
 def test_a_hub_coordinator_cannot_upload_and_a_form_without_csrf_is_refused(

@@ -92,6 +92,7 @@ async def check(request: Request, user: ConsoleUser) -> Response:
             services_of(request).texts.gettext(language_of(request, user),
                                                N_("Choose a file to check."))]}, status=400)
     directory_desk = desk(services_of(request))
+    await run_in_threadpool(audit_action, request, user, "directory_check")
     try:
         checked = await run_in_threadpool(directory_desk.check, filename, data)
     except UploadRejected as rejected:

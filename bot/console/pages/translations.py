@@ -105,6 +105,9 @@ async def upload(request: Request, user: ConsoleUser) -> Response:
     try:
         await run_in_threadpool(accept)
     except CatalogRejected as rejected:
+        if lang in translations.languages():  # what was tried, on a language that exists
+            await run_in_threadpool(audit_action, request, user, "refuse_catalog",
+                                    subject=f"catalog:{lang}")
         return await _page(request, user, {"problems": rejected.problems, "asked": lang,
                                            "rejected_file": file.filename}, status=400)
     translations.texts.refresh(force=True)  # after the commit, so the new one is seen
