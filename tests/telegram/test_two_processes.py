@@ -101,8 +101,11 @@ EXPECTED_ENVELOPE = {"categories": ["disability"], "age_band": "older", "sex": "
                      "reach": "phone"}
 #: Bound for all the conversations (they normally take about a minute on 2 cores).
 DRIVE_TIMEOUT = 240.0
-#: Bound for the cards and outbox rows once the conversations are over.
-SETTLE_TIMEOUT = 30.0
+#: Bound for the cards and outbox rows once the conversations are over. Cards are paced at
+#: one a second per focal chat after a burst of three (each process paces its own): with
+#: every intake in flight at once, about 29 cards per chat come due within seconds, which
+#: the limits alone spread over half a minute.
+SETTLE_TIMEOUT = 120.0
 #: Longer than two worker rounds (INTAKE_WORKER_SECONDS=1): a card delivered twice would
 #: have shown up by then. Not an assertion on time: only how long we keep looking.
 QUIET = 3.0
@@ -207,12 +210,16 @@ class Step:
 
 def intake_steps(values: Sequence[str] = INTAKE, phone: str | None = PHONE,
                  hub: str | None = None) -> tuple[Step, ...]:
-    """The intake's steps; ``hub`` in place of the one in ``values`` (the second answer)."""
+    """The intake's steps; ``hub`` in place of the one in ``values`` (the second answer).
+    Where the hub's focal point is not example_health, which offers health care in every
+    hub, the referrer is asked whom to send it to, and keeps the focal point."""
     if hub is not None:
         values = (values[0], hub, *values[2:])
     steps = [Step(value=v) for v in values]
     if phone is not None:
         steps.append(Step(text=phone, prompt=PHONE_PROMPT))
+    if hub is not None and HUB_AGENCIES[hub] != "example_health":
+        steps.append(Step(value="-focal_point"))
     return tuple(steps)
 
 
