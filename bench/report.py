@@ -3,7 +3,9 @@
     python bench/report.py [--referrals N] [--runs N]
 
 Seeds a year of referrals (default 100,000, each with its trail: sent, and for most an
-acknowledgement, a decision, a close, a forward or an escalation) and times, per database:
+acknowledgement, a decision, a close, a forward or an escalation; and with the facts of that
+trail the referral keeps, folded by ``storage.referral_facts`` as the store does with each
+move) and times, per database:
 
 * **indicators**: everything ``intake report --indicators`` computes for the year (the
   facts of every cell from the database, then every marginal table of the year with its
