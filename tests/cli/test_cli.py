@@ -76,12 +76,12 @@ def test_the_simulator_walks_a_referral_without_printing_contact_details(
     simulator = Simulator(engine, load_directory(), out)
     step = engine.start("intake", "en", today=TODAY)
     simulator.show(step.events)
-    lines = ["1", "2", "1",           # adult with specific needs, Gaziantep, English
+    lines = ["1", "2", "1", "2",      # adult with specific needs, Gaziantep, English; 60+
              "6", "7",                # urgent screen: tick "none of these", Done
              "1", "1", "1", "1", "2",  # consent: person, in person, yes, yes, no statistics
              "3", "9", "6", "7",      # disability; no red need
              "1,2,3", "1",            # three yellow needs at once; keep medium
-             "2", "5", "2", "1", "1",  # health care, Done; 60+, female; by phone
+             "2", "5", "1", "1",      # health care, Done; female; by phone
              "+90 555 123 4567"]
     assert loop(engine, simulator, step, lines) == 0
     text = out.getvalue()
@@ -96,7 +96,8 @@ def test_the_simulator_shows_emergency_contacts_and_refuses_unknown_commands(
     out = io.StringIO()
     simulator = Simulator(engine, load_directory(), out)
     step = engine.start("intake", "en", today=TODAY)
-    loop(engine, simulator, step, ["/fly", "1", "2", "/urgent"])
-    text = out.getvalue()
+    loop(engine, simulator, step, ["/fly", "1", "2", "/urgent", "2"])  # the hub, then
+    text = out.getvalue()                                             # only its contacts
     assert "unknown command /fly" in text
     assert "health: Example Health Line Gaziantep, +90 000 000 0201 (24/7)" in text
+    assert "Example Health Line Adana" not in text

@@ -126,3 +126,16 @@ def test_the_needs_of_an_ending_are_the_case_types_of_its_pathway(
         entry: CompiledFlow, state: str, answers: dict[str, object],
         expected: tuple[str, ...]) -> None:
     assert pathway_case_types(entry, state, answers) == expected
+
+
+@pytest.mark.parametrize(("answers", "needs"), [
+    pytest.param({"hub": "gaziantep", "age_band": "adult", "urgent_concerns": ["none"]},
+                 ("gbv",), id="an adult survivor: never the child's child protection branch"),
+    pytest.param({"hub": "gaziantep", "age_band": "child", "urgent_concerns": ["none"],
+                  "gbv_child_rating": "medium", "gbv_caregiver": "absent"},
+                 ("child_protection", "gbv"), id="a survivor under 18: child protection too"),
+])
+def test_a_branch_on_an_answer_nothing_ahead_can_give_is_decided(
+        library: FlowLibrary, answers: dict[str, object], needs: tuple[str, ...]) -> None:
+    state = "gbv_assent_alone" if answers["age_band"] == "child" else "consent"
+    assert sorted(pathway_case_types(library.current("gbv"), state, answers)) == sorted(needs)

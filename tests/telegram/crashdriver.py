@@ -27,12 +27,12 @@ REFERRERS = (501, 502, 503)
 FOCAL = 601
 PHONE = "+90 555 987 6543"
 #: The PwSN health-care intake's buttons, as in ``test_two_processes``.
-ANSWERS = ("pwsn", "gaziantep", "en", "none", "done", "person", "in_person", "yes", "yes",
-           "yes", "disability", "done", "none", "done", "mobility", "alone", "no_income",
-           "done", "keep", "medical", "done", "older", "female", "phone")
+ANSWERS = ("pwsn", "gaziantep", "en", "older", "none", "done", "person", "in_person", "yes",
+           "yes", "yes", "disability", "done", "none", "done", "mobility", "alone",
+           "no_income", "done", "keep", "medical", "done", "female", "phone")
 #: After these answers (indexes into ANSWERS, each a question answered in one press) the
 #: person goes back and answers again.
-BACK_AFTER = frozenset({0, 2, 18, 21})
+BACK_AFTER = frozenset({0, 2, 3, 19})
 
 
 def script() -> list[tuple[str, str]]:

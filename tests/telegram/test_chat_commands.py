@@ -74,7 +74,7 @@ async def test_language_inside_an_intake_changes_the_intake_and_is_remembered(
     await p.choose(REFERRER, "pwsn")
     await p.text(REFERRER, "/language tr")
     session = p.services.storage.sessions.load(REFERRER)
-    assert session is not None and session.referrer_lang == "tr" and session.state == "hub"
+    assert session is not None and session.referrer_lang == "tr" and session.state == "where/hub"
     assert language_of(p, REFERRER) == "tr"
 
 
@@ -101,11 +101,11 @@ async def test_new_during_an_intake_asks_first_and_continuing_keeps_every_answer
     assert p.texts_to(REFERRER)[-1] == ("An intake is in progress. Start a new one? The "
                                         "answers given so far will be erased.")
     assert [label for label, _ in buttons] == ["Start a new intake", "Continue this one"]
-    assert state(p) == "hub"
+    assert state(p) == "where/hub"
     await p.choose(REFERRER, "-keep")
     assert p.api.sent("answerCallbackQuery")[-1].params["callback_query_id"]
     assert asked in deleted(p, REFERRER)
-    assert state(p) == "hub"
+    assert state(p) == "where/hub"
     await press_on(p, hub_question, "gaziantep")  # the question above still works
     assert state(p) == "person_language"
 

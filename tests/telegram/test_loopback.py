@@ -25,9 +25,9 @@ from tests.telegram.loopback import WAIT, Call, LoopbackBotAPI, child_env, intak
 
 REFERRER, FOCAL = 501, 601
 PHONE = "+90 555 987 6543"
-INTAKE = ("pwsn", "gaziantep", "en", "none", "done", "person", "in_person", "yes", "yes",
-          "yes", "disability", "done", "none", "done", "mobility", "alone", "no_income", "done",
-          "keep", "medical", "done", "older", "female", "phone")
+INTAKE = ("pwsn", "gaziantep", "en", "older", "none", "done", "person", "in_person", "yes",
+          "yes", "yes", "disability", "done", "none", "done", "mobility", "alone", "no_income",
+          "done", "keep", "medical", "done", "female", "phone")
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from tests.telegram.harness import Harness
 REFERRER, LAW, RELIEF = 501, 601, 701
 CONSENT = ("none", "done", "person", "in_person", "yes", "yes", "yes")
 #: A high-risk protection referral in Gaziantep: its focal point is Example Relief.
-PROTECTION = ("pwsn", "gaziantep", "en", *CONSENT, "legal_physical", "done",
-              "detention_risk", "done", "none", "done", "protection", "done", "adult",
-              "male", "through_me")
+PROTECTION = ("pwsn", "gaziantep", "en", "adult", *CONSENT, "legal_physical", "done",
+              "detention_risk", "done", "none", "done", "protection", "done", "male",
+              "through_me")
 
 
 @pytest_asyncio.fixture

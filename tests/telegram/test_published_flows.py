@@ -60,7 +60,7 @@ async def test_a_conversation_finishes_on_its_revision_after_a_publish_and_a_res
         await second.press(REFERRER, gbv, message_id)
         session = second.services.intake.current(REFERRER)
         assert session is not None and session.revision == was, session
-        assert session.answers["situation"] == "gbv" and session.state == "hub"
+        assert session.answers["situation"] == "gbv" and session.state == "where/hub"
 
         await second.text(REFERRER, "/new")  # asks before replacing the open intake
         await second.choose(REFERRER, START_OVER)

@@ -27,7 +27,7 @@ async def test_a_person_not_eligible_leaves_the_referrer_with_the_hubs_entry_poi
         product: Harness) -> None:
     p = product
     await p.text(REFERRER, "/new")
-    for value in ("pwsn", "gaziantep", "en", *CONSENT, "none", "done"):
+    for value in ("pwsn", "gaziantep", "en", "adult", *CONSENT, "none", "done"):
         await p.choose(REFERRER, value)
     last = p.texts_to(REFERRER)[-1]
     assert "nothing else was kept" in last
@@ -42,8 +42,8 @@ async def test_low_risk_information_shows_the_services_for_the_needs_chosen(
         product: Harness) -> None:
     p = product
     await p.text(REFERRER, "/new")
-    for value in ("pwsn", "gaziantep", "en", *CONSENT, "older_person", "done", "none", "done",
-                  "none", "done", "keep", "legal", "done", "information"):
+    for value in ("pwsn", "gaziantep", "en", "adult", *CONSENT, "older_person", "done", "none",
+                  "done", "none", "done", "keep", "legal", "done", "information"):
         await p.choose(REFERRER, value)
     last = p.texts_to(REFERRER)[-1]
     assert "Where the person can go in Gaziantep for legal:" in last
@@ -73,7 +73,7 @@ async def test_a_refused_consent_still_leaves_the_referrer_with_where_to_go(
         product: Harness) -> None:
     p = product
     await p.text(REFERRER, "/new")
-    for value in ("gbv", "gaziantep", "en", "none", "done", "adult", "in_person", "no"):
+    for value in ("gbv", "gaziantep", "en", "adult", "none", "done", "in_person", "no"):
         await p.choose(REFERRER, value)
     last = p.texts_to(REFERRER)[-1]
     assert "No further referral was made; nothing else was kept." in last
@@ -86,7 +86,7 @@ async def test_services_during_an_intake_lists_the_needs_of_its_pathway(
         product: Harness) -> None:
     p = product
     await p.text(REFERRER, "/new")
-    for value in ("gbv", "gaziantep", "en", "none", "done", "adult"):
+    for value in ("gbv", "gaziantep", "en", "adult", "none", "done"):
         await p.choose(REFERRER, value)
     await p.text(REFERRER, "/services")
     listing = p.texts_to(REFERRER)[-1]
