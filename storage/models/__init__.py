@@ -6,6 +6,7 @@ from storage.models.directory import (
     Agency,
     DeadlineRule,
     DeadlineSettings,
+    DirectoryLoad,
     EmergencyContact,
     FocalPoint,
     Hub,
@@ -34,7 +35,8 @@ metadata = Base.metadata
 __all__ = [
     "NAMING_CONVENTION", "Agency", "AgencyMessage", "AuditEntry", "Base", "BlindIndex",
     "ConsentRecord", "ConsoleLink", "ConsoleSession",
-    "Conversation", "DeadlineRule", "DeadlineSettings", "EmergencyContact", "Encrypted",
+    "Conversation", "DeadlineRule", "DeadlineSettings", "DirectoryLoad", "EmergencyContact",
+    "Encrypted",
     "FlowPublication", "FlowRevision", "FocalPoint", "Hub", "InboxUpdate", "Invite",
     "KeyCanary", "ProcessedUpdate", "Referral",
     "ReferralEvent", "Reminder", "ScheduledJob", "Service", "StaffMember",

@@ -157,6 +157,19 @@ class DeadlineSettings(Base):
     reminders_at: Mapped[list[float]] = mapped_column(JSON)
 
 
+class DirectoryLoad(Base):
+    """One directory load: written in the transaction that replaces the directory tables,
+    so its number is the version every running process polls to serve the new directory."""
+
+    __tablename__ = "directory_loads"
+
+    #: Counts up by one per load; two loads at once cannot take the same number.
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: SHA-256 of the rows loaded.
+    checksum: Mapped[str] = mapped_column(String(64))
+
+
 class StaffMember(Base):
     """An enrolled referrer, focal point or coordinator.
 
