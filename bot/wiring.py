@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from sqlalchemy.exc import DBAPIError
 
+from bot.directory.live import LiveDirectory
 from bot.directory.loader import load_directory
 from bot.directory.model import Directory
-from bot.directory.rows import directory_from_rows
 from bot.engine import Engine
 from bot.flows.library import ExtraCheck, FlowLibrary, flow_files
 from bot.i18n.completeness import flow_translation_problems
@@ -58,15 +58,13 @@ class Services:
         return hashlib.sha256(b"intake callbacks\0" + secret.encode("utf-8")).digest()
 
 
-def current_directory(settings: Settings, storage: Storage) -> Directory:
-    """The directory last loaded into the database (``intake directory load``), so every
-    process serves the same one; the configured file until one was loaded."""
-    store = SqlDirectoryStore(storage.context)
-    try:
-        loaded = store.counts().get("hubs", 0) > 0
-    except DBAPIError:  # not migrated yet: `intake run` migrates, then builds again
-        loaded = False
-    return directory_from_rows(store.rows()) if loaded else load_directory(settings.directory)
+def current_directory(settings: Settings, storage: Storage) -> LiveDirectory:
+    """The directory last loaded into the database (``intake directory load``, the console),
+    so every process serves the same one, followed as new ones are loaded; the configured
+    file until one was loaded (or while the database is not migrated yet: `intake run`
+    migrates, then builds again)."""
+    return LiveDirectory(SqlDirectoryStore(storage.context),
+                         lambda: load_directory(settings.directory))
 
 
 def flow_checks(settings: Settings) -> list[ExtraCheck]:
@@ -105,7 +103,7 @@ def build_services(settings: Settings, storage: Storage | None = None,
     catalogs = SqlCatalogStore(storage.context)
     texts = ServedTexts(settings.locales, catalogs)
     partners = PartnerChoices(directory, storage.staff)
-    engine = Engine(library, texts, directory.hub_choices(), partners)
+    engine = Engine(library, texts, directory.hub_choices, partners)
     referrals = ReferralDesk(storage.referrals, storage.reminders, storage.audit, directory,
                              clock, storage.unit, partners.enrolled)
     intake = IntakeDesk(engine, storage.sessions, referrals, clock, storage.unit,

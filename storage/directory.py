@@ -6,6 +6,11 @@ directory is deleted and the new one inserted in a single transaction, so a read
 the worker) sees either the old directory or the new one, never a mix such as a focal point
 whose agency is not inserted yet. If any insert fails, the old directory stays.
 
+Each load is numbered (``directory_loads``) in that same transaction: running processes poll
+the highest number (:meth:`SqlDirectoryStore.version`) and read the new directory whole
+(:meth:`SqlDirectoryStore.snapshot`), so they serve it within seconds, without a restart
+(``bot.directory.live``).
+
 Storage takes plain rows, not ``bot.directory`` dataclasses, so it does not need to know
 how the file is shaped, and the rows are checked here only for their shape (known tables,
 known columns): the meaning was checked by the loader, with file and line numbers.
@@ -13,16 +18,23 @@ known columns): the meaning was checked by the loader, with file and line number
 
 from __future__ import annotations
 
+import hashlib
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Integer, Table, delete, func, insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
 
+from bot.directory.live import DirectoryLoadConflict, DirectoryUnavailable
 from bot.directory.rows import Rows
 from storage.models import (
     Agency,
     Base,
     DeadlineRule,
     DeadlineSettings,
+    DirectoryLoad,
     EmergencyContact,
     FocalPoint,
     Hub,
@@ -65,14 +77,49 @@ class SqlDirectoryStore:
         unknown = sorted(set(rows) - set(checked))
         if unknown:
             raise DirectoryRowsError(f"no directory table for {', '.join(unknown)}")
-        with self._context.writing() as db:
-            for table in reversed(TABLES):
-                db.execute(delete(table))
-            for table in TABLES:
-                if checked[table.name]:
-                    # One executemany per table, not one statement per row.
-                    db.execute(insert(table), checked[table.name])
+        digest = hashlib.sha256(json.dumps(checked, sort_keys=True, default=str)
+                                .encode("utf-8")).hexdigest()
+        try:
+            with self._context.writing() as db:
+                # The load's number first: a second load at the same moment waits on it,
+                # then fails whole, so numbers follow the order loads are committed in.
+                number = int(db.scalar(select(func.max(DirectoryLoad.number))) or 0) + 1
+                db.add(DirectoryLoad(number=number, loaded_at=datetime.now(UTC),
+                                     checksum=digest))
+                db.flush()
+                for table in reversed(TABLES):
+                    db.execute(delete(table))
+                for table in TABLES:
+                    if checked[table.name]:
+                        # One executemany per table, not one statement per row.
+                        db.execute(insert(table), checked[table.name])
+        except IntegrityError as error:
+            if "directory_loads" not in str(error.orig):
+                raise
+            raise DirectoryLoadConflict("another directory was loaded at the same moment; "
+                                        "nothing was loaded, try again") from None
         return {name: len(values) for name, values in checked.items()}
+
+    def version(self) -> int:
+        """The number of the newest load (0: none since loads were numbered)."""
+        try:
+            with self._context.reading() as db:
+                return _version(db)
+        except DBAPIError as error:
+            raise DirectoryUnavailable(type(error).__name__) from error
+
+    def snapshot(self) -> tuple[int, Rows] | None:
+        """The directory with the number of its load, read together: None when a load
+        committed in between (PostgreSQL reads each statement at its own moment)."""
+        try:
+            with self._context.reading() as db:
+                before = _version(db)
+                found = _rows(db)
+                if _version(db) != before:
+                    return None
+                return before, found
+        except DBAPIError as error:
+            raise DirectoryUnavailable(type(error).__name__) from error
 
     def counts(self) -> dict[str, int]:
         """Rows per directory table, in insertion order of the tables."""
@@ -83,14 +130,22 @@ class SqlDirectoryStore:
     def rows(self) -> Rows:
         """The stored directory as rows again (``bot.directory.rows.directory_from_rows``
         turns them back into a ``Directory``), in the order of the file."""
-        found: Rows = {}
         with self._context.reading() as db:
-            for table in TABLES:
-                order = table.c.position if table.name in ORDERED else table.c.id
-                columns = [c for c in table.columns if c.name not in _generated(table)]
-                found[table.name] = [dict(row._mapping) for row in
-                                     db.execute(select(*columns).order_by(order))]
-        return found
+            return _rows(db)
+
+
+def _version(db: Session) -> int:
+    return int(db.scalar(select(func.max(DirectoryLoad.number))) or 0)
+
+
+def _rows(db: Session) -> Rows:
+    found: Rows = {}
+    for table in TABLES:
+        order = table.c.position if table.name in ORDERED else table.c.id
+        columns = [c for c in table.columns if c.name not in _generated(table)]
+        found[table.name] = [dict(row._mapping) for row in
+                             db.execute(select(*columns).order_by(order))]
+    return found
 
 
 def _generated(table: Table) -> set[str]:

@@ -106,6 +106,11 @@ class Directory:
     services: tuple[Service, ...] = ()
     deadlines: DeadlineTable = field(default_factory=DeadlineTable)
 
+    def current(self) -> Directory:
+        """The directory to read throughout one piece of work: this one (a directory that
+        follows loads, ``bot.directory.live``, gives the one it serves at this moment)."""
+        return self
+
     def hub_choices(self) -> list[HubChoice]:
         return [hub.choice() for hub in self.hubs.values()]
 

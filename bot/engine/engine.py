@@ -7,7 +7,7 @@ the session always rests on a node that waits for input (ask, consent, risk) or 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -48,11 +48,19 @@ class Step:
 
 class Engine:
     def __init__(self, library: FlowLibrary, texts: Texts,
-                 hubs: Sequence[HubChoice] = (), partners: Partners | None = None) -> None:
+                 hubs: Sequence[HubChoice] | Callable[[], Sequence[HubChoice]] = (),
+                 partners: Partners | None = None) -> None:
+        """``hubs``: the hubs a referrer picks from, or how to get them (a running product's
+        follow the directory as coordinators load new ones)."""
         self.library = library
         self.texts = texts
-        self.hubs = tuple(hubs)
+        self._hubs = hubs if callable(hubs) else tuple(hubs)
         self.partners = partners  # for ``partner`` questions; None: none are offered
+
+    @property
+    def hubs(self) -> tuple[HubChoice, ...]:
+        """The hubs offered now; one step reads them once."""
+        return tuple(self._hubs()) if callable(self._hubs) else tuple(self._hubs)
 
     def _ctx(self, flow: CompiledFlow, today: date | None) -> Ctx:
         return Ctx(flow, self.texts, self.hubs, today or date.today(),

@@ -132,8 +132,9 @@ class Dispatcher:
             record.status, record.agency, record.via or "focal_point",  # type: ignore[arg-type]
             record.status_since, record.acknowledge_by or now, record.respond_by or now,
             record.escalation_level, record.reminders_sent, tried)
-        chain = escalation_chain(self.directory, record.hub, record.case_type)
-        action = next_action(state, chain, now, self.directory.deadlines.reminders_at)
+        directory = self.directory.current()  # one directory for the whole check
+        chain = escalation_chain(directory, record.hub, record.case_type)
+        action = next_action(state, chain, now, directory.deadlines.reminders_at)
         if action.next_check is not None and action.kind == "nothing":
             self.reminders.schedule(outbox.CHECK, action.next_check, code=record.code,
                                     agency=record.agency)
@@ -145,15 +146,15 @@ class Dispatcher:
             members = tuple(self.staff.members(role="focal_point", agency=record.agency))
             return Delivery(reminder.id, "reminder", record, members)
         if action.kind.startswith("escalate") and action.agency:
-            self._escalate(record, action.agency, action.via or "focal_point", action.level,
-                           action.reason)
+            self._escalate(directory, record, action.agency, action.via or "focal_point",
+                           action.level, action.reason)
         return None
 
-    def _escalate(self, record: ReferralRecord, agency: str, via: str, level: int,
-                  why: str) -> None:
+    def _escalate(self, directory: Directory, record: ReferralRecord, agency: str, via: str,
+                  level: int, why: str) -> None:
         now = self.clock.now()
         move = lifecycle.forward(record.status, SYSTEM, now, agency, reason=why)
-        deadlines = compute_deadlines(now, self.directory.deadlines, record.case_type,
+        deadlines = compute_deadlines(now, directory.deadlines, record.case_type,
                                       record.risk, record.urgent,
                                       case_due_at=record.case_due_at)
         self.referrals.append_event(record.code, move.to_status, at=now, actor=SYSTEM,

@@ -25,4 +25,5 @@ class PartnerChoices:
     def __call__(self, hub: str, case_type: str) -> list[HubChoice]:
         """The engine's ``partners``: agency ids with their names, for a question."""
         return [HubChoice(agency.id, agency.names) for agency in
-                partner_agencies(self.directory, hub, case_type, self.enrolled)]
+                partner_agencies(self.directory.current(), hub, case_type,
+                                         self.enrolled)]

@@ -64,13 +64,14 @@ class ReferralDesk:
         is still one the service map offers, with a focal point enrolled; else the referral
         goes to the hub's focal point as usual."""
         now = self.clock.now()
+        directory = self.directory.current()  # one directory for the whole routing
         if partner is None and request.partner is not None and self.enrolled is not None \
-                and may_receive(self.directory, request.hub or "", request.case_type,
+                and may_receive(directory, request.hub or "", request.case_type,
                                 request.partner, self.enrolled):
             partner = request.partner
-        decision = route(request, self.directory, partner)
+        decision = route(request, directory, partner)
         case_type = decision.case_type
-        case_due = case_deadline(now, self.directory.deadlines, case_type, request.risk,
+        case_due = case_deadline(now, directory.deadlines, case_type, request.risk,
                                  request.urgent, request.due_hours)
         if isinstance(decision, NoRoute):
             code = self.referrals.create(request, referrer_id=referrer.id, agency=None, at=now,
@@ -78,7 +79,7 @@ class ReferralDesk:
             self.reminders.schedule(outbox.UNROUTED, now, code=code)
             self.audit.record(staff_actor(referrer), "refer_unrouted", code, now)
             return Submitted(code, decision)
-        deadlines = compute_deadlines(now, self.directory.deadlines, decision.case_type,
+        deadlines = compute_deadlines(now, directory.deadlines, decision.case_type,
                                       request.risk, request.urgent, request.due_hours)
         code = self.referrals.create(
             request, referrer_id=referrer.id, agency=decision.agency, at=now,
@@ -138,10 +139,11 @@ class ReferralDesk:
             raise Refused(str(error)) from None
         changes: dict[str, object] = {}
         if action == "forward":
-            target = self.directory.find_agency(arg or "")
+            directory = self.directory.current()
+            target = directory.find_agency(arg or "")
             if target is None:
                 raise Refused("That agency is not in the directory.")
-            deadlines = compute_deadlines(now, self.directory.deadlines, record.case_type,
+            deadlines = compute_deadlines(now, directory.deadlines, record.case_type,
                                           record.risk, record.urgent,
                                           case_due_at=record.case_due_at)
             changes = {"agency": target.id, "via": "forwarded",
