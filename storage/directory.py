@@ -83,7 +83,7 @@ class SqlDirectoryStore:
             with self._context.writing() as db:
                 # The load's number first: a second load at the same moment waits on it,
                 # then fails whole, so numbers follow the order loads are committed in.
-                number = int(db.scalar(select(func.max(DirectoryLoad.number))) or 0) + 1
+                number = _version(db) + 1
                 db.add(DirectoryLoad(number=number, loaded_at=datetime.now(UTC),
                                      checksum=digest))
                 db.flush()

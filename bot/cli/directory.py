@@ -121,6 +121,7 @@ def run_load(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.cli.common import report
     from bot.directory import load_directory
+    from bot.directory.live import DirectoryLoadConflict
     from bot.directory.rows import directory_rows
     from bot.flows.problems import FlowError
     from storage.clock import SystemClock
@@ -144,6 +145,8 @@ def run_load(args: argparse.Namespace, settings: Settings) -> int:
         with storage.unit():  # the directory and its audit entry, or neither
             written = SqlDirectoryStore(storage.context).replace(rows)
             storage.audit.record("cli", "directory_load", None, SystemClock().now())
+    except DirectoryLoadConflict as conflict:
+        raise CommandError(f"{path.name}: {conflict}") from None
     except DBAPIError as exc:
         # What the checker cannot see, such as an id longer than its column on PostgreSQL.
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
@@ -153,7 +156,8 @@ def run_load(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         storage.close()
     services = len({(r["agency_id"], r["service"], tuple(r["hubs"])) for r in rows["services"]})
-    print(f"{path.name}: loaded into the database, replacing any previous directory")
+    print(f"{path.name}: loaded into the database, replacing any previous directory; "
+          "running processes serve it within seconds")
     print(f"  {written['hubs']} hubs, {written['agencies']} agencies, "
           f"{written['focal_points']} focal points, {written['emergency_contacts']} emergency "
           f"contacts, {services} services ({written['services']} profile rows), "

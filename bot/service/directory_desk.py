@@ -9,8 +9,8 @@ service-mapping matrix (CSV or an Excel workbook) merged into the current direct
 through the same loaders as ``intake directory load`` and ``intake directory
 import-services``. A check comes first and says every problem, with line numbers; loading
 checks the upload again and replaces the directory in the database in one transaction, so a
-bad upload changes nothing. Processes read the directory at start: a running bot serves the
-loaded one after a restart, as after ``intake directory load``.
+bad upload changes nothing. Every running process serves the loaded directory within a few
+seconds, without a restart (``bot.directory.live``), as after ``intake directory load``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from bot.directory.coverage import coverage_problems
+from bot.directory.live import DirectoryLoadConflict
 from bot.directory.loader import load_directory, load_directory_text
 from bot.directory.model import Agency, Directory, EmergencyContact
 from bot.directory.rows import Rows, directory_from_rows, directory_rows
@@ -232,7 +233,10 @@ class DirectoryDesk:
             raise UploadRejected([f"{Path(filename).name}: the file changed since it was "
                                   "checked; check it again"])
         checked = self.check(filename, data)
-        written = self.store.replace(directory_rows(checked.directory))
+        try:
+            written = self.store.replace(directory_rows(checked.directory))
+        except DirectoryLoadConflict as conflict:
+            raise UploadRejected([f"{Path(filename).name}: {conflict}"]) from None
         return checked, written
 
 

@@ -199,3 +199,22 @@ def test_a_running_bot_serves_a_directory_loaded_through_the_console_without_res
     assert bot.referrals.act(health, first.code, "accept") == "accepted"
     assert bot.referrals.act(law, second_referral.code, "acknowledge") == "acknowledged"
     assert isinstance(bot.directory, LiveDirectory) and isinstance(bot.directory, Directory)
+
+
+def test_two_loads_at_the_same_moment_store_only_the_first(
+        storage: Storage, second: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second load read the number before the first committed (forced here): it is
+    refused whole, and the console says to try again."""
+    store = SqlDirectoryStore(storage.context)
+    store.replace(rows_of(SAMPLE_TEXT))
+    version = store.version()
+    monkeypatch.setattr(directory_module, "_version", lambda db: version - 1)
+    desk = DirectoryDesk(SqlDirectoryStore(second.context), second.staff,
+                         Path("unused.yaml"), second.unit)
+    data = edited_text().encode("utf-8")
+    with pytest.raises(UploadRejected) as refused:
+        desk.load("directory.yaml", data, checksum(data))
+    assert refused.value.problems == ["directory.yaml: another directory was loaded at the "
+                                      "same moment; nothing was loaded, try again"]
+    monkeypatch.undo()
+    assert store.snapshot() == (version, rows_of(SAMPLE_TEXT))
