@@ -24,7 +24,7 @@ from bot.service.partners import PartnerChoices
 from bot.service.publishing import PublishConflict, Publisher
 from bot.service.referrals import ReferralDesk
 from bot.service.retention import PurgeSchedule
-from bot.service.translations import ServedTexts, TranslationDesk
+from bot.service.translations import ServedTexts, TranslationDesk, served_catalogs
 from bot.settings import Settings
 from storage.catalogs import SqlCatalogStore
 from storage.clock import SystemClock
@@ -67,9 +67,15 @@ def current_directory(settings: Settings, storage: Storage) -> LiveDirectory:
                          lambda: load_directory(settings.directory))
 
 
-def flow_checks(settings: Settings) -> list[ExtraCheck]:
-    """The checks beyond the flow checker every publish runs: translations complete."""
-    return [lambda flows: flow_translation_problems(flows, settings.locales)]
+def flow_checks(settings: Settings, storage: Storage | None = None) -> list[ExtraCheck]:
+    """The checks beyond the flow checker every publish runs: translations complete, in the
+    catalogs as served (with ``storage``: the newest uploads through the console over the
+    shipped PO files, read when the check runs; without: the PO files only)."""
+    if storage is None:
+        return [lambda flows: flow_translation_problems(flows, settings.locales)]
+    store = SqlCatalogStore(storage.context)
+    return [lambda flows: flow_translation_problems(
+        flows, settings.locales, served_catalogs(store, settings.locales))]
 
 
 def published_flows(settings: Settings, storage: Storage, clock: Clock) -> FlowLibrary:
@@ -79,12 +85,12 @@ def published_flows(settings: Settings, storage: Storage, clock: Clock) -> FlowL
     try:
         version = store.version()
     except DBAPIError:  # not migrated yet: `intake run` migrates, then builds again
-        return FlowLibrary.load(flow_files(settings.flows), flow_checks(settings))
+        return FlowLibrary.load(flow_files(settings.flows), flow_checks(settings, storage))
     library = FlowLibrary(store)
     if version == 0:
         try:
             published = Publisher(store, clock).publish(
-                flow_files(settings.flows), flow_checks(settings), by="first start",
+                flow_files(settings.flows), flow_checks(settings, storage), by="first start",
                 note="the configured flows, published on the first start")
         except PublishConflict:  # another process published them at the same moment
             published = None

@@ -19,7 +19,7 @@ from bot.flows.problems import FlowError
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.flows.library import StoredRevision
+    from bot.flows.library import ExtraCheck, StoredRevision
     from bot.service.publishing import Publisher
     from storage.flowstore import SqlFlowStore
 
@@ -140,17 +140,20 @@ def _by(args: argparse.Namespace) -> str:
 
 
 @contextmanager
-def _published(settings: Settings) -> Iterator[tuple[Publisher, SqlFlowStore]]:
-    """The publisher on the configured database, which must exist and be migrated."""
+def _published(settings: Settings) -> Iterator[tuple[Publisher, SqlFlowStore,
+                                                    list[ExtraCheck]]]:
+    """The publisher on the configured database, which must exist and be migrated, and the
+    checks a publish runs there (translations in the catalogs as served)."""
     from bot.cli.common import existing_storage
     from bot.service.publishing import PublishConflict, Publisher, Refused, UnknownRevision
+    from bot.wiring import flow_checks
     from storage.clock import SystemClock
     from storage.flowstore import SqlFlowStore
 
     storage = existing_storage(settings)
     try:
         store = SqlFlowStore(storage.context)
-        yield Publisher(store, SystemClock()), store
+        yield Publisher(store, SystemClock()), store, flow_checks(settings, storage)
     except (UnknownRevision, Refused, PublishConflict) as exc:
         raise CommandError(str(exc.args[0])) from None
     finally:
@@ -173,12 +176,11 @@ def _outcome(number: int | None, changed: tuple[tuple[str, int], ...],
 def run_publish(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.common import report
     from bot.flows.library import flow_files
-    from bot.wiring import flow_checks
 
-    with _published(settings) as (publisher, _):
+    with _published(settings) as (publisher, _, checks):
         try:
             done = publisher.publish(flow_files(args.paths or settings.flows),
-                                     flow_checks(settings), _by(args), args.note)
+                                     checks, _by(args), args.note)
         except FlowError as error:
             report(error)
             print("nothing was published.", file=sys.stderr)
@@ -189,11 +191,10 @@ def run_publish(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_rollback(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.common import report
-    from bot.wiring import flow_checks
 
-    with _published(settings) as (publisher, _):
+    with _published(settings) as (publisher, _, checks):
         try:
-            done = publisher.rollback(args.flow, args.revision, flow_checks(settings),
+            done = publisher.rollback(args.flow, args.revision, checks,
                                       _by(args), args.note)
         except FlowError as error:
             report(error)
@@ -205,7 +206,7 @@ def run_rollback(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_withdraw(args: argparse.Namespace, settings: Settings) -> int:
-    with _published(settings) as (publisher, _):
+    with _published(settings) as (publisher, _, _checks):
         count = publisher.withdraw(args.flow, args.revision, _by(args), args.note)
     print(f"revision {args.revision} of '{args.flow}' withdrawn; {count} open conversation"
           f"{'s' if count != 1 else ''} on it start again on the current revision, with a "
@@ -219,9 +220,8 @@ def _when(value: object) -> str:
 
 def run_list(args: argparse.Namespace, settings: Settings) -> int:
     from bot.flows.library import flow_files
-    from bot.wiring import flow_checks
 
-    with _published(settings) as (publisher, store):
+    with _published(settings) as (publisher, store, checks):
         publication = store.publication()
         if publication is None:
             print("no flows published yet: \"intake flows publish\" (or the first start of "
@@ -230,7 +230,7 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
         history = {(r.flow_id, r.revision): r for r in store.history()}
         open_on = store.open_conversations()
         try:
-            pending = publisher.publish(flow_files(settings.flows), flow_checks(settings), "",
+            pending = publisher.publish(flow_files(settings.flows), checks, "",
                                         dry_run=True).changed
             problem = ""
         except FlowError as error:
@@ -289,7 +289,7 @@ def _outline(stored: StoredRevision) -> list[str]:
 
 
 def run_show(args: argparse.Namespace, settings: Settings) -> int:
-    with _published(settings) as (publisher, store):
+    with _published(settings) as (publisher, store, _checks):
         revision, stored = _stored(publisher, store, args.flow, args.revision)
         record = publisher.known(args.flow, revision)
     assert record is not None
@@ -322,7 +322,7 @@ def _configured(settings: Settings, flow_id: str) -> list[str]:
 
 
 def run_diff(args: argparse.Namespace, settings: Settings) -> int:
-    with _published(settings) as (publisher, store):
+    with _published(settings) as (publisher, store, _checks):
         old = _stored(publisher, store, args.flow, args.old)[1]
         new = _stored(publisher, store, args.flow, args.new)[1] if args.new else None
     before = _outline(old)[1:]  # the title line names the revision
@@ -340,7 +340,7 @@ def run_diff(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
     target: Path = args.directory
-    with _published(settings) as (_, store):
+    with _published(settings) as (_, store, _checks):
         publication = store.publication()
     if publication is None:
         raise CommandError("no flows published yet: nothing to export")

@@ -8,7 +8,7 @@ themselves and fail loudly.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from babel import Locale
@@ -56,8 +56,12 @@ def _message_problem(message: Message | None, lang: str, num_plurals: int) -> st
     return None
 
 
-def flow_translation_problems(flows: Mapping[str, Flow], locales: Path) -> list[Problem]:
-    """One problem per flow text that a declared language lacks (or has fuzzy)."""
+def flow_translation_problems(flows: Mapping[str, Flow], locales: Path,
+                              served: Callable[[str], Catalog | None] | None = None,
+                              ) -> list[Problem]:
+    """One problem per flow text that a declared language lacks (or has fuzzy), in the PO
+    files of ``locales``, or in the catalog ``served`` gives for the language (a running
+    product serves catalogs uploaded through the console over those files)."""
     problems = []
     catalogs: dict[str, Catalog | None] = {}
     for flow in flows.values():
@@ -65,7 +69,8 @@ def flow_translation_problems(flows: Mapping[str, Flow], locales: Path) -> list[
             if lang == SOURCE_LANGUAGE:
                 continue
             if lang not in catalogs:
-                catalogs[lang] = read_catalog(locales, lang)
+                catalogs[lang] = served(lang) if served is not None else \
+                    read_catalog(locales, lang)
             catalog = catalogs[lang]
             if catalog is None:
                 problems.append(Problem(flow.file, flow.line_of("languages"), "", "languages",

@@ -203,6 +203,24 @@ class ServedTexts(Texts):
         return dict(self._stored)
 
 
+def served_catalogs(store: CatalogStore, locales: Path) -> Callable[[str], Catalog | None]:
+    """Each language's catalog as every process serves it now: its newest upload over the
+    shipped file (:func:`overlay`), else the shipped file; None for neither. What a flow
+    publish checks its translations against. The store is read at this call; unreadable
+    (not migrated yet), nothing uploaded can be served, so the shipped files count."""
+    try:
+        stored = store.latest()
+    except CatalogsUnavailable as error:
+        log.warning("stored translations not read: %s", error)
+        stored = {}
+
+    def read(lang: str) -> Catalog | None:
+        found = stored.get(lang)
+        return overlay(found.content, lang, locales) if found is not None else \
+            read_catalog(locales, lang)
+    return read
+
+
 def overlay(content: str, lang: str, locales: Path) -> Catalog:
     """An uploaded catalog over the shipped one: every text the upload lacks, or leaves
     empty, is taken from the shipped file. So a later release that ships translations of new
