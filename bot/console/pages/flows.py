@@ -66,7 +66,7 @@ def _desk(services: Services, request: Request | None = None) -> FlowDesk:
         if cache is None:
             cache = state.flow_revisions = {}
     return FlowDesk(SqlFlowStore(services.storage.context), services.clock,
-                    flow_checks(services.settings), cache)
+                    flow_checks(services.settings, services.storage), cache)
 
 
 def _drafts(request: Request) -> DraftShelf:
