@@ -16,7 +16,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -122,12 +122,15 @@ def stored_flows(stored: StoredRevision) -> dict[str, Flow]:
 
 
 class Simulator:
-    def __init__(self, texts: Texts, directory: Directory, hubs: Sequence[HubChoice],
+    def __init__(self, texts: Texts, directory: Directory,
+                 hubs: Sequence[HubChoice] | Callable[[], Sequence[HubChoice]],
                  partners: Partners | None, clock: Clock, idle: timedelta = IDLE,
                  per_staff: int = TRIALS_PER_STAFF, limit: int = MAX_TRIALS) -> None:
+        """``hubs``: the hubs offered, or how to get them as they are now (a running
+        product's directory can be loaded again while it runs)."""
         self.texts = texts
         self.directory = directory
-        self.hubs = tuple(hubs)
+        self.hubs = hubs if callable(hubs) else tuple(hubs)
         self.partners = partners
         self.clock = clock
         self.idle = idle
@@ -149,7 +152,7 @@ class Simulator:
         lang = lang if lang in flow.languages else flow.languages[0]
         answers: dict[str, Any] = {}
         if "hub" in flow.inputs:
-            known = [h.id for h in self.hubs]
+            known = [h.id for h in (self.hubs() if callable(self.hubs) else self.hubs)]
             answers["hub"] = hub if hub in known else (known[0] if known else None)
         step = engine.start(flow_id, lang, answers=answers or None)
         trial = Trial(secrets.token_urlsafe(16), staff_id, origin, flow_id, flow.revision,

@@ -164,3 +164,15 @@ def test_a_typed_answer_to_a_sensitive_question_is_not_echoed() -> None:
     trial = sim.type(trial.id, 7, "34")
     assert ("answer", "34") not in [(line.kind, line.text) for line in trial.lines]
     assert ("answer", "••••••") in [(line.kind, line.text) for line in trial.lines]
+
+
+def test_the_hubs_are_read_as_they_are_now_when_a_trial_starts() -> None:
+    directory = load_directory()
+    offered = list(directory.hub_choices())
+    sim = Simulator(Texts(), directory, lambda: offered, None, FixedClock(NOW))
+    flows = FlowLibrary.load([BUNDLED]).flows
+    first = sim.start(flows, "pwsn", ("revision", "pwsn:1"), 7, "en")
+    assert first.session.answers["hub"] == offered[0].id
+    offered.pop(0)  # a directory loaded since
+    second = sim.start(flows, "pwsn", ("revision", "pwsn:1"), 7, "en")
+    assert second.session.answers["hub"] == offered[0].id

@@ -84,7 +84,7 @@ def _simulator(request: Request) -> Simulator:
     if simulator is None:
         services = services_of(request)
         simulator = state.flow_simulator = Simulator(
-            services.texts, services.directory, services.engine.hubs,
+            services.texts, services.directory, services.directory.hub_choices,
             services.engine.partners, services.clock)
     return simulator
 
