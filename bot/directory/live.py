@@ -1,11 +1,11 @@
 """The directory a running process serves, followed as coordinators load new ones.
 
 A directory load (``intake directory load``, the console's Directory page) replaces the
-directory tables and numbers the load in one transaction. Every process polls that number,
-as it polls flow publications (``bot.flows.library``) and uploaded catalogs
-(``bot.service.translations``): at most every :data:`POLL_SECONDS`, on use, so a new load
-is served within a few seconds, without a restart. A process that sees a new number reads
-the whole directory and swaps it in at once, or keeps what it serves if the read fails.
+directory tables and numbers the load in one transaction. Every process polls that number
+as it polls flow publications and uploaded catalogs (:mod:`bot.polling`): at most every
+:data:`~bot.polling.POLL_SECONDS`, on use, so a new load is served within a few seconds,
+without a restart. A process that sees a new number reads the whole directory and swaps it
+in at once, or keeps what it serves if the read fails.
 
 :class:`LiveDirectory` is a :class:`~bot.directory.model.Directory`, so everything that
 reads one (routing, focal cards, the hub and partner lists of flows, deadlines, the console)
@@ -17,7 +17,6 @@ of routing a referral changes the next referral, never half of this one.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -26,12 +25,9 @@ from bot.directory.deadlines import DeadlineTable
 from bot.directory.model import Agency, Directory, EmergencyContact, FocalPoint, Hub, Service
 from bot.directory.rows import Rows, directory_from_rows
 from bot.flows.problems import FlowError
+from bot.polling import POLL_SECONDS, Poll
 
 log = logging.getLogger(__name__)
-
-#: A new load is asked for at most this often (a cheap ``max(number)``): well within the
-#: five seconds in which every process must serve it.
-POLL_SECONDS = 2.0
 
 
 class DirectoryUnavailable(RuntimeError):
@@ -60,10 +56,7 @@ class LiveDirectory(Directory):
 
     _source: DirectorySource
     _fallback: Callable[[], Directory]
-    _interval: float
-    _clock: Callable[[], float]
-    _lock: threading.Lock
-    _checked_at: float | None
+    _poll: Poll
     _served: Directory
     #: The load served (0: none numbered yet; -1: nothing read yet).
     version: int
@@ -75,10 +68,7 @@ class LiveDirectory(Directory):
         own = object.__setattr__
         own(self, "_source", source)
         own(self, "_fallback", fallback)
-        own(self, "_interval", interval)
-        own(self, "_clock", clock)
-        own(self, "_lock", threading.Lock())
-        own(self, "_checked_at", None)
+        own(self, "_poll", Poll(interval, clock))
         own(self, "version", -1)
         own(self, "_served", Directory())
         self.refresh(force=True)
@@ -123,18 +113,7 @@ class LiveDirectory(Directory):
     def refresh(self, force: bool = False) -> bool:
         """Serve the newest load if there is one (asked at most every ``interval`` seconds
         unless forced). True when another directory is served now."""
-        now = self._clock()
-        checked = self._checked_at
-        if not force and checked is not None and now - checked < self._interval:
-            return False
-        # One thread asks; the others serve what runs meanwhile instead of waiting.
-        if not self._lock.acquire(blocking=False):
-            return False
-        try:
-            object.__setattr__(self, "_checked_at", now)
-            return self._refresh()
-        finally:
-            self._lock.release()
+        return self._poll.ask(self._refresh, force)
 
     def _refresh(self) -> bool:
         try:

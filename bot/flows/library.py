@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,10 +26,9 @@ from bot.flows.model import Flow, IncludeNode
 from bot.flows.problems import FlowError, Problem
 from bot.flows.schema import parse_flow
 from bot.flows.yamlsource import load_text
+from bot.polling import POLL_SECONDS, Poll
 
 BUNDLED = Path(__file__).resolve().parent
-#: How often a running library asks its source whether something new was published.
-POLL_SECONDS = 2.0
 
 #: Extra checks run on the parsed flows (the translation completeness check plugs in here).
 ExtraCheck = Callable[[dict[str, Flow]], list[Problem]]
@@ -219,10 +217,8 @@ class FlowLibrary:
                  clock: Callable[[], float] = time.monotonic,
                  interval: float = POLL_SECONDS) -> None:
         self._source = source
-        self._clock = clock
-        self._interval = interval
-        self._checked_at: float | None = None
-        self._lock = threading.Lock()
+        #: When to ask the source again (at most every ``interval`` seconds, on use).
+        self._poll = Poll(interval, clock)
         self._current: dict[str, CompiledFlow] = {}
         self._revisions: dict[tuple[str, int], CompiledFlow] = {}
         self._withdrawn: frozenset[tuple[str, int]] = frozenset()
@@ -280,23 +276,11 @@ class FlowLibrary:
         ``interval`` seconds unless forced). True when something new was installed."""
         if self._source is None:
             return False
-        now = self._clock()
-        if not force and self._checked_at is not None and now - self._checked_at < \
-                self._interval:
-            return False
-        # One thread asks; the others serve what runs meanwhile instead of waiting (a
-        # waiting thread may hold the pooled connection the asking one needs).
-        if not self._lock.acquire(blocking=False):
-            return False
-        try:
-            return self._refresh(now)
-        finally:
-            self._lock.release()
+        return self._poll.ask(self._refresh, force)
 
-    def _refresh(self, now: float) -> bool:
+    def _refresh(self) -> bool:
         """Install the source's newest publication whole, or keep what runs."""
         assert self._source is not None
-        self._checked_at = now
         if self._source.version() == self.version:
             return False
         publication = self._source.publication()

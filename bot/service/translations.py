@@ -38,12 +38,11 @@ from bot.i18n.completeness import catalog_problems, language_name, read_catalog
 from bot.i18n.extract import build_template
 from bot.i18n.review import Review, ReviewError, read_review
 from bot.i18n.texts import SOURCE_LANGUAGE, Texts, is_rtl, po_path
+from bot.polling import POLL_SECONDS, Poll
 from bot.ports import Clock
 
 #: An uploaded PO file may be at most this large (the shipped ones are about 140 kB).
 MAX_PO_BYTES = 1_000_000
-#: How often a running process asks the store whether a catalog was accepted.
-POLL_SECONDS = 2.0
 #: A reviewer is named, not described: letters, spaces and the usual punctuation of names.
 REVIEWER_LENGTH = 80
 #: Flow texts carry a ``flow:...`` context (``bot.i18n.extract``); the rest is interface.
@@ -150,44 +149,33 @@ class ServedTexts(Texts):
                  clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(locales)
         self._store = store
-        self._interval = interval
-        self._clock = clock
+        self._poll = Poll(interval, clock)  # when to ask the store again (bot.polling)
         self._version = 0
-        self._checked_at: float | None = None
         self._stored: dict[str, StoredCatalog] = {}
-        self._lock = threading.Lock()
 
     def refresh(self, force: bool = False) -> bool:
         """Load the newest stored catalogs if the store has new ones; True if it had."""
-        now = self._clock()
-        if not force and self._checked_at is not None and \
-                now - self._checked_at < self._interval:
-            return False
-        if not self._lock.acquire(blocking=False):
-            return False  # another thread asks; serve what is loaded meanwhile
+        return self._poll.ask(self._refresh, force)
+
+    def _refresh(self) -> bool:
         try:
-            self._checked_at = now
-            try:
-                version = self._store.version()
-                if version == self._version:
-                    return False
-                stored = self._store.latest()
-            except CatalogsUnavailable as error:  # not migrated yet, or the database is away
-                log.warning("stored translations not read: %s", error)
+            version = self._store.version()
+            if version == self._version:
                 return False
-            compiled: dict[str, gettext.NullTranslations] = {}
-            for lang, catalog in stored.items():
-                try:
-                    compiled[lang] = compile_catalog(overlay(catalog.content, lang,
-                                                             self.locales))
-                except (PoFileError, ValueError) as error:  # checked on upload; say, skip
-                    log.error("stored catalog %d (%s) unusable: %s", catalog.id, lang, error)
-            self._cache = compiled  # the shipped files load again on demand for the rest
-            self._stored = stored
-            self._version = version
-            return True
-        finally:
-            self._lock.release()
+            stored = self._store.latest()
+        except CatalogsUnavailable as error:  # not migrated yet, or the database is away
+            log.warning("stored translations not read: %s", error)
+            return False
+        compiled: dict[str, gettext.NullTranslations] = {}
+        for lang, catalog in stored.items():
+            try:
+                compiled[lang] = compile_catalog(overlay(catalog.content, lang, self.locales))
+            except (PoFileError, ValueError) as error:  # checked on upload; say, skip
+                log.error("stored catalog %d (%s) unusable: %s", catalog.id, lang, error)
+        self._cache = compiled  # the shipped files load again on demand for the rest
+        self._stored = stored
+        self._version = version
+        return True
 
     def catalog(self, lang: str) -> gettext.NullTranslations:
         self.refresh()
