@@ -29,6 +29,9 @@ from bot.polling import POLL_SECONDS, Poll
 
 log = logging.getLogger(__name__)
 
+#: At start, how often a read that met a load in the middle is tried again.
+START_ATTEMPTS = 5
+
 
 class DirectoryUnavailable(RuntimeError):
     """The stored directory cannot be read now (not migrated yet, database away)."""
@@ -126,9 +129,13 @@ class LiveDirectory(Directory):
                 return True
             log.warning("the stored directory was not read: %s", error)
             return False
-        if snapshot is None and self.version < 0:
-            snapshot = self._source.snapshot()  # at start, ask once more
+        for _ in range(START_ATTEMPTS if self.version < 0 else 0):
+            if snapshot is not None:
+                break
+            snapshot = self._source.snapshot()  # at start there is nothing else to serve
         if snapshot is None:  # a load committed while reading: the next poll reads it
+            if self.version < 0:
+                raise DirectoryUnavailable("the directory kept changing while it was read")
             return False
         version, rows = snapshot
         try:
