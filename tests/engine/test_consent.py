@@ -196,6 +196,25 @@ def test_a_later_consent_names_only_what_its_own_referral_carries(two_consents: 
     assert shown[1].on_acceptance == ()
 
 
+def test_a_sole_giver_and_method_are_recorded_without_being_asked(two_consents: Engine) -> None:
+    _, events = run(two_consents, [Choice("kilis"), Choice("yes"), Choice("yes")],
+                    flow="disclosure")
+    assert [p.audience for p in of_type(events, Prompt)][1:] == ["person", "person", "referrer"]
+    assert of_type(events, ConsentRecorded) == [
+        ConsentRecorded(("refer", "share"), (), "person", "in_person", None)]
+
+
+def test_an_adult_is_not_told_of_what_only_a_child_s_or_an_urgent_referral_carries(
+        engine: Engine) -> None:
+    steps: list[Input] = [Choice("gbv"), Choice("gaziantep"), Choice("en"), Choice("adult"),
+                          Choices(("none",))]
+    _, events = run(engine, steps)
+    shown = [e for e in events if isinstance(e, Disclosure)][-1]
+    assert "age group" in shown.shared and "your phone number" in shown.on_acceptance
+    assert "who agreed for the child" not in shown.shared
+    assert "the kind of urgent help needed" not in shown.shared
+
+
 def test_the_list_is_in_the_person_s_language(engine: Engine) -> None:
     steps: list[Input] = [Choice("gbv"), Choice("gaziantep"), Choice("ar"), Choice("adult"),
                           Choices(("none",))]
