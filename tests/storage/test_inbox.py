@@ -98,6 +98,14 @@ def test_released_claims_are_handed_out_again_oldest_first(storage: Storage) -> 
     assert sorted(inbox.claimers()) == ["host:2:live", "w3"]
 
 
+def test_a_released_worker_holds_no_claim_any_more(storage: Storage) -> None:
+    inbox = storage.inbox
+    inbox.store([update(1, A), update(2, B)], NOW)
+    assert ids(inbox.claim("host:1:dead", 10, NOW)) == [1, 2]
+    assert inbox.release(["host:1:dead"]) == 2
+    assert inbox.claimers() == [] and inbox.release(["host:1:dead"]) == 0
+
+
 def test_the_same_chat_stored_twice_is_handled_in_order_by_two_claimers(
         storage: Storage, database: Engine, cipher: Cipher) -> None:
     """Two processes (two stores on one database): the second cannot take the chat's later
