@@ -164,6 +164,32 @@ def test_anything_else_at_the_override_is_asked_again_and_records_nothing(
     assert session.outcome == "consent_refused" and of_type(events, ReferralRequested) == []
 
 
+def shown(prompt: Prompt) -> tuple[str, str, str, list[tuple[str, str]]]:
+    return prompt.text, prompt.kind, prompt.audience, [(b.id, b.label) for b in prompt.buttons]
+
+
+def test_each_consent_step_asks_its_question_with_the_node_s_own_choices(gate: Engine) -> None:
+    _, events = walk(gate, [*IN_DANGER_REFUSED[:3], Choice("yes"), Choice("no")])
+    prompts = [shown(e) for e in events if isinstance(e, Prompt) and e.node == "assent"]
+    yes_no = [("yes", "Yes"), ("no", "No")]
+    assert prompts == [
+        ("Who gives consent?", "choice", "referrer",
+         [("child_assent", "The child (assent)"), ("caregiver", "The caregiver")]),
+        ("How is consent given?", "choice", "referrer",
+         [("in_person", "In person"), ("remote", "Remotely (phone or video)")]),
+        ("Do you agree to be referred to an organisation that can help you?", "choice",
+         "person", yes_no),
+        ("Do you agree that only the information needed for this referral is shared with "
+         "that organisation?", "choice", "person", yes_no),
+        ("Consent was not given. The child faces an immediate safety risk, so you may still "
+         "refer in the child's best interest: the child protection focal point is consulted "
+         "and decides with you. Choose the reason, or do not refer.", "choice", "referrer",
+         [("immediate_danger", "The child is in immediate danger where they are"),
+          ("no_safe_adult", "No safe adult can look after the child now"),
+          (NO_OVERRIDE, "Do not refer")]),
+    ]
+
+
 # -- what the person is shown after the script -------------------------------------------
 
 VALID = Path(__file__).resolve().parents[1] / "flows" / "valid"
