@@ -124,7 +124,7 @@ def test_a_broken_file_changes_nothing(flows: Flows) -> None:
     library = flows.library()
     before = (flows.store.version(), flows.store.history())
     flows.edit("intake.yaml", GBV_OPTION, "")
-    flows.edit("intake.yaml", "    next: hub\n", "    next: no_such_node\n")  # the checker's
+    flows.edit("intake.yaml", "    next: where\n", "    next: no_such_node\n")  # the checker's
     with pytest.raises(FlowError):
         flows.publish()
     assert (flows.store.version(), flows.store.history()) == before
@@ -202,7 +202,7 @@ def test_a_rollback_publishes_the_old_content_as_a_new_revision(flows: Flows) ->
 
 @pytest.mark.parametrize(("flow_id", "revision", "expected"), [
     ("nosuch", 1, "unknown flow 'nosuch' (known: child, child_pathway, gbv, intake, pwsn, "
-                  "urgent_screen)"),
+                  "urgent_screen, where)"),
     ("intake", 99, "flow 'intake' has no revision 99 (known: {known})"),
 ])
 def test_an_unknown_flow_or_revision_names_what_exists(flows: Flows, flow_id: str,

@@ -35,10 +35,10 @@ NEEDLES = (NAME, "Karaoğlu", PHONE, "555 123 4567", "5551234567", "+90555123456
 
 #: The PwSN pathway to a referral whose contact is a phone number (as in its scenarios).
 PWSN_TO_PHONE: list[Input] = [
-    Choices(("none",)), Choice("person"), Choice("in_person"), Choice("yes"), Choice("yes"),
-    Choice("yes"), Choices(("older_person",)), Choices(("none",)),
+    Choice("older"), Choices(("none",)), Choice("person"), Choice("in_person"), Choice("yes"),
+    Choice("yes"), Choice("yes"), Choices(("older_person",)), Choices(("none",)),
     Choices(("mobility", "alone", "no_income")), Choice("keep"), Choices(("medical",)),
-    Choice("older"), Choice("female"), Choice("phone"), Text(PHONE),
+    Choice("female"), Choice("phone"), Text(PHONE),
 ]
 
 

@@ -35,15 +35,15 @@ def shipped() -> FlowLibrary:
 
 #: PwSN to a referral with a phone number (the shipped flow's scenario), nothing urgent.
 PWSN_TO_REFERRAL: list[Input] = [
-    Choices(("none",)), Choice("person"), Choice("in_person"), Choice("yes"), Choice("yes"),
-    Choice("yes"), Choices(("older_person",)), Choices(("none",)),
+    Choice("older"), Choices(("none",)), Choice("person"), Choice("in_person"), Choice("yes"),
+    Choice("yes"), Choice("yes"), Choices(("older_person",)), Choices(("none",)),
     Choices(("mobility", "alone", "no_income")), Choice("keep"), Choices(("medical",)),
-    Choice("older"), Choice("female"), Choice("phone"), Text(PHONE),
+    Choice("female"), Choice("phone"), Text(PHONE),
 ]
 #: An injury on the urgent screen, consent to refer and share, reached through the referrer:
 #: the urgent referral goes.
 URGENT_REFERRAL: list[Input] = [
-    Choices(("injury",)), Choice("person"), Choice("in_person"), Choice("yes"), Choice("yes"),
+    Choice("adult"), Choices(("injury",)), Choice("in_person"), Choice("yes"), Choice("yes"),
     Choice("through_me"),
 ]
 
@@ -63,7 +63,7 @@ CASES = [
     Case("the conversation ends with its referral", PWSN_TO_REFERRAL,
          None, (), Erasure("", False, ("example_health",), False, True), ["refer", "erase"]),
     Case("the urgent screen goes on to the pathway after its urgent referral",
-         URGENT_REFERRAL, "consent", ("hub", "note_reach", "urgent_concerns"),
+         URGENT_REFERRAL, "consent", ("age_band", "hub", "note_reach", "urgent_concerns"),
          Erasure("", False, ("example_health",), True, True),
          ["refer", "erase", "erase_conversation"]),
 ]
