@@ -24,11 +24,8 @@ from bot.cli.common import CommandError, existing_storage
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    from datetime import datetime
 
-    from bot.directory.model import Directory
     from bot.report.tables import Published
-    from storage.stores import Storage
 
 #: ``bot.report.tables.MIN_COUNT`` and ``DIMENSIONS`` again (a test holds them equal), so
 #: that the parser is built without importing the report modules.
@@ -92,6 +89,7 @@ def _min_count(text: str) -> int:
 
 def run_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.report.periods import PeriodError, default_period, parse_period
+    from bot.service.reporting import build_report
     from bot.wiring import current_directory
     from storage.clock import SystemClock
 
@@ -108,9 +106,9 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
         _known("--hub", args.hub, sorted(directory.hubs))
         _known("--agency", args.agency, sorted(directory.agencies))
         with storage.unit():
-            report = build(storage, directory, period, now, hub=args.hub,
-                           agency=args.agency, dimensions=tuple(args.by or DIMENSIONS),
-                           indicators=args.indicators, min_count=args.min_count)
+            report = build_report(storage, directory, period, now, hub=args.hub,
+                                  agency=args.agency, dimensions=tuple(args.by or DIMENSIONS),
+                                  indicators=args.indicators, min_count=args.min_count)
             storage.audit.record("cli", "report", None, now)
     finally:
         storage.close()
@@ -121,35 +119,6 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
 def _known(option: str, value: str | None, values: Sequence[str]) -> None:
     if value is not None and value not in values:
         raise CommandError(f"unknown {option} '{value}' (known: {', '.join(values)})")
-
-
-def build(storage: Storage, directory: Directory, period: object, now: datetime, *,
-          hub: str | None, agency: str | None, dimensions: Sequence[str], indicators: bool,
-          min_count: int) -> Published:
-    """Read the facts of the period's whole year (suppression is consistent over it) and
-    publish the tables asked for."""
-    from dataclasses import replace
-
-    from bot.report.periods import Period, year_grid
-    from bot.report.tables import publish
-    from storage.report import ack_times, count_left_out, read_facts
-
-    assert isinstance(period, Period)
-    whole_year = year_grid(period.year, now)[0]
-    facts = read_facts(storage.context, whole_year.start, whole_year.end, now)
-    left = count_left_out(storage.context, period.start, period.end, hub)
-    enrolled = {member.agency for member in storage.staff.members(role="focal_point")}
-    times = ack_times(storage.context, period.start, period.end, now, hub) if indicators \
-        else {}
-    report = publish(period, now, cells=facts.cells, agencies=facts.agencies, times=times,
-                     left_out=left, hub=hub, dimensions=dimensions, indicators=indicators,
-                     min_count=min_count,
-                     no_focal_point=sorted(a for a in directory.agencies if a not in enrolled))
-    if agency is None:
-        return report
-    tables = tuple(replace(table, rows=tuple(r for r in table.rows if r[0] == agency))
-                   if table.dimension == "agency" else table for table in report.tables)
-    return replace(report, tables=tables)
 
 
 def write(report: Published, form: str, output: Path | None) -> None:

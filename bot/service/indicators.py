@@ -159,15 +159,16 @@ class IndicatorBoard:
 def report_builder(services: Services, *, indicators: bool = True) -> Build:
     """The report behind ``intake report --indicators`` (every table, the default minimum
     count), over the directory loaded now, for the console."""
-    from bot.cli.report import DIMENSIONS, MIN_COUNT, build
+    from bot.report.tables import DIMENSIONS, MIN_COUNT
+    from bot.service.reporting import build_report
     from bot.wiring import current_directory
 
     def made(period: Period, hub: str | None, now: datetime) -> Published:
         storage = services.storage
         directory = current_directory(services.settings, storage)
         with storage.unit():
-            return build(storage, directory, period, now, hub=hub, agency=None,
-                         dimensions=DIMENSIONS, indicators=indicators, min_count=MIN_COUNT)
+            return build_report(storage, directory, period, now, hub=hub, agency=None,
+                                dimensions=DIMENSIONS, indicators=indicators, min_count=MIN_COUNT)
 
     return made
 
