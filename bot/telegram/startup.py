@@ -18,7 +18,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from telegram import Bot
 from telegram.error import NetworkError, RetryAfter
@@ -29,9 +29,6 @@ from bot.telegram.sender import retry_seconds
 log = logging.getLogger("intake.startup")
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
-Asgi = Callable[[dict[str, Any], Receive, Send], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -69,29 +66,8 @@ async def retrying(call: Callable[[], Awaitable[T]], backoff: Backoff = Backoff(
 async def initialize(application: Application,  # type: ignore[type-arg]
                      backoff: Backoff = Backoff(), sleep: Sleep = asyncio.sleep) -> None:
     """Initialise ``application`` (``getMe``). Called again later by whatever serves
-    (the poller, the webhook app's lifespan), initialising is then a no-op."""
+    (the poller, the webhook server), initialising is then a no-op."""
     await retrying(application.initialize, backoff, sleep)
-
-
-def patient_lifespan(app: Asgi, application: Application,  # type: ignore[type-arg]
-                     backoff: Backoff = Backoff(), sleep: Sleep = asyncio.sleep) -> Asgi:
-    """``app`` whose lifespan start first initialises ``application`` with retries: the
-    server (uvicorn) starts the event loop the application must be initialised on."""
-
-    async def patient(scope: dict[str, Any], receive: Receive, send: Send) -> None:
-        if scope["type"] != "lifespan":
-            await app(scope, receive, send)
-            return
-
-        async def received() -> dict[str, Any]:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await initialize(application, backoff, sleep)
-            return message
-
-        await app(scope, received, send)
-
-    return patient
 
 
 async def set_webhook(bot: Bot, url: str, secret: str, allowed_updates: Sequence[str],

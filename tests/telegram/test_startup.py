@@ -120,32 +120,6 @@ def test_a_refused_token_is_final_not_retried() -> None:
     assert api.attempts == ["getMe"] and waits.seconds == []
 
 
-def test_the_webhook_app_s_lifespan_reaches_telegram_patiently_before_it_starts() -> None:
-    api, waits = Unreachable(failures=2), Waits()
-    app = application(api)
-    seen: list[str] = []
-
-    async def inner(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        message = await receive()
-        seen.append(message["type"])
-        seen.append("initialised" if app._initialized else "not initialised")
-
-    async def lifespan() -> None:
-        async def receive() -> dict[str, Any]:
-            return {"type": "lifespan.startup"}
-
-        async def send(message: dict[str, Any]) -> None:
-            return None
-
-        patient = startup.patient_lifespan(inner, app, Backoff(), waits)
-        await patient({"type": "lifespan"}, receive, send)
-        await app.shutdown()
-
-    asyncio.run(lifespan())
-    assert seen == ["lifespan.startup", "initialised"]
-    assert api.attempts == ["getMe"] * 3 and waits.seconds == [1, 2]
-
-
 def test_intake_run_says_a_refused_token_in_one_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
