@@ -106,6 +106,23 @@ def test_a_released_worker_holds_no_claim_any_more(storage: Storage) -> None:
     assert inbox.claimers() == [] and inbox.release(["host:1:dead"]) == 0
 
 
+def test_storing_and_claiming_at_once_drops_the_rows_handled_and_frees_their_chat(
+        storage: Storage) -> None:
+    inbox = storage.inbox
+    inbox.store([update(1, A)], NOW)
+    assert ids(inbox.claim("w1", 10, NOW)) == [1]
+    stored, claimed = inbox.store_and_claim([update(2, A)], NOW, "w1", 10, done=[1])
+    assert (stored, ids(claimed), inbox.pending()) == (1, [2], 1)
+
+
+def test_a_worker_s_name_is_kept_to_the_column_s_96_characters(storage: Storage) -> None:
+    inbox = storage.inbox
+    inbox.store([update(1, A)], NOW)
+    name = "host-" + "x" * 200
+    assert ids(inbox.claim(name, 1, NOW)) == [1]
+    assert inbox.claimers() == [name[:96]]
+
+
 def test_the_same_chat_stored_twice_is_handled_in_order_by_two_claimers(
         storage: Storage, database: Engine, cipher: Cipher) -> None:
     """Two processes (two stores on one database): the second cannot take the chat's later
