@@ -1,0 +1,142 @@
+"""The checker's path checks on small flows written here: a referral's problem says why each
+consent on its path let it through, and two flows recording one answer id on one path are
+refused at the later question, while the same id on separate branches is fine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.flows.library import check, flow_files
+from bot.flows.problems import FlowError
+
+HEAD = """\
+spec_version: 2
+id: {id}
+revision: 1
+title: Paths
+languages: [en]
+"""
+
+#: Consent to statistics only, then consent to refer alone whose refusal leads to a referral.
+TWO_CONSENTS = HEAD.format(id="two") + """\
+start: hub
+nodes:
+  hub:
+    type: ask
+    kind: hub
+    collects: routing
+    text: In which hub is the person now?
+    next: figures
+  figures:
+    type: consent
+    script: May we count this conversation?
+    scopes: [statistics]
+    given_by: [person]
+    methods: [in_person]
+    next: agree
+    refused: agree
+  agree:
+    type: consent
+    script: May I ask an agency to help you?
+    scopes: [refer]
+    given_by: [person]
+    methods: [in_person]
+    next: bye
+    refused: send
+  send:
+    type: refer
+    case_type: protection
+    hub: hub
+    next: sent
+  sent:
+    type: end
+    outcome: referred
+    text: Sent.
+  bye:
+    type: end
+    outcome: info_only
+    text: Bye.
+"""
+
+
+def problems(tmp_path: Path, files: dict[str, str]) -> list[str]:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    with pytest.raises(FlowError) as raised:
+        check(flow_files(sorted(tmp_path.iterdir())))
+    return [str(p) for p in raised.value.problems]
+
+
+def test_each_consent_passed_on_the_way_to_a_referral_is_named_with_why(
+        tmp_path: Path) -> None:
+    assert problems(tmp_path, {"two.yaml": TWO_CONSENTS}) == [
+        "two.yaml:31 node 'send': a path reaches this referral without consent to refer and "
+        "share (or the child-safety override): hub → figures → agree → send; consent "
+        "'figures' does not require refer, share; consent 'agree' was refused on this path "
+        "(a refusal must never lead to a referral)",
+    ]
+
+
+#: A sub-flow asking 'age'; the main flow asks 'age' too, before it on one branch and on
+#: another branch that never reaches it.
+SUB = HEAD.format(id="sub") + """\
+kind: subflow
+start: age
+nodes:
+  age:
+    type: ask
+    kind: choice
+    collects: demographic
+    text: Age group?
+    options: {adult: Adult, child: Child}
+    next: back
+  back:
+    type: return
+"""
+
+MAIN = HEAD.format(id="main") + """\
+start: which
+nodes:
+  which:
+    type: ask
+    kind: choice
+    collects: routing
+    text: Which way?
+    options: {one: One, two: Two}
+    next:
+      - {when: {answer: which, is: one}, goto: %s}
+      - goto: %s
+  age:
+    type: ask
+    kind: choice
+    collects: demographic
+    text: How old?
+    options: {adult: Adult, child: Child}
+    next: done
+  details:
+    type: include
+    flow: sub
+    next: done
+  done:
+    type: end
+    outcome: info_only
+    text: Bye.
+"""
+
+
+def test_an_answer_id_two_flows_record_on_one_path_is_refused_at_the_later_question(
+        tmp_path: Path) -> None:
+    main = MAIN.replace("next: done\n  details", "next: details\n  details", 1)
+    assert problems(tmp_path, {"main.yaml": main % ("age", "details"), "sub.yaml": SUB}) == [
+        "sub.yaml:10 node 'age': answer id 'age' is also asked earlier on the same path by "
+        "flow 'main'; rename one of them",
+    ]
+
+
+def test_one_answer_id_in_two_flows_on_separate_branches_is_accepted(tmp_path: Path) -> None:
+    for name, text in {"main.yaml": MAIN % ("age", "details"), "sub.yaml": SUB}.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    flows = check(flow_files(sorted(tmp_path.iterdir())))
+    assert set(flows) == {"main", "sub"}
