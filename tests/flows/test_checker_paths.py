@@ -140,3 +140,135 @@ def test_one_answer_id_in_two_flows_on_separate_branches_is_accepted(tmp_path: P
         (tmp_path / name).write_text(text, encoding="utf-8")
     flows = check(flow_files(sorted(tmp_path.iterdir())))
     assert set(flows) == {"main", "sub"}
+
+
+#: Free text that collects a wish, then a choice that may loop back to it or go on to a
+#: referral whose case type is {case}.
+FREE_TEXT = HEAD.format(id="free") + """\
+start: hub
+nodes:
+  hub:
+    type: ask
+    kind: hub
+    collects: routing
+    text: In which hub is the person now?
+    next: consent
+  consent:
+    type: consent
+    script: May I ask a specialist to contact you?
+    scopes: [refer, share]
+    given_by: [person]
+    methods: [in_person]
+    next: wish
+    refused: done
+  wish:
+    type: ask
+    kind: text
+    collects: wish
+    text: Anything the specialist should know?
+    next: again
+  again:
+    type: ask
+    kind: choice
+    collects: routing
+    text: Add more?
+    options: {"yes": "Yes", "no": "No"}
+    next:
+      - {when: {answer: again, is: "yes"}, goto: wish}
+      - goto: send
+  send:
+    type: refer
+    case_type: {case}
+    hub: hub
+    next: sent
+  sent:
+    type: end
+    outcome: referred
+    text: Sent.
+  done:
+    type: end
+    outcome: info_only
+    text: Bye.
+"""
+
+
+def test_free_text_before_a_gbv_referral_is_found_past_a_loop_back_to_it(
+        tmp_path: Path) -> None:
+    assert problems(tmp_path, {"free.yaml": FREE_TEXT.replace("{case}", "gbv")}) == [
+        "free.yaml:24 node 'wish' kind: free text that collects wish on a path to a gbv "
+        "referral: on that pathway only contact details may be typed (ask with options "
+        "instead): wish → again → send",
+    ]
+
+
+def test_free_text_before_a_general_protection_referral_is_accepted(tmp_path: Path) -> None:
+    (tmp_path / "free.yaml").write_text(FREE_TEXT.replace("{case}", "protection"),
+                                        encoding="utf-8")
+    assert set(check(flow_files([tmp_path / "free.yaml"]))) == {"free"}
+
+
+#: A referral on one branch; on the other, an end that says "referred" with none.
+CLAIMS_REFERRED = HEAD.format(id="claims") + """\
+start: hub
+nodes:
+  hub:
+    type: ask
+    kind: hub
+    collects: routing
+    text: In which hub is the person now?
+    next: consent
+  consent:
+    type: consent
+    script: May I ask an agency to help you?
+    scopes: [refer, share]
+    given_by: [person]
+    methods: [in_person]
+    next: which
+    refused: done
+  which:
+    type: ask
+    kind: choice
+    collects: routing
+    text: Which way?
+    options: {one: One, two: Two}
+    next:
+      - {when: {answer: which, is: one}, goto: send}
+      - goto: note
+  send:
+    type: refer
+    case_type: protection
+    hub: hub
+    next: sent
+  note:
+    type: say
+    text: One moment.
+    next: fake
+  fake:
+    type: end
+    outcome: referred
+    text: Sent.
+  sent:
+    type: end
+    outcome: referred
+    text: Sent.
+  done:
+    type: end
+    outcome: info_only
+    text: Bye.
+"""
+
+
+def test_an_end_saying_referred_is_refused_when_only_another_branch_refers(
+        tmp_path: Path) -> None:
+    assert problems(tmp_path, {"claims.yaml": CLAIMS_REFERRED}) == [
+        "claims.yaml:42 node 'fake' outcome: ends as 'referred' but a path reaches it "
+        "without a refer node: hub → consent → which → note → fake",
+    ]
+
+
+def test_an_override_leading_nowhere_is_reported_at_its_next(tmp_path: Path) -> None:
+    flow = CLAIMS_REFERRED.replace("    refused: done\n", "    refused: done\n    override:\n"
+                                   "      reasons: {immediate_danger: In danger}\n"
+                                   "      next: nowhere\n", 1)
+    assert problems(tmp_path, {"claims.yaml": flow})[0] == (
+        "claims.yaml:22 node 'consent' override.next: unknown node 'nowhere'")
