@@ -106,13 +106,27 @@ def _path(graph: Graph, consent: str, answers: Mapping[str, Any] | None,
     # the child-safety override's reason if this consent offers the override.
     ahead = {graph.nodes[qid].id for qid in anywhere
              if qid != EXIT and isinstance(graph.nodes[qid], AskNode | RiskNode)}
-    node = graph.nodes[consent]
-    if isinstance(node, ConsentNode) and node.override is not None:
-        ahead.add(OVERRIDE_ANSWER)
     # Every consent records the override's reason afresh (or clears it): an earlier one's
     # says nothing of this one.
     answers = {k: v for k, v in answers.items() if k != OVERRIDE_ANSWER}
+    node = graph.nodes[consent]
+    if isinstance(node, ConsentNode) and _may_override(node, answers, ahead):
+        ahead.add(OVERRIDE_ANSWER)
     return _walk(graph, consent, answers, ahead)
+
+
+def _may_override(node: ConsentNode, answers: Mapping[str, Any], ahead: Set[str]) -> bool:
+    """Whether this consent may still be overridden: it offers the override, and the
+    override's condition holds on the answers given or depends on one still to come (the
+    engine offers it only while the condition holds, and the answers it tests are given
+    before the consent in the shipped flows, so a child rated 'none' is never told of the
+    referral only the override makes)."""
+    override = node.override
+    if override is None:
+        return False
+    if override.when is None or not _decided(override.when, answers, ahead):
+        return True
+    return conditions.evaluate(override.when, answers)
 
 
 def referrals_after(graph: Graph, consent: str,

@@ -162,8 +162,9 @@ CHILD = {"hub": "gaziantep", "age_band": "child", "urgent_concerns": ["sexual_as
                  id="a child at high risk: health, child protection, GBV, or the override"),
     pytest.param("gbv_assent_alone", {**CHILD, "urgent_concerns": ["none"],
                                       "gbv_child_rating": "medium"},
-                 ["cp_only", "send_cp", "send_child"],
-                 id="a child at medium risk: no health referral, child protection not urgent"),
+                 ["send_cp", "send_child"],
+                 id="a child at medium risk: no health referral, child protection not urgent, "
+                    "no override"),
 ])
 def test_the_answers_given_keep_only_the_referrals_of_the_path_taken(
         consent: str, answers: dict[str, object], refers: list[str]) -> None:
