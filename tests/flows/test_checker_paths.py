@@ -272,3 +272,83 @@ def test_an_override_leading_nowhere_is_reported_at_its_next(tmp_path: Path) -> 
                                    "      next: nowhere\n", 1)
     assert problems(tmp_path, {"claims.yaml": flow})[0] == (
         "claims.yaml:22 node 'consent' override.next: unknown node 'nowhere'")
+
+
+#: A rating whose one counter reads a question that does not exist, then a choice question.
+COUNTS_ACROSS = HEAD.format(id="across") + """\
+start: signs
+nodes:
+  signs:
+    type: ask
+    kind: multi
+    collects: risk_indicator
+    text: What do you see?
+    options: {hurt: Hurt, none: {label: None of these, exclusive: true}}
+    next: colour
+  colour:
+    type: ask
+    kind: choice
+    collects: risk_indicator
+    text: Which colour?
+    options: {red: Red, green: Green}
+    next: rating
+  rating:
+    type: risk
+    counts:
+      seen: {answer: [signs, missing, colour], options: [hurt]}
+    rules:
+      - {seen: 1+, level: high}
+      - {seen: 0, level: low}
+    levels:
+      high: {due_hours: 24, timeframe: "High risk."}
+      low: {due_hours: 336, timeframe: "Low risk."}
+    allow_raise: false
+    next: done
+  done:
+    type: end
+    outcome: info_only
+    text: Bye.
+"""
+
+
+def test_a_counter_across_questions_names_each_unknown_or_unfit_question(
+        tmp_path: Path) -> None:
+    assert problems(tmp_path, {"across.yaml": COUNTS_ACROSS}) == [
+        "across.yaml:25 node 'rating' counts.seen: 'colour' must be a multi question",
+        "across.yaml:25 node 'rating' counts.seen: refers to unknown answer 'missing'",
+    ]
+
+
+def _include_chain(tmp_path: Path, links: dict[str, str]) -> None:
+    for flow, target in links.items():
+        (tmp_path / f"{flow}.yaml").write_text(HEAD.format(id=flow) + f"""\
+kind: subflow
+start: go
+nodes:
+  go:
+    type: include
+    flow: {target}
+    next: back
+  back:
+    type: return
+""", encoding="utf-8")
+
+
+def test_an_include_cycle_through_three_flows_is_refused_in_each(tmp_path: Path) -> None:
+    _include_chain(tmp_path, {"first": "second", "second": "third", "third": "first"})
+    with pytest.raises(FlowError) as raised:
+        check(flow_files(sorted(tmp_path.iterdir())))
+    assert [str(p) for p in raised.value.problems] == [
+        "first.yaml:11 node 'go' flow: include cycle: 'second' includes 'first' again",
+        "second.yaml:11 node 'go' flow: include cycle: 'third' includes 'second' again",
+        "third.yaml:11 node 'go' flow: include cycle: 'first' includes 'third' again",
+    ]
+
+
+def test_a_flow_including_a_cycle_it_is_not_part_of_is_not_called_a_cycle(
+        tmp_path: Path) -> None:
+    _include_chain(tmp_path, {"outer": "first", "first": "second", "second": "first"})
+    with pytest.raises(FlowError) as raised:
+        check(flow_files(sorted(tmp_path.iterdir())))
+    assert [p.file.rpartition("/")[2] for p in raised.value.problems] == [
+        "first.yaml", "second.yaml"]
