@@ -352,3 +352,40 @@ def test_a_flow_including_a_cycle_it_is_not_part_of_is_not_called_a_cycle(
         check(flow_files(sorted(tmp_path.iterdir())))
     assert [p.file.rpartition("/")[2] for p in raised.value.problems] == [
         "first.yaml", "second.yaml"]
+
+
+#: A flow whose /urgent entry is written as a path: {urgent}.
+URGENT_MAIN = HEAD.format(id="main") + """\
+urgent: {urgent}
+start: which
+nodes:
+  which:
+    type: ask
+    kind: choice
+    collects: routing
+    text: Which way?
+    options: {one: One, two: Two}
+    next: details
+  details:
+    type: include
+    flow: sub
+    next: done
+  done:
+    type: end
+    outcome: info_only
+    text: Bye.
+"""
+
+
+def test_an_urgent_entry_inside_an_included_flow_is_accepted(tmp_path: Path) -> None:
+    (tmp_path / "main.yaml").write_text(URGENT_MAIN.replace("{urgent}", "details/age"),
+                                        encoding="utf-8")
+    (tmp_path / "sub.yaml").write_text(SUB, encoding="utf-8")
+    assert set(check(flow_files(sorted(tmp_path.iterdir())))) == {"main", "sub"}
+
+
+@pytest.mark.parametrize("urgent", ["details/nothing", "which/age", "nothing/age", "nothing"])
+def test_an_urgent_entry_that_leads_nowhere_is_refused(tmp_path: Path, urgent: str) -> None:
+    assert problems(tmp_path, {"main.yaml": URGENT_MAIN.replace("{urgent}", urgent),
+                               "sub.yaml": SUB}) == [
+        f"main.yaml:6 urgent: unknown node '{urgent}'"]
