@@ -389,3 +389,12 @@ def test_an_urgent_entry_that_leads_nowhere_is_refused(tmp_path: Path, urgent: s
     assert problems(tmp_path, {"main.yaml": URGENT_MAIN.replace("{urgent}", urgent),
                                "sub.yaml": SUB}) == [
         f"main.yaml:6 urgent: unknown node '{urgent}'"]
+
+
+def test_a_referral_reading_unknown_answers_is_refused_at_each_field(tmp_path: Path) -> None:
+    flow = CLAIMS_REFERRED.replace("    hub: hub\n    next: sent\n",
+                                   "    hub: place\n    envelope: [ghost]\n    next: sent\n", 1)
+    assert problems(tmp_path, {"claims.yaml": flow}) == [
+        "claims.yaml:34 node 'send' hub: refers to unknown answer 'place'",
+        "claims.yaml:35 node 'send' envelope: refers to unknown answer 'ghost'",
+    ]
