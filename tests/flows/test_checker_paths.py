@@ -393,8 +393,11 @@ def test_an_urgent_entry_that_leads_nowhere_is_refused(tmp_path: Path, urgent: s
 
 def test_a_referral_reading_unknown_answers_is_refused_at_each_field(tmp_path: Path) -> None:
     flow = CLAIMS_REFERRED.replace("    hub: hub\n    next: sent\n",
-                                   "    hub: place\n    envelope: [ghost]\n    next: sent\n", 1)
+                                   "    hub: place\n    envelope: [ghost]\n    contact: [nobody]\n"
+                                   "    services: wanted\n    next: sent\n", 1)
     assert problems(tmp_path, {"claims.yaml": flow}) == [
         "claims.yaml:34 node 'send' hub: refers to unknown answer 'place'",
         "claims.yaml:35 node 'send' envelope: refers to unknown answer 'ghost'",
+        "claims.yaml:36 node 'send' contact: refers to unknown answer 'nobody'",
+        "claims.yaml:37 node 'send' services: refers to unknown answer 'wanted'",
     ]
