@@ -274,7 +274,8 @@ def test_an_override_leading_nowhere_is_reported_at_its_next(tmp_path: Path) -> 
         "claims.yaml:22 node 'consent' override.next: unknown node 'nowhere'")
 
 
-#: A rating whose one counter reads a question that does not exist, then a choice question.
+#: A rating whose one counter reads a question that does not exist, a choice question, and a
+#: multi question with an option it does not count.
 COUNTS_ACROSS = HEAD.format(id="across") + """\
 start: signs
 nodes:
@@ -291,11 +292,18 @@ nodes:
     collects: risk_indicator
     text: Which colour?
     options: {red: Red, green: Green}
+    next: extra
+  extra:
+    type: ask
+    kind: multi
+    collects: risk_indicator
+    text: Anything more?
+    options: {hurt: Hurt again, cut: Cut}
     next: rating
   rating:
     type: risk
     counts:
-      seen: {answer: [signs, missing, colour], options: [hurt]}
+      seen: {answer: [signs, missing, colour, extra], options: [hurt]}
     rules:
       - {seen: 1+, level: high}
       - {seen: 0, level: low}
@@ -311,11 +319,14 @@ nodes:
 """
 
 
-def test_a_counter_across_questions_names_each_unknown_or_unfit_question(
+def test_a_counter_across_questions_names_each_unknown_or_unfit_question_and_each_option_left(
         tmp_path: Path) -> None:
     assert problems(tmp_path, {"across.yaml": COUNTS_ACROSS}) == [
-        "across.yaml:25 node 'rating' counts.seen: 'colour' must be a multi question",
-        "across.yaml:25 node 'rating' counts.seen: refers to unknown answer 'missing'",
+        "across.yaml:32 node 'rating' counts.seen: 'colour' must be a multi question",
+        "across.yaml:32 node 'rating' counts.seen: option 'cut' of 'extra' is counted by no "
+        "rule: ticking it can never raise the risk (count it, or ask it in a question the "
+        "rating does not read)",
+        "across.yaml:32 node 'rating' counts.seen: refers to unknown answer 'missing'",
     ]
 
 
