@@ -28,9 +28,12 @@ from bot.flows import conditions
 from bot.flows.graph import EXIT, Graph
 from bot.flows.model import (
     OVERRIDE_ANSWER,
+    AllOf,
+    AnyOf,
     AskNode,
     Condition,
     ConsentNode,
+    Not,
     ReferNode,
     RiskNode,
     SayNode,
@@ -48,11 +51,24 @@ class Disclosed:
     contact: bool
 
 
-def _decided(condition: Condition, answers: Mapping[str, Any], ahead: Set[str]) -> bool:
-    """Whether the answers decide the condition: every answer it tests is given already, or
-    is not given and nothing ahead can give it."""
-    return all(test.answer in answers or test.answer not in ahead
-               for test in conditions.tests(condition))
+def _settled(condition: Condition, answers: Mapping[str, Any],
+             ahead: Set[str]) -> bool | None:
+    """What the answers given already make of the condition: true or false, or None while it
+    depends on an answer still to come. A test is settled when its answer is given, or is not
+    given and nothing ahead can give it; "all" is false once one part is, "any" true once
+    one part is, whatever the others will be."""
+    if isinstance(condition, AllOf | AnyOf):
+        parts = [_settled(item, answers, ahead) for item in condition.items]
+        deciding = isinstance(condition, AnyOf)  # the value one part settles the whole to
+        if deciding in parts:
+            return deciding
+        return None if None in parts else not deciding
+    if isinstance(condition, Not):
+        inner = _settled(condition.item, answers, ahead)
+        return None if inner is None else not inner
+    if condition.answer in answers or condition.answer not in ahead:
+        return conditions.evaluate(condition, answers)
+    return None
 
 
 def _onward(graph: Graph, qid: str, answers: Mapping[str, Any] | None,
@@ -67,9 +83,10 @@ def _onward(graph: Graph, qid: str, answers: Mapping[str, Any] | None,
             yield dest
             continue
         when = arms[int(index)].when
-        if when is None or not _decided(when, answers, ahead):
+        settled = None if when is None else _settled(when, answers, ahead)
+        if settled is None:
             yield dest
-        elif conditions.evaluate(when, answers):
+        elif settled:
             yield dest
             return
 
@@ -124,9 +141,9 @@ def _may_override(node: ConsentNode, answers: Mapping[str, Any], ahead: Set[str]
     override = node.override
     if override is None:
         return False
-    if override.when is None or not _decided(override.when, answers, ahead):
+    if override.when is None:
         return True
-    return conditions.evaluate(override.when, answers)
+    return _settled(override.when, answers, ahead) is not False
 
 
 def referrals_after(graph: Graph, consent: str,

@@ -156,7 +156,12 @@ CHILD = {"hub": "gaziantep", "age_band": "child", "urgent_concerns": ["sexual_as
 
 
 @pytest.mark.parametrize(("consent", "answers", "refers"), [
-    pytest.param("consent", ADULT, ["send", "send_via_me"], id="an adult: the GBV referral"),
+    pytest.param("consent", ADULT, ["send", "send_via_me"],
+                 id="an adult who gave no phone for an urgent note: the GBV referral"),
+    pytest.param("consent", {**ADULT, "urgent_concerns": ["injury"], "note_reach": "phone",
+                             "note_phone": "+90 555 000 0000"},
+                 ["send", "send_note_phone", "send_via_me"],
+                 id="an adult who gave a phone for the urgent note: it may be used again"),
     pytest.param("gbv_assent_alone", CHILD,
                  ["cp_only", "send_health", "send_cp_urgent", "send_child"],
                  id="a child at high risk: health, child protection, GBV, or the override"),
