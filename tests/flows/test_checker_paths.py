@@ -412,3 +412,35 @@ def test_a_referral_reading_unknown_answers_is_refused_at_each_field(tmp_path: P
         "claims.yaml:36 node 'send' contact: refers to unknown answer 'nobody'",
         "claims.yaml:37 node 'send' services: refers to unknown answer 'wanted'",
     ]
+
+
+def test_a_counter_on_an_unknown_question_is_refused_at_its_field(tmp_path: Path) -> None:
+    flow = COUNTS_ACROSS.replace("[signs, missing, colour, extra]", "missing", 1)
+    assert "across.yaml:32 node 'rating' counts.seen: refers to unknown answer 'missing'" in \
+        problems(tmp_path, {"across.yaml": flow})
+
+
+def test_a_case_type_condition_on_an_unknown_answer_is_refused_at_its_rule(
+        tmp_path: Path) -> None:
+    flow = CLAIMS_REFERRED.replace("    case_type: protection\n    hub: hub\n", (
+        "    case_type:\n      - {when: {answer: ghost, is: x}, value: gbv}\n"
+        "      - {value: protection}\n    hub: hub\n"), 1)
+    assert problems(tmp_path, {"claims.yaml": flow}) == [
+        "claims.yaml:34 node 'send' case_type[0].when: refers to unknown answer 'ghost'",
+    ]
+
+
+def test_contact_and_services_that_travel_with_a_referral_need_words_for_the_consent(
+        tmp_path: Path) -> None:
+    flow = CLAIMS_REFERRED.replace("    hub: hub\n    next: sent\n", (
+        "    hub: hub\n    contact: [phone]\n    services: needs\n    next: sent\n"
+        "  phone:\n    type: ask\n    kind: text\n    collects: contact\n"
+        "    text: Phone?\n    next: needs\n"
+        "  needs:\n    type: ask\n    kind: multi\n    collects: need\n    text: Needs?\n"
+        "    options: {food: Food, rent: Rent}\n    next: send\n"), 1)
+    assert problems(tmp_path, {"claims.yaml": flow}) == [
+        "claims.yaml:35 node 'send' contact: 'phone' travels with this referral, so its "
+        "question needs 'shared_as': the words the consent uses to tell the person",
+        "claims.yaml:36 node 'send' services: 'needs' travels with this referral, so its "
+        "question needs 'shared_as': the words the consent uses to tell the person",
+    ]
