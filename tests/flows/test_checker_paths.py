@@ -1,6 +1,9 @@
-"""The checker's path checks on small flows written here: a referral's problem says why each
-consent on its path let it through, and two flows recording one answer id on one path are
-refused at the later question, while the same id on separate branches is fine."""
+"""The checker on small flows written here, each problem exact: a referral's problem says why
+each consent on its path let it through; two flows recording one answer id on one path are
+refused at the later question (on separate branches it is fine); free text before a GBV
+referral, a "referred" end without a refer, include cycles, urgent entries that lead nowhere,
+counters, conditions and referral fields that name what does not exist are refused where
+they are written."""
 
 from __future__ import annotations
 
@@ -444,3 +447,78 @@ def test_contact_and_services_that_travel_with_a_referral_need_words_for_the_con
         "claims.yaml:36 node 'send' services: 'needs' travels with this referral, so its "
         "question needs 'shared_as': the words the consent uses to tell the person",
     ]
+
+
+#: Questions of each kind, a rating, and a branch whose condition is {when}.
+CONDITIONS = HEAD.format(id="cond") + """\
+start: which
+nodes:
+  which:
+    type: ask
+    kind: choice
+    collects: routing
+    text: Which way?
+    options: {one: One, two: Two}
+    next: signs
+  signs:
+    type: ask
+    kind: multi
+    collects: risk_indicator
+    text: What do you see?
+    options: {hurt: Hurt, none: {label: None of these, exclusive: true}}
+    next: years
+  years:
+    type: ask
+    kind: number
+    collects: demographic
+    text: How old?
+    next: rating
+  rating:
+    type: risk
+    counts:
+      seen: {answer: signs, options: [hurt]}
+    rules:
+      - {seen: 1, level: high}
+      - {seen: 0, level: low}
+    levels:
+      high: {due_hours: 24, timeframe: "High risk."}
+      low: {due_hours: 336, timeframe: "Low risk."}
+    allow_raise: false
+    next:
+      - {when: %s, goto: done}
+      - goto: done
+  done:
+    type: end
+    outcome: info_only
+    text: Bye.
+"""
+AT = "cond.yaml:40 node 'rating' next[0].when: "
+
+
+@pytest.mark.parametrize(("when", "expected"), [
+    ("{all: [{answer: ghost, is: x}, {answer: which, is: three}]}",
+     ["'which' has no option 'three'", "refers to unknown answer 'ghost'"]),
+    ("{all: [{answer: rating, is: high}, {answer: which, is: three}]}",
+     ["'which' has no option 'three'"]),
+    ("{answer: rating, is_not: extreme}",
+     ["'rating' has no level 'extreme' (expected one of: high, medium, low, none)"]),
+    ("{answer: rating, in: [high, extreme]}",
+     ["'rating' has no level 'extreme' (expected one of: high, medium, low, none)"]),
+    ("{answer: which, includes_any: [one]}", ["'includes_any' needs a multi question, "
+                                              "'which' is choice"]),
+    ("{answer: which, lt: 3}", ["'lt' needs a number question, 'which' is choice"]),
+    ("{answer: signs, includes: nothing}", ["'signs' has no option 'nothing'"]),
+], ids=["an unknown answer, then an unknown option", "a rating, then an unknown option",
+        "a level no rating has (is_not)", "a level no rating has (in)",
+        "includes_any on a choice question", "a comparison on a choice question",
+        "an option a multi question does not have"])
+def test_a_branch_condition_that_can_never_hold_as_written_is_refused(
+        tmp_path: Path, when: str, expected: list[str]) -> None:
+    assert problems(tmp_path, {"cond.yaml": CONDITIONS % when}) == [AT + e for e in expected]
+
+
+@pytest.mark.parametrize("when", ["{answer: years, lt: 18}", "{answer: signs, includes: hurt}",
+                                  "{answer: rating, in: [high, low]}"])
+def test_a_branch_condition_fit_for_its_question_is_accepted(tmp_path: Path, when: str) -> None:
+    (tmp_path / "cond.yaml").write_text(CONDITIONS % when, encoding="utf-8")
+    assert set(check(flow_files([tmp_path / "cond.yaml"]))) == {"cond"}
