@@ -522,3 +522,28 @@ def test_a_branch_condition_that_can_never_hold_as_written_is_refused(
 def test_a_branch_condition_fit_for_its_question_is_accepted(tmp_path: Path, when: str) -> None:
     (tmp_path / "cond.yaml").write_text(CONDITIONS % when, encoding="utf-8")
     assert set(check(flow_files([tmp_path / "cond.yaml"]))) == {"cond"}
+
+
+def test_a_question_shown_only_when_a_condition_that_cannot_hold_is_refused(
+        tmp_path: Path) -> None:
+    flow = CONDITIONS.replace("    kind: number\n", "    kind: number\n"
+                              "    relevant: {answer: which, is: three}\n", 1)
+    assert problems(tmp_path, {"cond.yaml": flow % "{answer: years, lt: 18}"}) == [
+        "cond.yaml:25 node 'years' relevant: 'which' has no option 'three'"]
+
+
+@pytest.mark.parametrize(("least", "most", "expected"), [
+    (2, 1, ["cond.yaml:21 node 'signs' max_selected: is smaller than min_selected"]),
+    (1, 1, []),
+])
+def test_a_multi_question_allowing_fewer_ticks_than_it_requires_is_refused(
+        tmp_path: Path, least: int, most: int, expected: list[str]) -> None:
+    flow = CONDITIONS.replace("    text: What do you see?\n", "    text: What do you see?\n"
+                              f"    min_selected: {least}\n    max_selected: {most}\n", 1)
+    (tmp_path / "cond.yaml").write_text(flow % "{answer: years, lt: 18}", encoding="utf-8")
+    try:
+        check(flow_files([tmp_path / "cond.yaml"]))
+        found: list[str] = []
+    except FlowError as error:
+        found = [str(p) for p in error.problems]
+    assert found == expected
