@@ -547,3 +547,13 @@ def test_a_multi_question_allowing_fewer_ticks_than_it_requires_is_refused(
     except FlowError as error:
         found = [str(p) for p in error.problems]
     assert found == expected
+
+
+def test_an_override_condition_on_an_unknown_answer_is_refused_at_its_when(
+        tmp_path: Path) -> None:
+    flow = CLAIMS_REFERRED.replace("    refused: done\n", "    refused: done\n    override:\n"
+                                   "      when: {answer: ghost, is: high}\n"
+                                   "      reasons: {immediate_danger: In danger}\n"
+                                   "      next: send\n", 1)
+    assert "claims.yaml:23 node 'consent' override.when: refers to unknown answer 'ghost'" in \
+        problems(tmp_path, {"claims.yaml": flow})
