@@ -557,3 +557,35 @@ def test_an_override_condition_on_an_unknown_answer_is_refused_at_its_when(
                                    "      next: send\n", 1)
     assert "claims.yaml:23 node 'consent' override.when: refers to unknown answer 'ghost'" in \
         problems(tmp_path, {"claims.yaml": flow})
+
+
+def _urgent_from(source: str, option: str) -> str:
+    """The conditions flow with an urgent step after the age, its categories taken from
+    ``source`` (``option`` maps to health)."""
+    return (CONDITIONS % "{answer: years, lt: 18}").replace(
+        "    text: How old?\n    next: rating\n",
+        "    text: How old?\n    next: act\n"
+        "  act:\n    type: urgent\n    categories_from:\n"
+        f"      answer: {source}\n      map: {{{option}: health}}\n"
+        "    text: Get help now.\n    next: rating\n", 1)
+
+
+@pytest.mark.parametrize(("source", "option", "expected"), [
+    ("which", "one", []),
+    ("signs", "hurt", []),
+    ("years", "one", ["cond.yaml:30 node 'act' categories_from: 'years' must be a choice or "
+                      "multi question"]),
+    ("which", "three", ["cond.yaml:30 node 'act' categories_from: 'which' has no option "
+                        "'three'"]),
+    ("ghost", "one", ["cond.yaml:30 node 'act' categories_from: refers to unknown answer "
+                      "'ghost'"]),
+])
+def test_urgent_categories_come_from_a_choice_or_multi_question_and_its_options(
+        tmp_path: Path, source: str, option: str, expected: list[str]) -> None:
+    (tmp_path / "cond.yaml").write_text(_urgent_from(source, option), encoding="utf-8")
+    try:
+        check(flow_files([tmp_path / "cond.yaml"]))
+        found: list[str] = []
+    except FlowError as error:
+        found = [str(p) for p in error.problems]
+    assert found == expected
