@@ -42,7 +42,8 @@ def test_the_outline_lists_questions_options_rules_and_branches(library: FlowLib
     lines = outline(library.current("intake").graph)
     assert lines[0].startswith("flow intake revision ")
     assert "situation: ask choice: Who are you helping?" in lines
-    assert "situation:   option child: A child or young person who may be at risk (the age is asked next)" in lines
+    assert ("situation:   option child: A child or young person who may be at risk "
+            "(the age is asked next)") in lines
     assert "situation:   no valid answer → no_answer" in lines
     assert "person_language:   if situation = pwsn → pwsn_flow/age_band" in lines
     assert "person_language:   otherwise → gbv_flow/first_response" in lines
