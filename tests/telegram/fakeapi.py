@@ -31,6 +31,8 @@ class FakeBotAPI(BaseRequest):
     errors: dict[str, list[tuple[int, str, int | None]]] = field(default_factory=dict)
     next_message_id: int = 1000
     updates: list[dict[str, Any]] = field(default_factory=list)
+    #: chats whose person blocked the bot: every call to them answers 403, as Telegram does
+    blocked: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -48,6 +50,11 @@ class FakeBotAPI(BaseRequest):
     def fail_next(self, method: str, status: int, description: str,
                   retry_after: int | None = None) -> None:
         self.errors.setdefault(method, []).append((status, description, retry_after))
+
+    def block(self, chat_id: int) -> None:
+        """The person of ``chat_id`` blocks the bot: from now on Telegram refuses every
+        message to that chat, whichever of several concurrent sends reaches it first."""
+        self.blocked.add(chat_id)
 
     def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[Call]:
         return [c for c in self.calls if c.method == method
@@ -68,6 +75,10 @@ class FakeBotAPI(BaseRequest):
             if retry_after is not None:
                 body["parameters"] = {"retry_after": retry_after}
             return status, json.dumps(body).encode()
+        if "chat_id" in params and int(params["chat_id"]) in self.blocked:
+            return 403, json.dumps({"ok": False, "error_code": 403,
+                                    "description": "Forbidden: bot was blocked by the user"}
+                                   ).encode()
         if name == "getUpdates" and not self.updates and params.get("timeout"):
             await asyncio.sleep(0.01)  # a long poll with nothing waiting, kept short
         handler: Callable[[dict[str, Any]], Any] | None = getattr(self, f"_{name}", None)

@@ -226,7 +226,7 @@ async def test_when_every_focal_point_blocked_the_bot_the_coordinator_gets_the_n
     p = product
     p.enrol(COORDINATOR, "coordinator", agency="example_relief")
     code = await referred(p)
-    p.api.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    p.api.block(HEALTH)
     erase(p.services.storage.context, code, at=p.clock.now(), actor="cli")
     await p.tick()
     assert p.texts_to(COORDINATOR)[-2:] == [
