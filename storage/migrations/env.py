@@ -10,6 +10,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from storage.database import make_engine, normalise_url
+from storage.migrate import migrating
 from storage.models import metadata
 
 config = context.config
@@ -38,7 +39,7 @@ def run_online() -> None:
         return
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "sqlite://")
     try:
-        with engine.begin() as connection:
+        with migrating(engine) as connection:  # on SQLite: foreign keys off, then checked
             _configure(connection)
     finally:
         engine.dispose()

@@ -35,6 +35,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Back to 0005: the case deadline is dropped; the agency's clocks remain."""
+    """Back to 0005: the case deadline is dropped; the agency's clocks remain. On SQLite
+    this rebuilds ``referrals``: ``storage.migrate`` runs it with foreign keys off, or the
+    old table's drop would delete every trail, consent record and reminder by cascade."""
     with op.batch_alter_table("referrals") as batch:
         batch.drop_column("case_due_at")
