@@ -26,6 +26,7 @@ from storage.models.referrals import (
     Conversation,
     Referral,
     ReferralEvent,
+    ReferralHolding,
     Reminder,
 )
 from storage.models.translations import TranslationCatalog
@@ -39,7 +40,7 @@ __all__ = [
     "Encrypted",
     "FlowPublication", "FlowRevision", "FocalPoint", "Hub", "InboxUpdate", "Invite",
     "KeyCanary", "ProcessedUpdate", "Referral",
-    "ReferralEvent", "Reminder", "ScheduledJob", "Service", "StaffMember",
+    "ReferralEvent", "ReferralHolding", "Reminder", "ScheduledJob", "Service", "StaffMember",
     "TranslationCatalog", "UTCDateTime",
     "metadata",
 ]

@@ -107,6 +107,27 @@ class Referral(Base):
     outcome_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class ReferralHolding(Base):
+    """One agency's holding of a referral that moved on: from its arrival there (sent or
+    forwarded) to the next arrival, with what that agency did in it. Kept for the referrals
+    forwarded at least once (``forwarded_at``), written with each of their moves
+    (``storage.referral_facts``); a referral that stayed where it was sent has one holding,
+    whose facts are its own row's. The report reads these instead of cutting trails."""
+
+    __tablename__ = "referral_holdings"
+
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), primary_key=True)
+    #: 1 for the first arrival, 2 for the next, in the trail's order (time, then id).
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    agency: Mapped[str] = mapped_column(String(64))
+    arrived_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: The first acknowledgement while this agency held it.
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    declined: Mapped[bool] = mapped_column(Boolean)
+
+
 class ConsentRecord(Base):
     """Who consented to what, how; kept after erasure as proof of the lawful basis."""
 
