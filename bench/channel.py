@@ -147,7 +147,7 @@ async def through_inbox(bot: Bot, data: dict[str, Any]) -> float:
     assert update is not None
     inbox = bot.inbox
     began = time.perf_counter()
-    await inbox.keep([(update.update_id, chat_of(update), data)])
+    await inbox.keep([(update.update_id, chat_of(update), data)], [update])
     await inbox.round()  # as the inbox's loop does when it wakes
     await inbox.handled()
     return time.perf_counter() - began

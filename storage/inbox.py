@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 
 from storage.models import InboxUpdate, ProcessedUpdate
 from storage.models.base import UTCDateTime
@@ -47,6 +47,8 @@ _STORE = Statement(
     "SELECT :update_id, :chat_id, :body, :received_at WHERE NOT EXISTS "
     "(SELECT 1 FROM processed_updates WHERE update_id = :update_id) "
     "ON CONFLICT (update_id) DO NOTHING RETURNING update_id", received_at=UTCDateTime())
+
+_DELETE = Statement("DELETE FROM inbox WHERE update_id = :update_id")
 
 _OLDEST_FREE = (
     "SELECT i.update_id FROM inbox AS i "
@@ -98,18 +100,24 @@ class SqlInbox:
         return max(found) if found else None
 
     def claim(self, worker: str, limit: int, now: datetime,
-              done: Sequence[int] = ()) -> list[Claimed]:
+              done: Sequence[int] = (),
+              known: Mapping[int, Mapping[str, Any]] | None = None) -> list[Claimed]:
         """Drop the ``done`` rows and claim up to ``limit`` updates for ``worker``, in one
-        transaction: each the oldest of its chat, no chat twice, none held by another."""
+        transaction: each the oldest of its chat, no chat twice, none held by another.
+        ``known``: update JSON the caller holds already, by id (what it has just stored),
+        handed back as it is instead of decrypted again."""
         with self._context.writing() as db:
-            if done:
-                db.execute(delete(InboxUpdate).where(InboxUpdate.update_id.in_(done)))
+            for update_id in done:  # on the driver's cursor: this runs for every update
+                _DELETE.run(db, {"update_id": update_id})
             if limit <= 0:
                 return []
             rows = _CLAIMS[self._context.dialect].run(db, {
                 "worker": worker[:96], "now": now, "stale": now - LEASE, "limit": limit})
         cipher = self._context.cipher
-        claimed = [Claimed(int(update_id), int(chat_id), cipher.decrypt_json(body))
+        held = known or {}
+        claimed = [Claimed(int(update_id), int(chat_id),
+                           dict(held[update_id]) if update_id in held
+                           else cipher.decrypt_json(body))
                    for update_id, chat_id, body in rows]
         return sorted(claimed, key=lambda c: c.update_id)
 
@@ -117,10 +125,13 @@ class SqlInbox:
                         at: datetime, worker: str, limit: int,
                         done: Sequence[int] = ()) -> tuple[int, list[Claimed]]:
         """:meth:`store`, then :meth:`claim`, in one transaction (one commit): what the
-        process receiving updates does when it has room to handle them itself."""
+        process receiving updates does when it has room to handle them itself. What it has
+        just stored comes back as given, not decrypted again."""
+        rows = list(updates)
         with self._context.unit():
-            stored = self.store(updates, at)
-            return stored, self.claim(worker, limit, at, done)
+            stored = self.store(rows, at)
+            return stored, self.claim(worker, limit, at, done,
+                                      known={update_id: body for update_id, _, body in rows})
 
     def claimable(self, now: datetime) -> bool:
         """Whether a claim could find anything (a cheap read before a write transaction)."""

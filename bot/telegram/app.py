@@ -74,8 +74,8 @@ def build_bot(services: Services, request: BaseRequest | None = None,
     worker = Worker(services.dispatcher, services.intake, storage.staff, referrer, focal,
                     sender, services.texts, purges=services.purges)
 
-    async def handle(data: dict[str, Any]) -> None:
-        update = Update.de_json(data, application.bot)
+    async def handle(data: dict[str, Any] | Update) -> None:
+        update = data if isinstance(data, Update) else Update.de_json(data, application.bot)
         if update is not None:
             await application.process_update(update)
 

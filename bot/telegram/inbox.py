@@ -130,8 +130,8 @@ def chat_of(update: Update) -> int:
 @dataclass
 class Inbox:
     store: UpdateInbox
-    #: Handles one update's JSON (the application's ``process_update``).
-    handle: Callable[[dict[str, Any]], Awaitable[None]]
+    #: Handles one update, as JSON or already read (the application's ``process_update``).
+    handle: Callable[[dict[str, Any] | Update], Awaitable[None]]
     clock: Clock
     slots: int
     name: str = field(default_factory=claimer_name)
@@ -147,11 +147,14 @@ class Inbox:
     #: When this process last claimed or looked (``time.monotonic``).
     _looked: float = float("-inf")
 
-    async def keep(self, updates: Sequence[tuple[int, int, Mapping[str, Any]]]) -> int:
+    async def keep(self, updates: Sequence[tuple[int, int, Mapping[str, Any]]],
+                   parsed: Sequence[Update] = ()) -> int:
         """Store ``(update id, chat, update JSON)`` rows in one transaction, and in the same
         one claim what this process has room for (and delete the rows it handled since the
         last claim); returns how many were new. Raises when the database did not take them:
-        then Telegram must not be told they arrived."""
+        then Telegram must not be told they arrived. ``parsed``: the same updates as the
+        webhook or the poller read them; one claimed here is handled as it is, neither
+        decrypted nor parsed again."""
         if not updates:
             return 0
         free = self.slots - len(self._tasks) - self._reserved
@@ -170,7 +173,7 @@ class Inbox:
             raise
         finally:
             self._reserved -= free
-        self._start(claimed)
+        self._start(claimed, {u.update_id: u for u in parsed})
         if stored > len(claimed):
             self.notify()  # some wait behind their chat, or for room: the loop looks again
         return stored
@@ -246,15 +249,16 @@ class Inbox:
         self._start(claimed)
         return len(claimed)
 
-    def _start(self, claimed: Sequence[ClaimedUpdate]) -> None:
+    def _start(self, claimed: Sequence[ClaimedUpdate],
+               parsed: Mapping[int, Update] | None = None) -> None:
         for update in claimed:
-            task = asyncio.create_task(self._one(update))
+            task = asyncio.create_task(self._one(update, (parsed or {}).get(update.update_id)))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _one(self, claimed: ClaimedUpdate) -> None:
+    async def _one(self, claimed: ClaimedUpdate, parsed: Update | None = None) -> None:
         try:
-            await self.handle(claimed.update)
+            await self.handle(parsed if parsed is not None else claimed.update)
         except asyncio.CancelledError:
             raise  # not handled: the claim is freed at the next start
         except Exception as error:

@@ -90,7 +90,7 @@ class Poller:
                 continue
             try:
                 await self.inbox.keep([(u.update_id, chat_of(u), u.to_dict())
-                                       for u in updates])
+                                       for u in updates], updates)
             except Exception as error:
                 # Not stored, so not confirmed: the same batch comes back next time.
                 log.error("inbox_store_failed", extra={"error": type(error).__name__})

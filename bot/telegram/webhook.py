@@ -108,7 +108,8 @@ class TelegramWebhook:
             await _respond(send, 400, {"error": "not an update"})
             return
         try:
-            await self._running.inbox.keep([(update.update_id, chat_of(update), data)])
+            await self._running.inbox.keep([(update.update_id, chat_of(update), data)],
+                                          [update])
         except Exception as error:  # not stored: Telegram must send it again
             log.error("inbox_store_failed", extra={"error": type(error).__name__})
             await _respond(send, 500, {"error": "not stored"})
