@@ -19,6 +19,7 @@ from bot.wiring import Services, build_services
 from storage.clock import FixedClock
 from storage.crypto import generate_key
 from storage.migrate import upgrade
+from storage.stores import Storage
 from tests.telegram.fakeapi import FakeBotAPI
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -46,8 +47,10 @@ class Harness:
         """A product on ``tmp``'s database; two harnesses given the same ``settings`` are two
         bot processes sharing one database."""
         clock = FixedClock(START)
-        services = build_services(settings or settings_for(tmp), clock=clock)
-        upgrade(services.storage.engine)
+        settings = settings or settings_for(tmp)
+        storage = Storage.from_settings(settings)
+        upgrade(storage.engine)  # first, as `intake run` does: the services read the tables
+        services = build_services(settings, storage, clock=clock)
         api = FakeBotAPI()
         bot = build_bot(services, request=api, run_worker=False)
         await bot.application.initialize()

@@ -21,6 +21,7 @@ from bot.settings import Settings
 from bot.telegram.callbacks import BadCallback, CallbackCodec
 from bot.wiring import build_services
 from storage.migrate import upgrade
+from storage.stores import Storage
 from tests.telegram.loopback import WAIT, Call, LoopbackBotAPI, child_env, intake_run
 
 REFERRER, FOCAL = 501, 601
@@ -40,9 +41,11 @@ def api() -> Iterator[LoopbackBotAPI]:
 def prepare(env: dict[str, str]) -> CallbackCodec:
     """Migrate the bot's database and enrol its staff, as a coordinator would; returns the
     codec that reads the bot's buttons."""
-    services = build_services(Settings.from_env(env))
+    settings = Settings.from_env(env)
+    storage = Storage.from_settings(settings)
+    upgrade(storage.engine)  # before the services, which read the tables
+    services = build_services(settings, storage)
     try:
-        upgrade(services.storage.engine)
         now = datetime.now(UTC)
         services.storage.staff.enrol(REFERRER, "referrer", agency=None, hub="gaziantep",
                                      language="en", at=now)

@@ -438,9 +438,11 @@ def prepare(env: dict[str, str], referrers: Sequence[int],
             focal: int | Mapping[str, int]) -> tuple[CallbackCodec, dict[int, int]]:
     """Migrate and enrol, as a coordinator would; the buttons' codec and staff id -> chat.
     ``focal``: the chat of example_health's focal point, or a chat per agency."""
-    services = build_services(Settings.from_env(env))
+    settings = Settings.from_env(env)
+    storage = Storage.from_settings(settings)
+    upgrade(storage.engine)  # before the services, which read the tables
+    services = build_services(settings, storage)
     try:
-        upgrade(services.storage.engine)
         now = datetime.now(UTC)
         staff = services.storage.staff
         ids = {staff.enrol(r, "referrer", agency=None, hub="gaziantep", language="en",
