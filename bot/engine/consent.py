@@ -24,8 +24,8 @@ from bot.engine.events import Button, ConsentRecorded, Disclosure, Say
 from bot.engine.inputs import NO_OVERRIDE, Choice, Input
 from bot.engine.session import Session
 from bot.flows import conditions
-from bot.flows.disclosure import disclosed_after
-from bot.flows.model import OVERRIDE_ANSWER, ConsentNode
+from bot.flows.disclosure import disclosed_after, referrals_after
+from bot.flows.model import OVERRIDE_ANSWER, ConsentNode, ReferNode
 from bot.i18n.texts import N_
 
 Result = tuple[Session, str | None]
@@ -59,12 +59,39 @@ def _steps(node: ConsentNode) -> list[str]:
 def enter(ctx: Ctx, session: Session, node: ConsentNode) -> Result:
     # Consent is asked for every referral, even when an earlier one in the conversation was
     # given: an urgent note to the emergency team is not what the person agreed to before.
+    # Only this very consent, given already (the path came back to it after /urgent), is not
+    # asked twice, and only while it shares nothing the person was not shown then.
+    shown = _shown(ctx, session)
+    given = session.consents.get(session.state)
+    if given is not None and set(shown) <= set(given["shown"]):
+        ctx.events.append(Say(ctx.ui(session, N_("Consent for this referral was already "
+                                                 "given in this conversation, so it is not "
+                                                 "asked again.")),
+                              session.referrer_lang, "referrer"))
+        record = {k: v for k, v in given.items() if k != "shown"}
+        answers = {k: v for k, v in session.answers.items() if k != OVERRIDE_ANSWER}
+        return session.with_(consent=record, answers=answers, node_state={}), "next"
     ctx.events.append(Say(ctx.t(session, node.script, "person"), ctx.lang(session, "person"),
                           "person"))
     ctx.events.append(disclosure(ctx, session))
-    session = session.with_(node_state={"step": 0, "granted": [], "refused": []})
+    session = session.with_(node_state={"step": 0, "granted": [], "refused": [],
+                                        "shown": shown})
     show(ctx, session, node)
     return session, None
+
+
+def _shown(ctx: Ctx, session: Session) -> list[str]:
+    """What a consent here covers now: the kinds of agency the referrals after it may go to
+    and the fields the disclosure lists (by their source words, contact details apart). A
+    consent given earlier covers the path again only if this is no more than it was then."""
+    graph = ctx.flow.graph
+    shown = {f"{'contact:' if item.contact else ''}{item.label.msgid}"
+             for item in disclosed_after(graph, session.state, session.answers)}
+    for qid in referrals_after(graph, session.state, session.answers):
+        refer = graph.nodes[qid]
+        if isinstance(refer, ReferNode):
+            shown.update(f"case_type:{rule.value}" for rule in refer.case_type)
+    return sorted(shown)
 
 
 def disclosure(ctx: Ctx, session: Session) -> Disclosure:
@@ -149,7 +176,11 @@ def _record(ctx: Ctx, session: Session, node: ConsentNode, reason: str | None) -
     answers = {k: v for k, v in session.answers.items() if k != OVERRIDE_ANSWER}
     if reason is not None:
         answers[OVERRIDE_ANSWER] = reason
-    return session.with_(consent=record, node_state={}, answers=answers)
+    consents = session.consents
+    if reason is None and set(node.required) <= set(record["granted"]):
+        # Given in full: kept for this node, with what the person was shown it shares.
+        consents = {**consents, session.state: {**record, "shown": list(state.get("shown", []))}}
+    return session.with_(consent=record, node_state={}, answers=answers, consents=consents)
 
 
 def _refused(ctx: Ctx, session: Session, node: ConsentNode) -> Result:

@@ -139,6 +139,11 @@ class Engine:
         return self._move(ctx, session, label) if label is not None else session
 
     def _enter(self, ctx: Ctx, session: Session) -> tuple[Session, str | None]:
+        # An include's fixed answers (``sets``) hold inside it: a shared sub-flow knows the
+        # pathway it runs in without asking.
+        fixed = ctx.flow.graph.sets_at(session.state)
+        if any(session.answers.get(key) != value for key, value in fixed.items()):
+            session = session.with_(answers={**session.answers, **fixed})
         node = ctx.flow.node(session.state)
         if isinstance(node, SayNode):
             ctx.events.append(Say(ctx.t(session, node.text, node.audience),
@@ -202,6 +207,7 @@ class Engine:
         changes: dict[str, object] = {}
         if isinstance(node, ConsentNode):
             changes["consent"] = None
+            changes["consents"] = {k: v for k, v in session.consents.items() if k != previous}
             answers.pop(OVERRIDE_ANSWER, None)
         if isinstance(node, RiskNode):
             changes["risk"] = None

@@ -88,5 +88,5 @@ def finish(ctx: Ctx, session: Session, outcome: str, reason: str = "") -> Sessio
     ctx.events.append(SessionEnded(outcome, kept, reason))
     if kept:
         return session.with_(outcome=outcome, node_state={}, retries=0)
-    return session.with_(outcome=outcome, answers={}, consent=None, risk=None, node_state={},
-                         history=(), sealed=0, retries=0, referred=0)
+    return session.with_(outcome=outcome, answers={}, consent=None, consents={}, risk=None,
+                         node_state={}, history=(), sealed=0, retries=0, referred=0)

@@ -24,6 +24,10 @@ class Session:
     node_state: dict[str, Any] = field(default_factory=dict)
     retries: int = 0
     consent: dict[str, Any] | None = None
+    #: Consents granted in this conversation, by consent node: the record and what the
+    #: person was shown it shares. A consent already given is not asked again when the path
+    #: comes back to its node (after /urgent), as long as it shares nothing more now.
+    consents: dict[str, dict[str, Any]] = field(default_factory=dict)
     risk: dict[str, Any] | None = None
     outcome: str | None = None
     #: Referrals requested so far in this conversation. A flow may go on after a refer node

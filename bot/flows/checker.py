@@ -50,6 +50,8 @@ def known_answers(flow: Flow, flows: Mapping[str, Flow], seen: frozenset[str] = 
     for node in flow.nodes.values():
         if isinstance(node, IncludeNode) and node.flow in flows and node.flow not in seen:
             known.update(known_answers(flows[node.flow], flows, seen | {flow.id}))
+        if isinstance(node, IncludeNode):
+            known.update({name: None for name, _ in node.sets})
     known.update(_asks(flow))
     known.update({n.id: None for n in flow.nodes.values() if isinstance(n, RiskNode)})
     if any(isinstance(n, ConsentNode) and n.override for n in flow.nodes.values()):
@@ -145,8 +147,15 @@ class _FileChecks:
             self.fail(node.where.line_of("next"), node.id, "next",
                       f"flow '{node.flow}' never returns, so 'next' is never followed")
         own = known_answers(self.flow, {k: v for k, v in self.flows.items() if k != node.flow})
+        asked = known_answers(sub, self.flows)
+        for name, _ in node.sets:
+            if isinstance(own.get(name), AskNode) or isinstance(asked.get(name), AskNode):
+                self.fail(node.where.line_of("sets"), node.id, "sets",
+                          f"'{name}' is the answer of a question; an include may set only "
+                          "answers no question asks")
+        given = {name for name, _ in node.sets}
         for name in sub.inputs:
-            if name not in own:
+            if name not in own and name not in given:
                 self.fail(line, node.id, "flow", f"flow '{node.flow}' needs the answer "
                           f"'{name}', which '{self.flow.id}' never asks")
 

@@ -25,6 +25,16 @@ class Graph:
     edges: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     origin: dict[str, Flow] = field(default_factory=dict)
     urgent: dict[str, str] = field(default_factory=dict)  # node → target of /urgent
+    #: Include prefix ("screen/") → the fixed answers its include ``sets``.
+    sets: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def sets_at(self, qid: str) -> dict[str, str]:
+        """The fixed answers of every include the node ``qid`` is inside, outermost first."""
+        found: dict[str, str] = {}
+        for prefix in sorted(self.sets, key=len):
+            if qid.startswith(prefix):
+                found.update(self.sets[prefix])
+        return found
 
     def target(self, qid: str, label: str) -> str:
         for name, dest in self.edges[qid]:
@@ -57,6 +67,8 @@ class _Flattener:
                 continue
             if isinstance(node, IncludeNode):
                 after = (self.resolve(flow, prefix, node.next, return_to) if node.next else EXIT)
+                if node.sets:
+                    self.graph.sets[f"{prefix}{local}/"] = dict(node.sets)
                 self.expand(self.flows[node.flow], f"{prefix}{local}/", after, urgent)
                 continue
             qid = f"{prefix}{local}"

@@ -289,6 +289,9 @@ class ReferNode(Node):
 class IncludeNode(Node):
     flow: str
     next: str | None
+    #: Fixed answers recorded as the included flow begins (answer id, value): how a shared
+    #: sub-flow tells which pathway it runs in, without a question.
+    sets: tuple[tuple[str, str], ...] = ()
 
     def edges(self) -> list[tuple[str, str]]:
         return [("next", self.next)] if self.next else []

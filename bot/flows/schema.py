@@ -63,7 +63,7 @@ NODE_FIELDS: dict[str, set[str]] = {
     "risk": {"counts", "rules", "levels", "next", "allow_raise", "raise_reasons"},
     "urgent": {"text", "categories", "categories_from", "next"},
     "refer": {"case_type", "hub", "urgent", "envelope", "contact", "services", "next"},
-    "include": {"flow", "next"},
+    "include": {"flow", "next", "sets"},
     "return": set(),
     "end": {"outcome", "text"},
 }
@@ -484,7 +484,17 @@ class _Parser:
 
     def _include(self, nid: str, raw: LocatedDict, where: Where, ctx: str) -> IncludeNode:
         nxt = self.optional(raw, "next", nid, str, "a node id", None)
-        return IncludeNode(nid, where, self.need(raw, "flow", nid, str, "a flow id"), nxt)
+        table = self.optional(raw, "sets", nid, dict, "a mapping of answer id to value", {})
+        sets = []
+        for key, value in table.items():
+            self.ident(key, raw.line_of("sets"), nid, "sets")
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                self.fail(raw.line_of("sets"), nid, "sets",
+                          f"the value of '{key}' must be a word such as gbv")
+                raise _Skip
+            sets.append((key, str(value)))
+        return IncludeNode(nid, where, self.need(raw, "flow", nid, str, "a flow id"), nxt,
+                           tuple(sets))
 
     def _return(self, nid: str, raw: LocatedDict, where: Where, ctx: str) -> ReturnNode:
         return ReturnNode(nid, where)
