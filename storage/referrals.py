@@ -32,7 +32,7 @@ from bot.ports import (
     StatusEvent,
 )
 from storage.models import ConsentRecord, Referral, ReferralEvent
-from storage.referral_facts import at_creation, fold
+from storage.referral_facts import at_creation, fold, keep_holdings
 from storage.retention import erase
 from storage.sql import Context
 from storage.statement import Statement
@@ -138,6 +138,7 @@ class SqlReferralStore:
             fold(row, status, at, actor=actor, agency=row.agency, via=via)
             db.add(ReferralEvent(referral_id=row.id, status=status, at=at, actor=actor,
                                  agency=row.agency, reason=reason_token))
+            keep_holdings(db, row, status)
 
     def reminded(self, code: str) -> int:
         with self._context.writing() as db:

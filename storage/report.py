@@ -31,7 +31,7 @@ the session's time zone (the tests run on both).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import pairwise
@@ -39,22 +39,23 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
+    Text,
     and_,
     case,
+    cast,
     func,
     literal,
     literal_column,
     not_,
     or_,
     select,
-    union_all,
 )
 
 from bot.ports import ACKNOWLEDGED, CLOSED, DECLINED, ERASED, FORWARDED, SENT
 from bot.report.measures import AGENCY_MEASURES, MEASURES
-from storage.models import Referral, ReferralEvent
+from storage.models import Referral, ReferralHolding
 from storage.models.base import UTCDateTime
-from storage.referral_facts import ACCEPTED
 from storage.sql import Context
 
 STATISTICS = "statistics"
@@ -78,6 +79,32 @@ class Facts:
 
     cells: dict[CellKey, list[int]] = field(default_factory=dict)
     agencies: dict[AgencyKey, list[int]] = field(default_factory=dict)
+    #: The whole minutes each referral's first holding took to be acknowledged, per cell.
+    minutes: dict[CellKey, list[int]] = field(default_factory=dict)
+    #: The same for every holding, per agency cell.
+    agency_minutes: dict[AgencyKey, list[int]] = field(default_factory=dict)
+
+    def times(self, months: Collection[str] | None = None,
+              hub: str | None = None) -> Times:
+        """Hours to acknowledge, to the minute, of the referrals created in ``months``
+        (labels such as ``2026-11``; None: every month read) of one hub or all: per table
+        and value, how many were acknowledged, the median and the 90th percentile (nearest
+        rank). Tables: ``*`` (value ``all``), hub, case_type, risk, month (the first
+        agency's acknowledgement), agency (every holding's)."""
+        found: dict[tuple[str, str], list[int]] = {}
+
+        def wanted(month: str, cell_hub: str) -> bool:
+            return (months is None or month in months) and (hub is None or cell_hub == hub)
+
+        for (month, cell_hub, case_type, risk), minutes in self.minutes.items():
+            if wanted(month, cell_hub):
+                for key in (("*", "all"), ("hub", cell_hub), ("case_type", case_type),
+                            ("risk", risk), ("month", month)):
+                    found.setdefault(key, []).extend(minutes)
+        for (month, cell_hub, agency), minutes in self.agency_minutes.items():
+            if wanted(month, cell_hub):
+                found.setdefault(("agency", agency), []).extend(minutes)
+        return {key: _percentiles(minutes) for key, minutes in found.items()}
 
 
 @dataclass(frozen=True)
@@ -110,12 +137,12 @@ def months_between(start: datetime, end: datetime) -> list[tuple[str, datetime]]
 class _Query:
     """The SQL of the facts, for one window of creation times, one database and one now.
 
-    Everything is counted by the database, and only sums come back. The referral cells
-    read the facts each referral keeps of its trail (``storage.referral_facts``): one row
-    per referral, no trail. Only the referrals forwarded at least once have more than one
-    holding; their trails are cut into holdings with a window function (the running number
-    of arrivals, ``h``), and the agency figures of those holdings added. Clocks are compared
-    in seconds from the epoch, as each database computes them."""
+    Everything is counted by the database; what comes back are sums, and the minutes each
+    acknowledgement took, per cell. The referral cells read the facts each referral keeps
+    of its trail (``storage.referral_facts``): one row per referral, no trail. Only the
+    referrals forwarded at least once have more than one holding; theirs are read from
+    ``referral_holdings`` and the agency figures of those holdings added. Clocks are
+    compared in seconds from the epoch, as each database computes them."""
 
     def __init__(self, context: Context, start: datetime, end: datetime, now: datetime,
                  hub: str | None = None) -> None:
@@ -133,24 +160,6 @@ class _Query:
         self.first_acked = case((or_(Referral.forwarded_at.is_(None),
                                      Referral.acknowledged_at < Referral.forwarded_at),
                                  Referral.acknowledged_at))
-        e = ReferralEvent
-        arrival = and_(e.status.in_([SENT, FORWARDED]), e.agency.is_not(None))
-        events = (select(e.referral_id.label("rid"), e.status, e.at, e.agency,
-                         func.sum(case((arrival, 1), else_=0)).over(
-                             partition_by=e.referral_id, order_by=(e.at, e.id),
-                             rows=(None, 0)).label("holding"))
-                  .join(Referral, Referral.id == e.referral_id)
-                  .where(*self.window, Referral.forwarded_at.is_not(None))).subquery("ev")
-        arrived = and_(events.c.status.in_([SENT, FORWARDED]), events.c.agency.is_not(None))
-        self.h = (select(
-            events.c.rid, events.c.holding,
-            func.max(case((arrived, events.c.agency))).label("agency"),
-            func.min(case((arrived, events.c.at))).label("arrived"),
-            func.min(case((events.c.status == ACKNOWLEDGED, events.c.at))).label("acked"),
-            func.max(case((events.c.status == ACCEPTED, 1), else_=0)).label("accepted"),
-            func.max(case((events.c.status == DECLINED, 1), else_=0)).label("declined"))
-            .where(events.c.holding > 0)
-            .group_by(events.c.rid, events.c.holding)).cte("h")
 
     def seconds(self, column: Any) -> Any:
         if self.dialect == "postgresql":
@@ -161,6 +170,15 @@ class _Query:
         """Whole minutes from ``start`` to ``end``: times to acknowledge are counted to the
         minute, so the database returns a histogram rather than every time."""
         return func.round((self.seconds(end) - self.seconds(start)) / 60.0)
+
+    def minutes_list(self, end: Any, start: Any) -> Any:
+        """The whole minutes of every acknowledgement of a group, comma-separated, in no
+        order (NULL: none): each cell's times, for the percentiles of any table built from
+        cells. Nothing in it says whose they are."""
+        minutes = cast(self.minutes(end, start), Integer)
+        if self.dialect == "postgresql":
+            return func.string_agg(cast(minutes, Text), literal(","))
+        return func.group_concat(minutes, literal(","))
 
     def judged(self, arrived: Any, acked: Any, last_arrived: Any,
                moved: Any = None) -> tuple[Any, Any]:
@@ -201,7 +219,8 @@ class _Query:
 
     def cells(self) -> Any:
         """Sums per cell and first agency, with whether the referral moved on: the cells,
-        and the agency figures of the referrals that stayed where they were sent."""
+        and the agency figures of the referrals that stayed where they were sent; and the
+        minutes each first holding's acknowledgement took."""
         r = Referral
         in_time, decided = self.judged(r.arrived_at, self.first_acked, r.last_arrived_at,
                                        r.forwarded_at)
@@ -231,61 +250,39 @@ class _Query:
         assert tuple(measures) == MEASURES
         moved = case((r.forwarded_at.is_not(None), 1), else_=0)
         holds = _count(r.status != ERASED)
+        minutes = self.minutes_list(self.first_acked, r.arrived_at)
         return (select(self.month, self.hub, r.case_type, self.risk, r.first_agency,
-                       moved, *measures.values(), holds)
+                       moved, *measures.values(), holds, minutes)
                 .where(*self.window)
                 .group_by(self.month, self.hub, r.case_type, self.risk, r.first_agency,
                           moved))
 
     def moved(self) -> Any:
         """The agency figures of every holding of the referrals forwarded at least once,
-        from their trails (the number of holdings and the last arrival are the referral's
-        own facts)."""
-        h = self.h
-        in_time, decided = self.judged(h.c.arrived, h.c.acked, Referral.last_arrived_at)
-        holds = and_(h.c.holding == Referral.holdings, Referral.agency == h.c.agency,
+        from ``referral_holdings`` (the number of holdings and the last arrival are the
+        referral's own facts), with the minutes each holding's acknowledgement took."""
+        h = ReferralHolding
+        in_time, decided = self.judged(h.arrived_at, h.acknowledged_at,
+                                       Referral.last_arrived_at)
+        holds = and_(h.number == Referral.holdings, Referral.agency == h.agency,
                      Referral.status != ERASED)
         measures = {
-            "made_to": _count(h.c.holding == 1),
+            "made_to": _count(h.number == 1),
             "received": func.count(),
             "ack_in_time": func.sum(in_time),
             "ack_decided": func.sum(decided),
-            "accepted": func.sum(h.c.accepted),
-            "declined": func.sum(h.c.declined),
-            "forwarded_on": _count(h.c.holding < Referral.holdings),
+            "accepted": _count(h.accepted.is_(True)),
+            "declined": _count(h.declined.is_(True)),
+            "forwarded_on": _count(h.number < Referral.holdings),
             "held_now": _count(holds),
             "overdue": _count(and_(holds, self.overdue())),
         }
         assert tuple(measures) == AGENCY_MEASURES
-        return (select(self.month, self.hub, h.c.agency, *measures.values())
-                .select_from(h).join(Referral, Referral.id == h.c.rid)
-                .group_by(self.month, self.hub, h.c.agency))
-
-    def times(self) -> Any:
-        """Per table and value, how many acknowledgements took each whole number of minutes
-        (the first agency's for referrals, every holding's for agencies), each table grouped
-        on its own: one sort or hash of all of them together cost more than the rest of the
-        report. The whole (``*``) is the sum of the hubs' histograms."""
-        h = self.h
-        first = (select(self.month.label("month"), self.hub.label("hub"),
-                        Referral.case_type.label("case_type"), self.risk.label("risk"),
-                        Referral.first_agency.label("agency"),
-                        Referral.forwarded_at.label("moved"),
-                        self.minutes(self.first_acked, Referral.arrived_at).label("minutes"))
-                 .where(*self.window, self.first_acked.is_not(None))).cte("acks")
-        later = (select(h.c.agency, self.minutes(h.c.acked, h.c.arrived).label("minutes"))
-                 .where(h.c.acked.is_not(None))).subquery("later")
-        parts = [select(literal(table).label("t"), first.c[table].label("v"), first.c.minutes,
-                        func.count().label("n"))
-                 .group_by(first.c[table], first.c.minutes)
-                 for table in ("hub", "case_type", "risk", "month")]
-        parts.append(select(literal("agency"), first.c.agency, first.c.minutes, func.count())
-                     .where(first.c.moved.is_(None))
-                     .group_by(first.c.agency, first.c.minutes))
-        # an agency's later holdings add to its first ones in the caller's histogram
-        parts.append(select(literal("agency"), later.c.agency, later.c.minutes, func.count())
-                     .group_by(later.c.agency, later.c.minutes))
-        return union_all(*parts)
+        minutes = self.minutes_list(h.acknowledged_at, h.arrived_at)
+        return (select(self.month, self.hub, h.agency, *measures.values(), minutes)
+                .select_from(Referral).join(h, h.referral_id == Referral.id)
+                .where(*self.window, Referral.forwarded_at.is_not(None))
+                .group_by(self.month, self.hub, h.agency))
 
 
 def _count_case(condition: ColumnElement[bool]) -> Any:
@@ -308,8 +305,9 @@ def _month_case(months: list[tuple[str, datetime]]) -> Any:
 
 def read_facts(context: Context, start: datetime, end: datetime, now: datetime,
                escalations: Escalations | None = None) -> Facts:
-    """The facts of the referrals created in ``[start, end)`` (whole months) as of ``now``.
-    ``escalations`` is not read (see :class:`Escalations`)."""
+    """The facts of the referrals created in ``[start, end)`` (whole months) as of ``now``,
+    with the minutes of their acknowledgements (:meth:`Facts.times`). ``escalations`` is
+    not read (see :class:`Escalations`)."""
     del escalations
     query = _Query(context, start, end, now)
     facts = Facts()
@@ -321,55 +319,54 @@ def read_facts(context: Context, start: datetime, end: datetime, now: datetime,
 
     with context.reading() as db:
         for month, hub, case_type, risk, agency, moved, *sums in db.execute(query.cells()):
+            minutes = _minutes(sums.pop())
             counts = [int(n or 0) for n in sums]
             holds = counts.pop()
-            cell = facts.cells.setdefault((month, hub, case_type, risk),
-                                          [0] * len(MEASURES))
+            key = (month, hub, case_type, risk)
+            cell = facts.cells.setdefault(key, [0] * len(MEASURES))
             for i, n in enumerate(counts):
                 cell[i] += n
+            if minutes:
+                facts.minutes.setdefault(key, []).extend(minutes)
             m = dict(zip(MEASURES, counts, strict=True))
             if moved:
-                continue  # every holding of it comes from the trail below
+                continue  # every holding of it comes from referral_holdings below
             if agency is None:
                 add((month, hub, UNROUTED), [m["made"]] + [0] * (len(AGENCY_MEASURES) - 1))
-            else:  # one holding: the referral's figures are its agency's
-                add((month, hub, agency), [
-                    m["made"], m["made"], m["ack_in_time"], m["ack_decided"], m["accepted"],
-                    m["declined"], 0, holds, m["overdue"]])
+                continue
+            # one holding: the referral's figures are its agency's
+            add((month, hub, agency), [
+                m["made"], m["made"], m["ack_in_time"], m["ack_decided"], m["accepted"],
+                m["declined"], 0, holds, m["overdue"]])
+            if minutes:
+                facts.agency_minutes.setdefault((month, hub, agency), []).extend(minutes)
         for month, hub, agency, *sums in db.execute(query.moved()):
+            minutes = _minutes(sums.pop())
             add((month, hub, agency), [int(n or 0) for n in sums])
+            if minutes:
+                facts.agency_minutes.setdefault((month, hub, agency), []).extend(minutes)
     return facts
+
+
+def _minutes(found: str | None) -> list[int]:
+    return [int(n) for n in found.split(",")] if found else []
 
 
 def ack_times(context: Context, start: datetime, end: datetime, now: datetime,
               hub: str | None = None) -> Times:
-    """Hours to acknowledge of the referrals created in ``[start, end)`` (of one hub), to the
-    minute: per table and value, how many were acknowledged, the median and the 90th
-    percentile (nearest rank). Tables: ``*`` (value ``all``), hub, case_type, risk, month,
-    agency."""
-    query = _Query(context, start, end, now, hub)
-    histograms: dict[tuple[str, str], dict[int, int]] = {}
-    with context.reading() as db:
-        for table, value, minutes, n in db.execute(query.times()):
-            for key in ((table, value), ("*", "all")) if table == "hub" else ((table, value),):
-                histogram = histograms.setdefault(key, {})
-                histogram[int(minutes)] = histogram.get(int(minutes), 0) + int(n)
-    return {key: _percentiles(histogram) for key, histogram in histograms.items()}
+    """Hours to acknowledge of the referrals created in ``[start, end)`` (of one hub): the
+    facts of that window read for this alone (see :meth:`Facts.times`)."""
+    return read_facts(context, start, end, now).times(hub=hub)
 
 
-def _percentiles(histogram: Mapping[int, int]) -> tuple[int, float, float]:
-    """The count, and the nearest-rank median and 90th percentile in hours, of a histogram
-    of minutes."""
-    total = sum(histogram.values())
-    ranks = {"median": (total + 1) // 2, "p90": (total * 9 + 9) // 10}
-    found: dict[str, float] = {}
-    seen = 0
-    for minutes in sorted(histogram):
-        seen += histogram[minutes]
-        for name, rank in ranks.items():
-            if name not in found and seen >= rank:
-                found[name] = minutes / 60
-    return total, round(found["median"], 4), round(found["p90"], 4)
+def _percentiles(minutes: list[int]) -> tuple[int, float, float]:
+    """The count, and the nearest-rank median and 90th percentile in hours, of whole
+    minutes."""
+    ordered = sorted(minutes)
+    total = len(ordered)
+    median = ordered[(total + 1) // 2 - 1]
+    p90 = ordered[(total * 9 + 9) // 10 - 1]
+    return total, round(median / 60, 4), round(p90 / 60, 4)
 
 
 def count_left_out(context: Context, start: datetime, end: datetime,
