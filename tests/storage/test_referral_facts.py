@@ -1,5 +1,6 @@
-"""The facts a referral keeps of its trail for the report agree with its trail after every
-kind of move, and migration 0014 computes the same facts from the trails already stored."""
+"""The facts a referral keeps of its trail for the report, and the holdings a forwarded
+referral keeps, agree with its trail after every kind of move; migrations 0014 and 0016
+compute the same from the trails already stored."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, func, inspect, select
 
 from storage import migrate
 from storage.crypto import Cipher, generate_key
 from storage.database import make_engine
-from storage.models import Referral, Reminder
+from storage.models import Referral, ReferralEvent, ReferralHolding, Reminder
 from storage.models.directory import Agency, FocalPoint, Hub
 from storage.referral_facts import COLUMNS
 from storage.stores import Storage
@@ -114,6 +115,40 @@ def from_trail(storage: Storage, code: str) -> dict[str, Any]:
     }
 
 
+def stored_holdings(engine: Engine, code: str) -> list[tuple[Any, ...]]:
+    h = ReferralHolding
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(h.number, h.agency, h.arrived_at, h.acknowledged_at, h.accepted,
+                   h.declined)
+            .join(Referral, Referral.id == h.referral_id).where(Referral.code == code)
+            .order_by(h.number)).all()
+    return [(number, agency, _utc(arrived), _utc(acked), bool(accepted), bool(declined))
+            for number, agency, arrived, acked, accepted, declined in rows]
+
+
+def holdings_from_trail(storage: Storage, code: str) -> list[tuple[Any, ...]]:
+    """Worked out here: nothing for a referral never forwarded; otherwise the trail cut
+    before each arrival at an agency (what comes before the first belongs to none)."""
+    trail = storage.referrals.events(code)
+    if not any(e.status == "forwarded" and e.agency for e in trail):
+        return []
+    cuts = [i for i, e in enumerate(trail) if e.status in ("sent", "forwarded") and e.agency]
+    found = []
+    for number, (begin, end) in enumerate(zip(cuts, [*cuts[1:], len(trail)], strict=True),
+                                          start=1):
+        held = trail[begin:end]
+        acks = [e.at for e in held if e.status == "acknowledged"]
+        found.append((number, held[0].agency, held[0].at, min(acks, default=None),
+                      any(e.status == "accepted" for e in held),
+                      any(e.status == "declined" for e in held)))
+    return found
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else _aware(moment).astimezone(UTC)
+
+
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -132,6 +167,31 @@ def test_the_facts_agree_with_the_trail_after_every_move(storage: Storage,
     for step in HISTORIES[history]:
         move(storage, code, *step)
         assert normal(stored(storage.engine, code)) == from_trail(storage, code), step
+        assert stored_holdings(storage.engine, code) == holdings_from_trail(storage, code)
+
+
+def test_a_forwarded_referral_keeps_each_holding_and_one_never_forwarded_none(
+        storage: Storage) -> None:
+    stayed, moved = refer(storage), refer(storage)
+    for step in HISTORIES["accepted and closed"]:
+        move(storage, stayed, *step)
+    for step in HISTORIES["declined, then forwarded by hand"]:
+        move(storage, moved, *step)
+    assert stored_holdings(storage.engine, stayed) == []
+    assert stored_holdings(storage.engine, moved) == [
+        (1, "health_ngo", START, None, False, True),
+        (2, "law_ngo", START + timedelta(hours=2), START + timedelta(hours=3), False, False)]
+
+
+def test_holdings_follow_the_trails_order_even_for_a_move_written_late(
+        storage: Storage) -> None:
+    code = refer(storage)
+    move(storage, code, "forwarded", 2, "law_ngo", "staff:9")
+    move(storage, code, "acknowledged", 3, None, "staff:3")
+    move(storage, code, "acknowledged", 1, None, "staff:2")  # written after, happened before
+    assert stored_holdings(storage.engine, code) == holdings_from_trail(storage, code) == [
+        (1, "health_ngo", START, START + timedelta(hours=1), False, False),
+        (2, "law_ngo", START + timedelta(hours=2), START + timedelta(hours=3), False, False)]
 
 
 def test_an_unrouted_referral_has_no_holding_until_it_is_forwarded(storage: Storage) -> None:
@@ -202,6 +262,11 @@ def test_the_migration_computes_the_same_facts_from_the_stored_trails(
                                                            code=codes[0]),
                                 START + timedelta(hours=31))
     before = {code: normal(stored(own_database, code)) for code in codes}
+    held = {code: stored_holdings(own_database, code) for code in codes}
+    assert held == {code: holdings_from_trail(storage, code) for code in codes}
+    assert sum(len(found) for found in held.values()) >= 6
+    with own_database.connect() as connection:
+        trail = connection.execute(select(func.count()).select_from(ReferralEvent)).scalar()
     assert any(facts["escalated_coordinator_at"] for facts in before.values())
     assert any(facts["outcome_notified_at"] for facts in before.values())
 
@@ -210,8 +275,13 @@ def test_the_migration_computes_the_same_facts_from_the_stored_trails(
         config.attributes["connection"] = connection
         command.downgrade(config, _revision_below_facts())
     assert "holdings" not in {c["name"] for c in inspect(own_database).get_columns("referrals")}
+    assert "referral_holdings" not in inspect(own_database).get_table_names()
+    with own_database.connect() as connection:  # the trails the facts come from stay
+        assert connection.execute(
+            select(func.count()).select_from(ReferralEvent)).scalar() == trail
     migrate.upgrade(own_database)
     assert {code: normal(stored(own_database, code)) for code in codes} == before
+    assert {code: stored_holdings(own_database, code) for code in codes} == held
 
 
 def _revision_below_facts() -> str:
