@@ -70,7 +70,7 @@ def enter(ctx: Ctx, session: Session, node: ConsentNode) -> Result:
                               session.referrer_lang, "referrer"))
         record = {k: v for k, v in given.items() if k != "shown"}
         answers = {k: v for k, v in session.answers.items() if k != OVERRIDE_ANSWER}
-        return session.with_(consent=record, answers=answers, node_state={}), "next"
+        return session.with_(resumed=record, answers=answers, node_state={}), "next"
     ctx.events.append(Say(ctx.t(session, node.script, "person"), ctx.lang(session, "person"),
                           "person"))
     ctx.events.append(disclosure(ctx, session))
@@ -180,7 +180,8 @@ def _record(ctx: Ctx, session: Session, node: ConsentNode, reason: str | None) -
     if reason is None and set(node.required) <= set(record["granted"]):
         # Given in full: kept for this node, with what the person was shown it shares.
         consents = {**consents, session.state: {**record, "shown": list(state.get("shown", []))}}
-    return session.with_(consent=record, node_state={}, answers=answers, consents=consents)
+    return session.with_(consent=record, node_state={}, answers=answers, consents=consents,
+                         resumed=None)
 
 
 def _refused(ctx: Ctx, session: Session, node: ConsentNode) -> Result:

@@ -43,6 +43,8 @@ def urgent(ctx: Ctx, session: Session, node: UrgentNode) -> Result:
 
 
 def refer(ctx: Ctx, session: Session, node: ReferNode) -> Result:
+    if session.resumed is not None:  # a consent given earlier, not asked again, governs now
+        session = session.with_(consent=session.resumed, resumed=None)
     answers = session.answers
     case_type = next(rule.value for rule in node.case_type
                      if rule.when is None or conditions.evaluate(rule.when, answers))
@@ -88,5 +90,5 @@ def finish(ctx: Ctx, session: Session, outcome: str, reason: str = "") -> Sessio
     ctx.events.append(SessionEnded(outcome, kept, reason))
     if kept:
         return session.with_(outcome=outcome, node_state={}, retries=0)
-    return session.with_(outcome=outcome, answers={}, consent=None, consents={}, risk=None,
-                         node_state={}, history=(), sealed=0, retries=0, referred=0)
+    return session.with_(outcome=outcome, answers={}, consent=None, consents={}, resumed=None,
+                         risk=None, node_state={}, history=(), sealed=0, retries=0, referred=0)

@@ -28,6 +28,11 @@ class Session:
     #: person was shown it shares. A consent already given is not asked again when the path
     #: comes back to its node (after /urgent), as long as it shares nothing more now.
     consents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: A consent given earlier that the path came back to: it governs the next referral,
+    #: and becomes ``consent`` only there. Until then ``consent`` stays the one the last
+    #: referral was made under, since a host records every referral of a step with the
+    #: step's final ``consent`` (an urgent note and the skipped consent share one step).
+    resumed: dict[str, Any] | None = None
     risk: dict[str, Any] | None = None
     outcome: str | None = None
     #: Referrals requested so far in this conversation. A flow may go on after a refer node
