@@ -108,7 +108,7 @@ def test_a_broken_file_publishes_nothing(storage: Storage, folder: Path,
     assert run(capsys, "flows", "publish")[0] == 0
     (folder / "intake.yaml").write_text(
         (folder / "intake.yaml").read_text(encoding="utf-8").replace(
-            "      - goto: where\n", "      - goto: nowhere\n"), encoding="utf-8")
+            "    next: where\n", "    next: nowhere\n"), encoding="utf-8")
     code, out, err = run(capsys, "flows", "publish")
     assert code == 1 and out == "" and "nowhere" in err
     assert err.rstrip().endswith("nothing was published.")
