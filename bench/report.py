@@ -230,7 +230,7 @@ def parts(storage: Storage, period: Period, runs: int) -> None:
     def rows(statement: Any) -> Callable[[], object]:
         def run() -> object:
             with storage.context.reading() as db:
-                return db.execute(statement).all()
+                return db.connection().execute(statement).all()
         return run
 
     facts = read_facts(storage.context, period.start, period.end, NOW)

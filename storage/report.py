@@ -31,6 +31,7 @@ the session's time zone (the tests run on both).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -281,7 +282,7 @@ class _Query:
         minutes = self.minutes_list(h.acknowledged_at, h.arrived_at)
         return (select(self.month, self.hub, h.agency, *measures.values(), minutes)
                 .select_from(Referral).join(h, h.referral_id == Referral.id)
-                .where(*self.window, Referral.forwarded_at.is_not(None))
+                .where(Referral.forwarded_at.is_not(None), *self.window)
                 .group_by(self.month, self.hub, h.agency))
 
 
@@ -311,45 +312,47 @@ def read_facts(context: Context, start: datetime, end: datetime, now: datetime,
     del escalations
     query = _Query(context, start, end, now)
     facts = Facts()
-
-    def add(key: AgencyKey, counts: list[int]) -> None:
-        row = facts.agencies.setdefault(key, [0] * len(AGENCY_MEASURES))
-        for i, n in enumerate(counts):
-            row[i] += n
-
+    made, in_time, decided, accepted, declined, overdue = (MEASURES.index(name) for name in (
+        "made", "ack_in_time", "ack_decided", "accepted", "declined", "overdue"))
+    nothing = [0] * (len(AGENCY_MEASURES) - 1)
     with context.reading() as db:
-        for month, hub, case_type, risk, agency, moved, *sums in db.execute(query.cells()):
-            minutes = _minutes(sums.pop())
-            counts = [int(n or 0) for n in sums]
+        connection = db.connection()  # rows as plain tuples: a year has tens of thousands
+        for month, hub, case_type, risk, agency, moved, *sums, minutes in connection.execute(
+                query.cells()):
+            counts = [int(n) for n in sums]
             holds = counts.pop()
             key = (month, hub, case_type, risk)
-            cell = facts.cells.setdefault(key, [0] * len(MEASURES))
-            for i, n in enumerate(counts):
-                cell[i] += n
-            if minutes:
-                facts.minutes.setdefault(key, []).extend(minutes)
-            m = dict(zip(MEASURES, counts, strict=True))
+            _add(facts.cells, key, counts)
+            found = _minutes(minutes)
+            if found:
+                facts.minutes.setdefault(key, []).extend(found)
             if moved:
                 continue  # every holding of it comes from referral_holdings below
             if agency is None:
-                add((month, hub, UNROUTED), [m["made"]] + [0] * (len(AGENCY_MEASURES) - 1))
+                _add(facts.agencies, (month, hub, UNROUTED), [counts[made], *nothing])
                 continue
             # one holding: the referral's figures are its agency's
-            add((month, hub, agency), [
-                m["made"], m["made"], m["ack_in_time"], m["ack_decided"], m["accepted"],
-                m["declined"], 0, holds, m["overdue"]])
-            if minutes:
-                facts.agency_minutes.setdefault((month, hub, agency), []).extend(minutes)
-        for month, hub, agency, *sums in db.execute(query.moved()):
-            minutes = _minutes(sums.pop())
-            add((month, hub, agency), [int(n or 0) for n in sums])
-            if minutes:
-                facts.agency_minutes.setdefault((month, hub, agency), []).extend(minutes)
+            _add(facts.agencies, (month, hub, agency), [
+                counts[made], counts[made], counts[in_time], counts[decided],
+                counts[accepted], counts[declined], 0, holds, counts[overdue]])
+            if found:
+                facts.agency_minutes.setdefault((month, hub, agency), []).extend(found)
+        for month, hub, agency, *sums, minutes in connection.execute(query.moved()):
+            _add(facts.agencies, (month, hub, agency), [int(n) for n in sums])
+            found = _minutes(minutes)
+            if found:
+                facts.agency_minutes.setdefault((month, hub, agency), []).extend(found)
     return facts
 
 
+def _add(table: dict[Any, list[int]], key: Any, counts: list[int]) -> None:
+    found = table.get(key)
+    table[key] = counts if found is None else [a + b for a, b in zip(found, counts,
+                                                                     strict=True)]
+
+
 def _minutes(found: str | None) -> list[int]:
-    return [int(n) for n in found.split(",")] if found else []
+    return list(map(int, found.split(","))) if found else []
 
 
 def ack_times(context: Context, start: datetime, end: datetime, now: datetime,
@@ -361,12 +364,18 @@ def ack_times(context: Context, start: datetime, end: datetime, now: datetime,
 
 def _percentiles(minutes: list[int]) -> tuple[int, float, float]:
     """The count, and the nearest-rank median and 90th percentile in hours, of whole
-    minutes."""
-    ordered = sorted(minutes)
-    total = len(ordered)
-    median = ordered[(total + 1) // 2 - 1]
-    p90 = ordered[(total * 9 + 9) // 10 - 1]
-    return total, round(median / 60, 4), round(p90 / 60, 4)
+    minutes (counted into a histogram first: a few hundred distinct values to sort)."""
+    histogram = Counter(minutes)
+    total = len(minutes)
+    ranks = {"median": (total + 1) // 2, "p90": (total * 9 + 9) // 10}
+    found: dict[str, float] = {}
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        for name, rank in ranks.items():
+            if name not in found and seen >= rank:
+                found[name] = value / 60
+    return total, round(found["median"], 4), round(found["p90"], 4)
 
 
 def count_left_out(context: Context, start: datetime, end: datetime,
@@ -393,10 +402,14 @@ def _created(dialect: str) -> Any:
 
 
 def _allows_statistics() -> ColumnElement[bool]:
-    """Scopes are stored space-separated ("refer share statistics"); padding both sides
-    with a space matches the whole word only, with the same SQL on both databases."""
-    padded = literal(" ") + Referral.consent_scopes + literal(" ")
-    return padded.like(f"% {STATISTICS} %")
+    """Scopes are stored space-separated ("refer share statistics"): the word alone, first,
+    last or between two others, with the same SQL on both databases. Comparing the column
+    itself, not an expression of it, lets PostgreSQL estimate from the column's statistics
+    how many referrals pass (for ``' ' || scopes || ' '`` it guessed ten, and sorted the
+    year on disk instead of in memory); on SQLite it is also a little faster."""
+    scopes = Referral.consent_scopes
+    return or_(scopes == STATISTICS, scopes.like(f"{STATISTICS} %"),
+               scopes.like(f"% {STATISTICS}"), scopes.like(f"% {STATISTICS} %"))
 
 
 def earliest_referral(context: Context) -> datetime | None:

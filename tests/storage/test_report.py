@@ -66,6 +66,23 @@ def test_referrals_are_counted_per_month_hub_case_type_and_risk(storage: Storage
         KEY: 2, ("2026-10", "unknown", "legal", "unrated"): 1}
 
 
+@pytest.mark.parametrize(("scopes", "counted"), [
+    (("statistics",), True),
+    (("statistics", "refer"), True),
+    (("refer", "statistics"), True),
+    (("refer", "statistics", "share"), True),
+    (("refer", "statistics_later"), False),
+    (("nostatistics",), False),
+    (("statistics_later", "refer"), False),
+    (("refer", "share"), False),
+])
+def test_statistics_consent_is_the_whole_word_wherever_it_stands(
+        storage: Storage, scopes: tuple[str, ...], counted: bool) -> None:
+    refer(storage, consent=scopes)
+    assert facts_at(storage, 24).cells.get(KEY, [0])[0] == int(counted)
+    assert count_left_out(storage.context, *OCTOBER) == int(not counted)
+
+
 def test_only_referrals_with_statistics_consent_are_counted_the_rest_only_numbered(
         storage: Storage) -> None:
     refer(storage)
