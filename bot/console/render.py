@@ -3,9 +3,10 @@
 Every template extends ``base.html`` and fills the blocks ``title`` and ``content``. In a
 template: ``_("text", name=value)`` and ``ngettext(singular, plural, n)`` translate (the
 values are inserted after translation, isolated inside right-to-left text, and escaped),
-``csrf_field()`` is the hidden input every POST form needs, and ``user``, ``lang``,
-``dir`` (``rtl`` for Arabic) and ``hub_name`` (the user's hub in their language) describe
-the reader.
+``said(text)`` shows a loader's English problem (a :class:`~bot.i18n.phrase.Phrase`) in the
+reader's language, ``csrf_field()`` is the hidden input every POST form needs, and
+``user``, ``lang``, ``dir`` (``rtl`` for Arabic) and ``hub_name`` (the user's hub in their
+language) describe the reader.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from bot.console.access import COOKIE, CSRF_FIELD, ConsoleUser, services_of, sign_in_of
+from bot.i18n.phrase import say
 from bot.i18n.texts import N_, SOURCE_LANGUAGE, is_rtl
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -104,6 +106,7 @@ def render(request: Request, user: ConsoleUser | None, template: str,
     values: dict[str, Any] = {
         "request": request, "user": user, "lang": lang, "dir": "rtl" if is_rtl(lang) else "ltr",
         "_": translate, "gettext": translate, "ngettext": plural, "csrf_field": csrf_field,
+        "said": lambda text: say(text, translate, lang),
         "nav": nav if user is not None else [], "languages": languages, "path": path,
         "hub_name": hub.name(lang) if hub is not None else (user.hub if user else None),
         **(context or {})}

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 from bot.directory.hours import HoursError, parse_hours
 from bot.directory.model import Agency, EmergencyContact, FocalPoint
-from bot.directory.reader import Reader
+from bot.directory.reader import UNKNOWN_AGENCY, UNKNOWN_CASE_TYPE, UNKNOWN_HUB, Reader
 from bot.directory.vocabulary import CASE_TYPES, EMERGENCY_CATEGORIES, choices
 from bot.flows.yamlsource import LocatedDict
+from bot.i18n.phrase import Phrase
+from bot.i18n.texts import N_
 
 FOCAL_FIELDS = ("primary", "backup")
 CONTACT_FIELDS = ("hub", "category", "name", "phone", "hours")
@@ -42,9 +44,9 @@ def parse_focal_points(reader: Reader, raw: LocatedDict, hub_ids: frozenset[str]
     if section is None:
         return result
     for hub, per_type_raw in section.items():
-        entry = f"focal point '{hub}'"
+        entry = Phrase(N_("focal point '%(hub)s'"), hub=hub)
         if hub not in hub_ids:
-            reader.fail(section.line_of(hub), entry, "", f"unknown hub '{hub}'")
+            reader.fail(section.line_of(hub), entry, "", Phrase(UNKNOWN_HUB, hub=hub))
             continue
         per_type = reader.mapping(per_type_raw, section.line_of(hub), entry, "")
         if per_type is None:
@@ -52,8 +54,8 @@ def parse_focal_points(reader: Reader, raw: LocatedDict, hub_ids: frozenset[str]
         for case_type, spec in per_type.items():
             line = per_type.line_of(case_type)
             if case_type not in CASE_TYPES:
-                reader.fail(line, entry, case_type, f"unknown case type '{case_type}' "
-                            f"(expected one of: {choices(CASE_TYPES)})")
+                reader.fail(line, entry, case_type, Phrase(
+                    UNKNOWN_CASE_TYPE, case_type=case_type, choices=choices(CASE_TYPES)))
                 continue
             point = _focal_point(reader, hub, case_type, spec, line, entry, agencies)
             if point is not None:
@@ -67,7 +69,8 @@ def _focal_point(reader: Reader, hub: str, case_type: str, spec: object, line: i
         spec = LocatedDict(primary=spec)
         spec.line, spec.key_lines = line, {}
     if not isinstance(spec, LocatedDict):
-        reader.fail(line, entry, case_type, "must be an agency id or {primary, backup}")
+        reader.fail(line, entry, case_type,
+                    Phrase(N_("must be an agency id or {primary, backup}")))
         return None
     reader.known_keys(spec, FOCAL_FIELDS, entry, f"{case_type}.")
     ok = True
@@ -76,19 +79,21 @@ def _focal_point(reader: Reader, hub: str, case_type: str, spec: object, line: i
         if agency is None and role == "backup":
             continue
         if not isinstance(agency, str) or agency not in agencies:
-            shown = f"unknown agency '{agency}'" if agency is not None else "is required"
+            shown = Phrase(UNKNOWN_AGENCY, agency=agency) if agency is not None \
+                else Phrase(N_("is required"))
             reader.fail(spec.line_of(role), entry, f"{case_type}.{role}", shown)
             ok = False
             continue
         found = agencies[agency]
         if found is not None and not found.serves(hub):
             reader.fail(spec.line_of(role), entry, f"{case_type}.{role}",
-                        f"agency '{agency}' does not serve hub '{hub}' "
-                        f"(its hubs: {', '.join(found.hubs)})")
+                        Phrase(N_("agency '%(agency)s' does not serve hub '%(hub)s' (its "
+                                  "hubs: %(hubs)s)"), agency=agency, hub=hub,
+                               hubs=", ".join(found.hubs)))
             ok = False
     if ok and spec.get("backup") == spec["primary"]:
         reader.fail(spec.line_of("backup"), entry, f"{case_type}.backup",
-                    "the backup must be another agency than the primary")
+                    Phrase(N_("the backup must be another agency than the primary")))
         ok = False
     return FocalPoint(hub, case_type, spec["primary"], spec.get("backup")) if ok else None
 
@@ -104,34 +109,37 @@ def parse_emergency(reader: Reader, raw: LocatedDict, hub_ids: frozenset[str],
         return ()
     for index, spec in enumerate(entries):
         line = entries.line_of(index)
-        entry = f"emergency contact #{index + 1}"
+        entry = Phrase(N_("emergency contact #%(num)s"), num=index + 1)
         if not isinstance(spec, LocatedDict):
-            reader.fail(line, entry, "", "must be a mapping with hub, category, name, phone")
+            reader.fail(line, entry, "",
+                        Phrase(N_("must be a mapping with hub, category, name, phone")))
             continue
         reader.known_keys(spec, CONTACT_FIELDS, entry)
         values = {key: reader.text(spec, key, entry, required=key != "hours")
                   for key in CONTACT_FIELDS}
         hub, category, name = values["hub"], values["category"], values["name"]
         if hub is not None and hub not in hub_ids:
-            reader.fail(spec.line_of("hub"), entry, "hub", f"unknown hub '{hub}'")
+            reader.fail(spec.line_of("hub"), entry, "hub", Phrase(UNKNOWN_HUB, hub=hub))
             continue
         if category is not None and category not in EMERGENCY_CATEGORIES:
             reader.fail(spec.line_of("category"), entry, "category",
-                        f"unknown category '{category}' (expected one of: "
-                        f"{choices(EMERGENCY_CATEGORIES)})")
+                        Phrase(N_("unknown category '%(category)s' (expected one of: "
+                                  "%(choices)s)"), category=category,
+                               choices=choices(EMERGENCY_CATEGORIES)))
             continue
         if hub is None or category is None or name is None or values["phone"] is None \
                 or values["hours"] is None:
             continue
         first = seen.setdefault((hub, category, name.casefold()), line)
         if first != line:
-            reader.fail(line, entry, "name", f"duplicate contact (first at line {first})")
+            reader.fail(line, entry, "name",
+                        Phrase(N_("duplicate contact (first at line %(line)s)"), line=first))
             continue
         if values["hours"]:
             try:
                 parse_hours(values["hours"])
             except HoursError as error:
-                reader.fail(spec.line_of("hours"), entry, "hours", str(error))
+                reader.fail(spec.line_of("hours"), entry, "hours", error.args[0])
                 continue
         contacts.append(EmergencyContact(hub, category, name, values["phone"],
                                          values["hours"], line))

@@ -19,6 +19,8 @@ from bot.directory.model import Directory
 from bot.directory.reader import DirectoryProblem
 from bot.directory.vocabulary import EMERGENCY_CATEGORIES
 from bot.flows.problems import Problem
+from bot.i18n.phrase import Phrase
+from bot.i18n.texts import N_
 
 #: The category whose contacts must answer around the clock, together.
 AROUND_THE_CLOCK = "safety"
@@ -27,12 +29,13 @@ AROUND_THE_CLOCK = "safety"
 def coverage_problems(directory: Directory, file: str) -> list[Problem]:
     problems: list[Problem] = []
     for hub in directory.hubs.values():
-        entry = f"hub '{hub.id}'"
+        entry = Phrase(N_("hub '%(id)s'"), id=hub.id)
         for category in EMERGENCY_CATEGORIES:
             if not directory.emergency_contacts(hub.id, (category,)):
                 problems.append(DirectoryProblem(
-                    file, hub.line, entry, "emergency", f"no emergency contact for {category}: "
-                    "urgent action in this hub would show no number for it"))
+                    file, hub.line, entry, "emergency", Phrase(
+                        N_("no emergency contact for %(category)s: urgent action in this hub "
+                           "would show no number for it"), category=category)))
         safety = directory.emergency_contacts(hub.id, (AROUND_THE_CLOCK,))
         if not safety:
             continue
@@ -42,7 +45,8 @@ def coverage_problems(directory: Directory, file: str) -> list[Problem]:
             hours = "; ".join(contact.hours or "hours not given" for contact in safety)
             problems.append(DirectoryProblem(
                 file, safety[0].line, entry, "emergency",
-                f"no {AROUND_THE_CLOCK} contact answers at {moment_name(gap)} (they answer: "
-                f"{hours}): add an after-hours alternative, for example one with hours: "
-                f"{ALWAYS}"))
+                Phrase(N_("no %(category)s contact answers at %(moment)s (they answer: "
+                          "%(hours)s): add an after-hours alternative, for example one with "
+                          "hours: %(always)s"), category=AROUND_THE_CLOCK,
+                       moment=moment_name(gap), hours=hours, always=ALWAYS)))
     return sorted(problems)

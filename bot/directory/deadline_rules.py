@@ -26,9 +26,11 @@ from bot.directory.deadlines import (
     Deadline,
     DeadlineTable,
 )
-from bot.directory.reader import Reader
+from bot.directory.reader import UNKNOWN_CASE_TYPE, Reader
 from bot.directory.vocabulary import CASE_TYPES, RISK_LEVELS, choices
 from bot.flows.yamlsource import LocatedDict
+from bot.i18n.phrase import Phrase
+from bot.i18n.texts import N_
 
 PARTS = ("levels", "case_types", "urgent", "reminders_at")
 ROW_FIELDS = ("acknowledge_hours", "respond_hours")
@@ -50,14 +52,15 @@ def parse_deadlines(reader: Reader, raw: LocatedDict) -> DeadlineTable:
         for case_type, rows in case_types.items():
             line = case_types.line_of(case_type)
             if case_type not in CASE_TYPES:
-                reader.fail(line, ENTRY, f"case_types.{case_type}", f"unknown case type "
-                            f"'{case_type}' (expected one of: {choices(CASE_TYPES)})")
+                reader.fail(line, ENTRY, f"case_types.{case_type}", Phrase(
+                    UNKNOWN_CASE_TYPE, case_type=case_type, choices=choices(CASE_TYPES)))
                 continue
             base = {**levels, **by_case_type.get(case_type, {})}
             by_case_type[case_type] = _levels(reader, rows, line,
                                               f"case_types.{case_type}.", base)
     else:
-        reader.fail(section.line_of("case_types"), ENTRY, "case_types", "must be a mapping")
+        reader.fail(section.line_of("case_types"), ENTRY, "case_types",
+                    Phrase(N_("must be a mapping")))
     urgent = DEFAULT_URGENT
     if "urgent" in section:
         urgent = _row(reader, section["urgent"], section.line_of("urgent"), "urgent.",
@@ -71,13 +74,14 @@ def _levels(reader: Reader, rows: Any, line: int, prefix: str,
     if rows is None:
         return result
     if not isinstance(rows, LocatedDict):
-        reader.fail(line, ENTRY, prefix.rstrip("."), "must map risk levels to deadlines")
+        reader.fail(line, ENTRY, prefix.rstrip("."),
+                    Phrase(N_("must map risk levels to deadlines")))
         return result
     for level, spec in rows.items():
         if level not in RISK_LEVELS:
             reader.fail(rows.line_of(level), ENTRY, prefix + level,
-                        f"unknown risk level '{level}' (expected one of: "
-                        f"{choices(RISK_LEVELS)})")
+                        Phrase(N_("unknown risk level '%(level)s' (expected one of: "
+                                  "%(choices)s)"), level=level, choices=choices(RISK_LEVELS)))
             continue
         row = _row(reader, spec, rows.line_of(level), f"{prefix}{level}.", base[level])
         if row is not None:
@@ -88,7 +92,7 @@ def _levels(reader: Reader, rows: Any, line: int, prefix: str,
 def _row(reader: Reader, spec: Any, line: int, prefix: str, base: Deadline) -> Deadline | None:
     if not isinstance(spec, LocatedDict) or not spec:
         reader.fail(line, ENTRY, prefix.rstrip("."),
-                    "must set acknowledge_hours and/or respond_hours")
+                    Phrase(N_("must set acknowledge_hours and/or respond_hours")))
         return None
     reader.known_keys(spec, ROW_FIELDS, ENTRY, prefix)
     values = {key: reader.hours(spec, key, ENTRY, prefix) if key in spec
@@ -97,8 +101,9 @@ def _row(reader: Reader, spec: Any, line: int, prefix: str, base: Deadline) -> D
     if acknowledge is None or respond is None:
         return None
     if acknowledge > respond:
-        reader.fail(line, ENTRY, prefix.rstrip("."), f"acknowledge_hours {acknowledge:g} "
-                    f"comes after respond_hours {respond:g}")
+        reader.fail(line, ENTRY, prefix.rstrip("."), Phrase(
+            N_("acknowledge_hours %(acknowledge)s comes after respond_hours %(respond)s"),
+            acknowledge=f"{acknowledge:g}", respond=f"{respond:g}"))
         return None
     return Deadline(acknowledge, respond)
 
@@ -112,5 +117,6 @@ def _reminders(reader: Reader, section: LocatedDict) -> tuple[float, ...]:
            for f in fractions) and list(fractions) == sorted(set(fractions)):
         return tuple(float(f) for f in fractions)
     reader.fail(section.line_of("reminders_at"), ENTRY, "reminders_at",
-                "must list increasing fractions between 0 and 1, such as [0.5, 0.9]")
+                Phrase(N_("must list increasing fractions between 0 and 1, such as "
+                          "%(example)s"), example="[0.5, 0.9]"))
     return DEFAULT_REMINDERS

@@ -15,6 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from bot.i18n.phrase import Phrase
+from bot.i18n.texts import N_
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY = 24 * 60
 WEEK = 7 * DAY
@@ -46,12 +49,14 @@ def _item(item: str, written: str) -> list[Interval]:
     match = _ITEM.match(item)
     if not match or match["first"].casefold() not in DAYS \
             or (match["last"] and match["last"].casefold() not in DAYS):
-        raise HoursError(f"cannot read '{written}': write {ALWAYS}, or days and times such "
-                         "as 'Mon-Fri 08:00-18:00, Sat 09:00-13:00'")
+        raise HoursError(Phrase(N_("cannot read '%(hours)s': write %(always)s, or days and "
+                                   "times such as '%(example)s'"), hours=written,
+                                always=ALWAYS, example="Mon-Fri 08:00-18:00, Sat 09:00-13:00"))
     start = _minutes(match["h1"], match["m1"], written)
     end = _minutes(match["h2"], match["m2"], written)
     if start in (DAY, end):
-        raise HoursError(f"'{item}' in '{written}' is an empty time range")
+        raise HoursError(Phrase(N_("'%(item)s' in '%(hours)s' is an empty time range"),
+                                item=item, hours=written))
     first = DAYS.index(match["first"].casefold())
     last = DAYS.index((match["last"] or match["first"]).casefold())
     days = [(first + step) % 7 for step in range((last - first) % 7 + 1)]
@@ -69,7 +74,8 @@ def _item(item: str, written: str) -> list[Interval]:
 def _minutes(hours: str, minutes: str, written: str) -> int:
     value = int(hours) * 60 + int(minutes)
     if int(minutes) >= 60 or value > DAY:
-        raise HoursError(f"'{hours}:{minutes}' in '{written}' is not a time of day")
+        raise HoursError(Phrase(N_("'%(time)s' in '%(hours)s' is not a time of day"),
+                                time=f"{hours}:{minutes}", hours=written))
     return value
 
 

@@ -17,11 +17,13 @@ from bot.directory.assignments import parse_emergency, parse_focal_points
 from bot.directory.deadline_rules import parse_deadlines
 from bot.directory.folding import compact
 from bot.directory.model import Agency, Directory, Hub
-from bot.directory.reader import Reader
+from bot.directory.reader import BAD_LANGUAGE, UNKNOWN_AGENCY, UNKNOWN_HUB, Reader
 from bot.directory.servicemap import parse_services
 from bot.directory.vocabulary import AGENCY_KINDS, LANGUAGE_PATTERN, choices
 from bot.flows.problems import FlowError
 from bot.flows.yamlsource import LocatedDict, load_file, load_text
+from bot.i18n.phrase import Phrase
+from bot.i18n.texts import N_
 
 SAMPLE = Path(__file__).resolve().parent / "sample.yaml"
 SECTIONS = ("version", "hubs", "agencies", "focal_points", "emergency", "services", "deadlines")
@@ -44,15 +46,17 @@ def parse_directory(raw: LocatedDict, file: str) -> Directory:
     version = raw.get("version", VERSIONS[-1])
     if version not in VERSIONS:
         reader.fail(raw.line_of("version"), "", "version",
-                    f"unknown version '{version}' (expected one of: "
-                    f"{', '.join(map(str, VERSIONS))})")
+                    Phrase(N_("unknown version '%(version)s' (expected one of: "
+                              "%(choices)s)"), version=version,
+                           choices=", ".join(map(str, VERSIONS))))
     hubs_raw = raw.get("hubs")
     if not isinstance(hubs_raw, LocatedDict) or not hubs_raw:
-        reader.fail(raw.line_of("hubs"), "", "hubs", "must map hub ids to hubs")
+        reader.fail(raw.line_of("hubs"), "", "hubs", Phrase(N_("must map hub ids to hubs")))
         raise FlowError(reader.problems)
     agencies_raw = raw.get("agencies", LocatedDict())
     if not isinstance(agencies_raw, LocatedDict):
-        reader.fail(raw.line_of("agencies"), "", "agencies", "must map agency ids to agencies")
+        reader.fail(raw.line_of("agencies"), "", "agencies",
+                    Phrase(N_("must map agency ids to agencies")))
         agencies_raw = LocatedDict()
     # References are checked against the ids the file declares, so one broken agency
     # does not also make every focal point that names it "unknown".
@@ -79,11 +83,11 @@ def _hubs(reader: Reader, hubs_raw: LocatedDict, agency_ids: frozenset[str]) -> 
     claimed: dict[str, str] = {}  # folded name or area -> the hub that claims it
     for hub_id, spec in hubs_raw.items():
         line = hubs_raw.line_of(hub_id)
-        entry = f"hub '{hub_id}'"
+        entry = Phrase(N_("hub '%(id)s'"), id=hub_id)
         if reader.ident(hub_id, line, entry, "id") is None:
             continue
         if not isinstance(spec, LocatedDict):
-            reader.fail(line, entry, "", "must be a mapping with names and areas")
+            reader.fail(line, entry, "", Phrase(N_("must be a mapping with names and areas")))
             continue
         reader.known_keys(spec, HUB_FIELDS, entry)
         names = reader.names(spec, entry)
@@ -91,7 +95,7 @@ def _hubs(reader: Reader, hubs_raw: LocatedDict, agency_ids: frozenset[str]) -> 
         coordinator = spec.get("coordinator")
         if coordinator is not None and coordinator not in agency_ids:
             reader.fail(spec.line_of("coordinator"), entry, "coordinator",
-                        f"unknown agency '{coordinator}'")
+                        Phrase(UNKNOWN_AGENCY, agency=coordinator))
         if names is None or areas is None:
             continue
         for place in (hub_id, *names.values(), *areas):
@@ -100,8 +104,9 @@ def _hubs(reader: Reader, hubs_raw: LocatedDict, agency_ids: frozenset[str]) -> 
             if owner != hub_id:
                 where = spec.line_of("areas") if place in areas else spec.line_of("names")
                 reader.fail(where, entry, "areas" if place in areas else "names",
-                            f"'{place}' is already a name or area of hub '{owner}'; "
-                            "a place may belong to one hub only")
+                            Phrase(N_("'%(place)s' is already a name or area of hub "
+                                      "'%(hub)s'; a place may belong to one hub only"),
+                                   place=place, hub=owner))
         hubs[hub_id] = Hub(hub_id, names, areas,
                            coordinator if isinstance(coordinator, str) else None, line)
     return hubs
@@ -112,27 +117,28 @@ def _agencies(reader: Reader, agencies_raw: LocatedDict, hub_ids: frozenset[str]
     agencies: dict[str, Agency] = {}
     for agency_id, spec in agencies_raw.items():
         line = agencies_raw.line_of(agency_id)
-        entry = f"agency '{agency_id}'"
+        entry = Phrase(N_("agency '%(id)s'"), id=agency_id)
         if reader.ident(agency_id, line, entry, "id") is None:
             continue
         if not isinstance(spec, LocatedDict):
-            reader.fail(line, entry, "", "must be a mapping with names and kind")
+            reader.fail(line, entry, "", Phrase(N_("must be a mapping with names and kind")))
             continue
         reader.known_keys(spec, AGENCY_FIELDS, entry)
         names = reader.names(spec, entry)
         kind = spec.get("kind")
         if kind not in AGENCY_KINDS:
             reader.fail(spec.line_of("kind"), entry, "kind",
-                        f"unknown kind '{kind}' (expected one of: {choices(AGENCY_KINDS)})")
+                        Phrase(N_("unknown kind '%(kind)s' (expected one of: %(choices)s)"),
+                               kind=kind, choices=choices(AGENCY_KINDS)))
         languages = reader.strings(spec, "languages", entry)
         for lang in languages or ():
             if not LANGUAGE_PATTERN.match(lang):
                 reader.fail(spec.line_of("languages"), entry, "languages",
-                            f"bad language code '{lang}' (two or three lowercase letters)")
+                            Phrase(BAD_LANGUAGE, code=lang))
         hubs = reader.strings(spec, "hubs", entry)
         for hub in hubs or ():
             if hub not in hub_ids:
-                reader.fail(spec.line_of("hubs"), entry, "hubs", f"unknown hub '{hub}'")
+                reader.fail(spec.line_of("hubs"), entry, "hubs", Phrase(UNKNOWN_HUB, hub=hub))
         contact = {key: reader.text(spec, key, entry) for key in ("phone", "email", "website")}
         if names is None or languages is None or hubs is None or kind not in AGENCY_KINDS \
                 or None in contact.values():

@@ -26,15 +26,21 @@ from dataclasses import replace
 
 from bot.directory.folding import fold
 from bot.directory.model import Directory, Service
-from bot.directory.reader import DirectoryProblem
+from bot.directory.reader import UNKNOWN_HUB, DirectoryProblem
 from bot.directory.vocabulary import ID_PATTERN, PROFILES, choices
 from bot.flows.problems import FlowError, Problem
+from bot.i18n.phrase import Phrase
+from bot.i18n.texts import N_
 from bot.routing.hubmatch import match_hub
 
 ALIASES = {"other specific profile": "other", "pwd": "persons_with_disabilities",
            "persons with disability": "persons_with_disabilities", "lgbtiq": "lgbti",
            "lgbtiq+": "lgbti", "lgbti+": "lgbti"}
 CELL = re.compile(r"^\s*(?:([012])(?![0-9])\s*\.?)?\s*(.*?)\s*$", re.DOTALL)
+#: Where in the matrix a problem is: its header row, a column by name or by number too.
+HEADER = Phrase(N_("header"))
+COLUMN = N_("column '%(name)s'")
+COLUMN_AT = N_("column %(num)s '%(name)s'")
 
 
 def _profile(header: str) -> str | None:
@@ -73,16 +79,17 @@ class _Import:
                 continue
             profile = _profile(name)
             if profile is None:
-                self.fail(1, "header", f"column {index + 1} '{name.strip()}'",
-                          f"unknown profile (expected one of: {choices(PROFILES)}, or Hub)")
+                self.fail(1, HEADER, Phrase(COLUMN_AT, num=index + 1, name=name.strip()),
+                          Phrase(N_("unknown profile (expected one of: %(choices)s, or Hub)"),
+                                 choices=choices(PROFILES)))
             elif profile in profiles.values():
-                self.fail(1, "header", f"column {index + 1} '{name.strip()}'",
-                          f"profile '{profile}' has two columns")
+                self.fail(1, HEADER, Phrase(COLUMN_AT, num=index + 1, name=name.strip()),
+                          Phrase(N_("profile '%(profile)s' has two columns"), profile=profile))
             else:
                 profiles[index] = profile
         if not profiles and not self.problems:
-            self.fail(1, "header", "", "no profile columns (expected some of: "
-                      f"{choices(PROFILES)})")
+            self.fail(1, HEADER, "", Phrase(N_("no profile columns (expected some of: "
+                                               "%(choices)s)"), choices=choices(PROFILES)))
         return profiles, hub_column
 
     def row(self, line: int, row: list[str], header: list[str], profiles: dict[int, str],
@@ -90,11 +97,12 @@ class _Import:
         organisation = row[0].strip() if row else ""
         if not any(cell.strip() for cell in row[1:]):
             return  # an organisation without any service this time: nothing to import
-        entry = f"organisation '{organisation}'"
+        entry = Phrase(N_("organisation '%(name)s'"), name=organisation)
         agency = self.directory.find_agency(organisation) if organisation else None
         if agency is None:
-            self.fail(line, entry, "column 1", "unknown organisation: add it to the agencies "
-                      "of the directory first" if organisation else "organisation is empty")
+            self.fail(line, entry, Phrase(N_("column %(num)s"), num=1), Phrase(
+                N_("unknown organisation: add it to the agencies of the directory first"))
+                if organisation else Phrase(N_("organisation is empty")))
             return
         hubs = self.hubs(line, entry, row, header, hub_column)
         if hubs is None:
@@ -102,7 +110,7 @@ class _Import:
         for index, profile in profiles.items():
             cell = row[index] if index < len(row) else ""
             if cell.strip():
-                self.cell(line, entry, f"column '{header[index].strip()}'", cell,
+                self.cell(line, entry, Phrase(COLUMN, name=header[index].strip()), cell,
                           agency.id, hubs, profile)
 
     def hubs(self, line: int, entry: str, row: list[str], header: list[str],
@@ -113,10 +121,12 @@ class _Import:
             return ()
         found = match_hub(self.directory, text)
         if found.hub is None:
-            column = f"column '{header[hub_column].strip()}'" if hub_column is not None \
-                else "--hub"
-            self.fail(line, entry, column, f"unknown hub '{text}'" + (
-                f" (could be: {', '.join(found.candidates)})" if found.candidates else ""))
+            column = Phrase(COLUMN, name=header[hub_column].strip()) \
+                if hub_column is not None else "--hub"
+            self.fail(line, entry, column, Phrase(
+                N_("unknown hub '%(hub)s' (could be: %(candidates)s)"), hub=text,
+                candidates=", ".join(found.candidates)) if found.candidates
+                else Phrase(UNKNOWN_HUB, hub=text))
             return None
         return (found.hub,)
 
@@ -130,21 +140,25 @@ class _Import:
         if not labels and self.default_service:
             labels = [self.default_service]
         if not labels:
-            self.fail(line, entry, column, f"cell '{cell.strip()}' names no service; write "
-                      "it as '1. Legal' or give --service")
+            self.fail(line, entry, column, Phrase(
+                N_("cell '%(cell)s' names no service; write it as '%(example)s' or give "
+                   "--service"), cell=cell.strip(), example="1. Legal"))
             return
         for label in labels:
             service = _slug(label)
             if not ID_PATTERN.match(service):
-                self.fail(line, entry, column, f"bad cell '{cell.strip()}': expected an "
-                          "optional 1 (entry point) or 2 (funnelling point), then services")
+                self.fail(line, entry, column, Phrase(
+                    N_("bad cell '%(cell)s': expected an optional 1 (entry point) or 2 "
+                       "(funnelling point), then services"), cell=cell.strip()))
                 return
             self.labels.setdefault(service, label)
             points = self.cells.setdefault((agency, service, hubs), {})
             previous = points.setdefault(profile, (point, line))
             if previous[0] != point:
-                self.fail(line, entry, column, f"service '{service}' for {profile} is "
-                          f"point {point} here and {previous[0]} at line {previous[1]}")
+                self.fail(line, entry, column, Phrase(
+                    N_("service '%(service)s' for %(profile)s is point %(point)s here and "
+                       "%(before)s at line %(line)s"), service=service, profile=profile,
+                    point=point, before=previous[0], line=previous[1]))
 
     def services(self) -> list[Service]:
         result = []
@@ -175,7 +189,8 @@ def read_service_rows(rows: Iterable[tuple[int, list[str]]], file: str, director
     found = iter(rows)
     first = next(found, None)
     if first is None:
-        raise FlowError([DirectoryProblem(file, 1, "header", "", "the file is empty")])
+        raise FlowError([DirectoryProblem(file, 1, HEADER, "",
+                                          Phrase(N_("the file is empty")))])
     header = first[1]
     profiles, hub_column = state.header(header)
     if state.problems:

@@ -22,12 +22,14 @@ from __future__ import annotations
 import json
 
 from bot.directory.model import Service
-from bot.directory.reader import Reader
+from bot.directory.reader import UNKNOWN_AGENCY, UNKNOWN_CASE_TYPE, UNKNOWN_HUB, Reader
 from bot.directory.vocabulary import CASE_TYPES, POINT_CODES, PROFILES, choices
 from bot.flows.yamlsource import LocatedDict
+from bot.i18n.phrase import Phrase
+from bot.i18n.texts import N_
 
 SERVICE_FIELDS = ("agency", "service", "names", "hubs", "profiles", "case_types")
-POINTS_HELP = "1 entry point, 2 funnelling point, 0 provider"
+POINTS_HELP = N_("1 entry point, 2 funnelling point, 0 provider")
 
 
 def parse_services(reader: Reader, raw: LocatedDict, hub_ids: frozenset[str],
@@ -40,9 +42,10 @@ def parse_services(reader: Reader, raw: LocatedDict, hub_ids: frozenset[str],
     services: list[tuple[Service, int]] = []
     for index, spec in enumerate(entries):
         line = entries.line_of(index)
-        entry = f"service #{index + 1}"
+        entry = Phrase(N_("service #%(num)s"), num=index + 1)
         if not isinstance(spec, LocatedDict):
-            reader.fail(line, entry, "", "must be a mapping with agency, service and profiles")
+            reader.fail(line, entry, "",
+                        Phrase(N_("must be a mapping with agency, service and profiles")))
             continue
         service = _service(reader, spec, entry, hub_ids, agency_ids)
         if service is None:
@@ -50,8 +53,10 @@ def parse_services(reader: Reader, raw: LocatedDict, hub_ids: frozenset[str],
         for other, first in services:
             if other.agency == service.agency and other.service == service.service and (
                     not other.hubs or not service.hubs or set(other.hubs) & set(service.hubs)):
-                reader.fail(line, entry, "service", f"duplicate service '{service.service}' "
-                            f"of agency '{service.agency}' (first at line {first})")
+                reader.fail(line, entry, "service", Phrase(
+                    N_("duplicate service '%(service)s' of agency '%(agency)s' (first at line "
+                       "%(line)s)"), service=service.service, agency=service.agency,
+                    line=first))
                 break
         else:
             services.append((service, line))
@@ -63,7 +68,8 @@ def _service(reader: Reader, spec: LocatedDict, entry: str, hub_ids: frozenset[s
     reader.known_keys(spec, SERVICE_FIELDS, entry)
     agency = reader.text(spec, "agency", entry, required=True)
     if agency is not None and agency not in agency_ids:
-        reader.fail(spec.line_of("agency"), entry, "agency", f"unknown agency '{agency}'")
+        reader.fail(spec.line_of("agency"), entry, "agency",
+                    Phrase(UNKNOWN_AGENCY, agency=agency))
         agency = None
     service = spec.get("service")
     service = reader.ident(service, spec.line_of("service"), entry, "service")
@@ -71,14 +77,14 @@ def _service(reader: Reader, spec: LocatedDict, entry: str, hub_ids: frozenset[s
     hubs = reader.strings(spec, "hubs", entry)
     for hub in hubs or ():
         if hub not in hub_ids:
-            reader.fail(spec.line_of("hubs"), entry, "hubs", f"unknown hub '{hub}'")
+            reader.fail(spec.line_of("hubs"), entry, "hubs", Phrase(UNKNOWN_HUB, hub=hub))
             hubs = None
     profiles = _profiles(reader, spec, entry)
     case_types = reader.strings(spec, "case_types", entry)
     for case_type in case_types or ():
         if case_type not in CASE_TYPES:
-            reader.fail(spec.line_of("case_types"), entry, "case_types", f"unknown case type "
-                        f"'{case_type}' (expected one of: {choices(CASE_TYPES)})")
+            reader.fail(spec.line_of("case_types"), entry, "case_types", Phrase(
+                UNKNOWN_CASE_TYPE, case_type=case_type, choices=choices(CASE_TYPES)))
             case_types = None
     if agency is None or service is None or names is None or hubs is None or profiles is None \
             or case_types is None:
@@ -90,17 +96,20 @@ def _profiles(reader: Reader, spec: LocatedDict, entry: str) -> dict[str, int] |
     value = spec.get("profiles")
     if not isinstance(value, LocatedDict) or not value:
         reader.fail(spec.line_of("profiles"), entry, "profiles",
-                    f"must map profiles to point codes ({POINTS_HELP})")
+                    Phrase(N_("must map profiles to point codes (%(help)s)"),
+                           help=Phrase(POINTS_HELP)))
         return None
     result: dict[str, int] = {}
     for profile, point in value.items():
         line = value.line_of(profile)
         if profile not in PROFILES:
-            reader.fail(line, entry, f"profiles.{profile}", f"unknown profile '{profile}' "
-                        f"(expected one of: {choices(PROFILES)})")
+            reader.fail(line, entry, f"profiles.{profile}", Phrase(
+                N_("unknown profile '%(profile)s' (expected one of: %(choices)s)"),
+                profile=profile, choices=choices(PROFILES)))
         elif isinstance(point, bool) or point not in POINT_CODES:
             reader.fail(line, entry, f"profiles.{profile}",
-                        f"bad point code '{point}' ({POINTS_HELP})")
+                        Phrase(N_("bad point code '%(point)s' (%(help)s)"), point=point,
+                               help=Phrase(POINTS_HELP)))
         else:
             result[profile] = int(point)
     return result if len(result) == len(value) else None

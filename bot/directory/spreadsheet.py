@@ -17,6 +17,8 @@ from datetime import date, datetime, time
 
 from bot.directory.reader import DirectoryProblem
 from bot.flows.problems import FlowError
+from bot.i18n.phrase import Phrase
+from bot.i18n.texts import N_
 
 #: What the parts of a workbook may unpack to, together.
 MAX_UNPACKED_BYTES = 20_000_000
@@ -27,25 +29,26 @@ _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 
 
 def _refuse(file: str, message: str) -> FlowError:
-    return FlowError([DirectoryProblem(file, 1, "workbook", "", message)])
+    return FlowError([DirectoryProblem(file, 1, Phrase(N_("workbook")), "", message)])
 
 
 def _safe_zip(data: bytes, file: str) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise _refuse(file, "not an Excel workbook (.xlsx)") from None
+        raise _refuse(file, Phrase(N_("not an Excel workbook (.xlsx)"))) from None
     with archive:
         infos = archive.infolist()
         if sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
-            raise _refuse(file, f"the workbook unpacks to more than {MAX_UNPACKED_BYTES:,} "
-                          "bytes")
+            raise _refuse(file, Phrase(N_("the workbook unpacks to more than %(size)s bytes"),
+                                       size=f"{MAX_UNPACKED_BYTES:,}"))
         for info in infos:  # every part: any of them may be XML whatever its name
             with archive.open(info) as part:
                 head = part.read(MAX_UNPACKED_BYTES)
             if any(marker in head for marker in _DTD_MARKERS):
-                raise _refuse(file, f"the workbook part {info.filename} declares a document "
-                              "type; such a workbook is not read")
+                raise _refuse(file, Phrase(N_("the workbook part %(part)s declares a "
+                                              "document type; such a workbook is not read"),
+                                           part=info.filename))
 
 
 def _text(value: object) -> str:
@@ -69,12 +72,12 @@ def sheet_rows(data: bytes, file: str) -> list[tuple[int, list[str]]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged workbook
-        raise _refuse(file, f"the workbook cannot be read ({type(error).__name__})"
-                      ) from None
+        raise _refuse(file, Phrase(N_("the workbook cannot be read (%(error)s)"),
+                                   error=type(error).__name__)) from None
     try:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
-            raise _refuse(file, "the workbook has no sheet")
+            raise _refuse(file, Phrase(N_("the workbook has no sheet")))
         rows: list[tuple[int, list[str]]] = []
         for number, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS,
                                                         values_only=True), start=1):
@@ -83,7 +86,8 @@ def sheet_rows(data: bytes, file: str) -> list[tuple[int, list[str]]]:
                 cells.pop()
             if number > MAX_ROWS:
                 if cells:
-                    raise _refuse(file, f"the first sheet has more than {MAX_ROWS:,} rows")
+                    raise _refuse(file, Phrase(N_("the first sheet has more than %(rows)s "
+                                                  "rows"), rows=f"{MAX_ROWS:,}"))
                 break  # formatted but empty rows below the table
             rows.append((number, cells))
     finally:
