@@ -63,7 +63,8 @@ CASES = [
     Case("the conversation ends with its referral", PWSN_TO_REFERRAL,
          None, (), Erasure("", False, ("example_health",), False, True), ["refer", "erase"]),
     Case("the urgent screen goes on to the pathway after its urgent referral",
-         URGENT_REFERRAL, "consent", ("age_band", "hub", "note_reach", "urgent_concerns"),
+         URGENT_REFERRAL, "consent",
+         ("age_band", "hub", "note_reach", "pathway", "urgent_concerns"),
          Erasure("", False, ("example_health",), True, True),
          ["refer", "erase", "erase_conversation"]),
 ]
