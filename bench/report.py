@@ -1,15 +1,16 @@
 """Report figures on SQLite and PostgreSQL, against a baseline measured in the same run.
 
     python bench/report.py [--referrals N] [--runs N] [--only sqlite|postgresql]
-                           [--sqlite-file PATH] [--parts]
+                           [--sqlite-file PATH] [--no-parts]
 
 Seeds a year of referrals (default 100,000, each with its trail: sent, and for most an
 acknowledgement, a decision, a close, a forward or an escalation; and with the facts of that
 trail the referral keeps, folded by ``storage.referral_facts`` as the store does with each
-move) and times, per database:
+move, and for the forwarded ones their holdings) and times, per database:
 
 * **indicators**: everything ``intake report --indicators`` computes for the year (the
-  facts of every cell from the database, then every marginal table of the year with its
+  facts of every cell from the database with the minutes of every acknowledgement, the
+  times to acknowledge of every table, then every marginal table of the year with its
   suppression pattern), target <= 1 s;
 * **baseline**: loading every referral row and every trail row into Python, with
   SQLAlchemy's type processing, and nothing else: what a report that counted in Python
@@ -19,15 +20,19 @@ PostgreSQL is a throwaway server started from the machine's binaries, as the tes
 without binaries its figures are skipped, with the reason. Rows are seeded with bulk
 inserts, and both databases are ANALYZEd before timing.
 
+Then each part of the indicators on its own (the referral cells and the agencies' holdings
+as SQL, both read into the facts, the times to acknowledge from them, the tables), unless
+``--no-parts``. The machine's load average is printed with each database's figures: on a
+shared machine the ratio to the baseline is the figure to compare.
+
 ``--sqlite-file PATH`` keeps the SQLite database in that file and reuses it when it already
-holds the seeded referrals (seeding 100,000 takes a while); ``--parts`` also times each part
-of the indicators on its own (the referral cells, the agencies' holdings, the times to
-acknowledge, the tables).
+holds the seeded referrals (seeding 100,000 takes a while).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -219,6 +224,7 @@ def measure(name: str, engine: Engine, args: argparse.Namespace) -> None:
           f"({verdict} the {TARGET_SECONDS:.0f} s target)")
     print(f"  baseline, every row into Python ({rows:,} rows): {base_s * 1000:.0f} ms")
     print(f"  ratio indicators / baseline: {report_s / base_s:.2f}")
+    print("  load average (1, 5, 15 min): " + ", ".join(f"{n:.2f}" for n in os.getloadavg()))
     if args.parts:
         parts(storage, period, args.runs)
 
@@ -245,6 +251,7 @@ def parts(storage: Storage, period: Period, runs: int) -> None:
             period, NOW, cells=facts.cells, agencies=facts.agencies, times=times, left_out=0,
             indicators=True),
     }
+    print("  parts, each on its own:")
     for label, call in calls.items():
         seconds, _ = timed(call, runs)
         print(f"    {label}: {seconds * 1000:.0f} ms")
@@ -260,8 +267,8 @@ def main() -> None:
                         help="measure one database only")
     parser.add_argument("--sqlite-file", type=Path,
                         help="keep the SQLite database in this file, reused if seeded")
-    parser.add_argument("--parts", action="store_true",
-                        help="also time each part of the indicators on its own")
+    parser.add_argument("--no-parts", dest="parts", action="store_false",
+                        help="do not time each part of the indicators on its own")
     args = parser.parse_args()
     if args.only != "postgresql":
         with sqlite_database(args.sqlite_file) as engine:

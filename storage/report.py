@@ -9,8 +9,9 @@ What is read, and why:
   of that consent is counted apart, never which.
 * Each referral's facts of its trail (``storage.referral_facts``: first and last arrival,
   holdings, first forward, acknowledgement, acceptance, decline, escalation, outcome
-  notice), kept on its row with each move; the trail itself (``referral_events``) only for
-  the referrals forwarded at least once. A *holding* begins when the
+  notice), kept on its row with each move; and, for the referrals forwarded at least once,
+  each of their holdings (``referral_holdings``), kept the same way. The trail itself
+  (``referral_events``) is not read. A *holding* begins when the
   referral reaches an agency: its ``sent`` event, or a ``forwarded`` one (a manual forward,
   or an escalation, whose actor is ``system:escalation``). Each holding has its own
   acknowledgement clock, as long as the current one (``acknowledge_by`` minus the arrival
@@ -21,10 +22,14 @@ What is read, and why:
 * The case deadline (``case_due_at``) is set at identification and never restarts; a
   referral is closed in time if ``closed_at`` is no later.
 
-The database does the counting (see :class:`_Query`); what comes back are sums per cell
-(:data:`~bot.report.measures.MEASURES`), per agency cell, and histograms of minutes, which
-:mod:`bot.report.tables` adds up into the marginal tables and suppresses. Nothing per
-referral leaves the database. Months are told apart by comparing creation times with month
+The database does the counting (see :class:`_Query`), in one pass over the referrals and
+one over the holdings: what comes back are sums per cell
+(:data:`~bot.report.measures.MEASURES`) and per agency cell, and with each the whole
+minutes its acknowledgements took, in no order, from which :meth:`Facts.times` gives the
+medians and 90th percentiles of any table of any period of the year read (so a report reads
+its year once). :mod:`bot.report.tables` adds the sums up into the marginal tables and
+suppresses. Nothing that names or orders a referral leaves the database. Months are told
+apart by comparing creation times with month
 boundaries bound as parameters, so SQLite and PostgreSQL give the same figures whatever
 the session's time zone (the tests run on both).
 """
