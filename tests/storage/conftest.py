@@ -10,6 +10,7 @@ test. Without PostgreSQL binaries the PostgreSQL cases are skipped locally, but 
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from tests.storage.postgres import PostgresServer, Unavailable, find_bindir
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 BACKENDS = ("sqlite", "postgresql")
+OWN_NUMBERS = itertools.count()  # names the databases of ``own_database``
 
 
 def in_ci() -> bool:
@@ -87,6 +89,22 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]
         yield sqlite
     finally:
         sqlite.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated database of its own (a new SQLite file, or a new PostgreSQL database), for
+    a test that takes it down migrations and up again."""
+    if request.param == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres")
+        engine = make_engine(server.create_database(f"intake_own_{next(OWN_NUMBERS)}"))
+    else:
+        engine = make_engine(sqlite_url(tmp_path))
+    migrate.upgrade(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ consent records and reminders, a focal point's agencies, a referral's referrer."
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,30 +21,13 @@ from storage.models import metadata
 from storage.stores import Storage
 from tests.storage.builders import consent, request
 from tests.storage.conftest import sqlite_url
-from tests.storage.postgres import PostgresServer
 
 START = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
-NUMBERS = itertools.count()
 #: Below 0006 (the case deadline, a rebuild of ``referrals``), and below 0003 (rebuilds of
 #: ``hubs``, ``agencies``, ``services``) with 0005 (``staff``) on the way.
 TARGETS = ("0005", "0002")
 #: Emptied on purpose by 0003's downgrade (its older constraints may not hold them).
 EMPTIED = {"0002": {"services"}}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A database of its own at head: the tests take it down and up again."""
-    if request.param == "postgresql":
-        server: PostgresServer = request.getfixturevalue("postgres")
-        engine = make_engine(server.create_database(f"intake_round_{next(NUMBERS)}"))
-    else:
-        engine = make_engine(sqlite_url(tmp_path))
-    migrate.upgrade(engine)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def fill(engine: Engine) -> None:

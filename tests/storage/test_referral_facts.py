@@ -4,10 +4,7 @@ compute the same from the trails already stored."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,21 +14,17 @@ from sqlalchemy import Engine, func, inspect, select
 
 from storage import migrate
 from storage.crypto import Cipher, generate_key
-from storage.database import make_engine
 from storage.models import Referral, ReferralEvent, ReferralHolding, Reminder
 from storage.models.directory import Agency, FocalPoint, Hub
 from storage.referral_facts import COLUMNS
 from storage.stores import Storage
 from tests.storage.builders import consent, request
-from tests.storage.conftest import sqlite_url
-from tests.storage.postgres import PostgresServer
 
 START = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 ESCALATION = "system:escalation"
 #: The directory of the escalations below: who is the backup, who the coordinator.
 BACKUP, COORDINATOR = "backup_ngo", "unhcr"
 ROLES = {BACKUP: "backup", COORDINATOR: "coordinator"}
-NUMBERS = itertools.count()
 #: Every kind of move, as (status, hours after START, agency, actor); an escalation is a
 #: forward by the escalation actor, given the role of the agency it went to.
 HISTORIES = {
@@ -220,21 +213,6 @@ def test_the_outcome_notice_counts_when_it_is_sent_and_only_a_closing_notice(
     facts = normal(stored(storage.engine, code))
     assert facts["outcome_notified_at"] == START + timedelta(hours=32)
     assert facts == from_trail(storage, code)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A database of its own: the test below takes it down a migration and up again."""
-    if request.param == "postgresql":
-        server: PostgresServer = request.getfixturevalue("postgres")
-        engine = make_engine(server.create_database(f"intake_facts_{next(NUMBERS)}"))
-    else:
-        engine = make_engine(sqlite_url(tmp_path))
-    migrate.upgrade(engine)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def test_the_migration_computes_the_same_facts_from_the_stored_trails(
