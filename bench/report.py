@@ -9,9 +9,9 @@ trail the referral keeps, folded by ``storage.referral_facts`` as the store does
 move, and for the forwarded ones their holdings) and times, per database:
 
 * **indicators**: everything ``intake report --indicators`` computes for the year (the
-  facts of every cell from the database with the minutes of every acknowledgement, the
-  times to acknowledge of every table, then every marginal table of the year with its
-  suppression pattern), target <= 1 s;
+  facts of every cell from the database with the minutes of every acknowledgement, and
+  the number left out for want of consent; the times to acknowledge of every table, then
+  every marginal table of the year with its suppression pattern), target <= 1 s;
 * **baseline**: loading every referral row and every trail row into Python, with
   SQLAlchemy's type processing, and nothing else: what a report that counted in Python
   would pay before counting anything.
@@ -20,10 +20,11 @@ PostgreSQL is a throwaway server started from the machine's binaries, as the tes
 without binaries its figures are skipped, with the reason. Rows are seeded with bulk
 inserts, and both databases are ANALYZEd before timing.
 
-Then each part of the indicators on its own (the referral cells and the agencies' holdings
-as SQL, both read into the facts, the times to acknowledge from them, the tables), unless
-``--no-parts``. The machine's load average is printed with each database's figures: on a
-shared machine the ratio to the baseline is the figure to compare.
+Then each part of the indicators on its own (as SQL: the referral cells, the agencies'
+holdings, the referrals left out for want of consent; all three read into the facts; the
+times to acknowledge from them; the tables), unless ``--no-parts``. The machine's load
+average is printed with each database's figures: on a shared machine the ratio to the
+baseline is the figure to compare.
 
 ``--sqlite-file PATH`` keeps the SQLite database in that file and reuses it when it already
 holds the seeded referrals (seeding 100,000 takes a while).
@@ -206,9 +207,10 @@ def measure(name: str, engine: Engine, args: argparse.Namespace) -> None:
 
     def indicators() -> object:
         facts = read_facts(storage.context, period.start, period.end, NOW)
-        times = facts.times({month.label for month in period.months})
-        return publish(period, NOW, cells=facts.cells, agencies=facts.agencies, times=times,
-                       left_out=0, indicators=True)
+        months = {month.label for month in period.months}
+        return publish(period, NOW, cells=facts.cells, agencies=facts.agencies,
+                       times=facts.times(months), left_out=facts.count_left_out(months),
+                       indicators=True)
 
     def baseline() -> object:
         with storage.context.reading() as db:
@@ -244,12 +246,13 @@ def parts(storage: Storage, period: Period, runs: int) -> None:
     calls: dict[str, Callable[[], object]] = {
         "referral cells (SQL)": rows(query.cells()),
         "agencies' holdings (SQL)": rows(query.moved()),
-        "both read into the facts": lambda: read_facts(storage.context, period.start,
+        "left out for want of consent (SQL)": rows(query.left_out()),
+        "all three read into the facts": lambda: read_facts(storage.context, period.start,
                                                        period.end, NOW),
         "times to acknowledge (from the facts)": facts.times,
         "tables and suppression": lambda: publish(
-            period, NOW, cells=facts.cells, agencies=facts.agencies, times=times, left_out=0,
-            indicators=True),
+            period, NOW, cells=facts.cells, agencies=facts.agencies, times=times,
+            left_out=facts.count_left_out(), indicators=True),
     }
     print("  parts, each on its own:")
     for label, call in calls.items():

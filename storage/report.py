@@ -89,6 +89,15 @@ class Facts:
     minutes: dict[CellKey, list[int]] = field(default_factory=dict)
     #: The same for every holding, per agency cell.
     agency_minutes: dict[AgencyKey, list[int]] = field(default_factory=dict)
+    #: Referrals made without statistics consent, per month and hub (None: no hub given).
+    left_out: dict[tuple[str, str | None], int] = field(default_factory=dict)
+
+    def count_left_out(self, months: Collection[str] | None = None,
+                       hub: str | None = None) -> int:
+        """How many referrals made in ``months`` (None: every month read), of one hub or
+        all, are not counted, for want of statistics consent."""
+        return sum(n for (month, made_in), n in self.left_out.items()
+                   if (months is None or month in months) and (hub is None or made_in == hub))
 
     def times(self, months: Collection[str] | None = None,
               hub: str | None = None) -> Times:
@@ -155,10 +164,10 @@ class _Query:
         self.now = now
         self.dialect = context.dialect
         created = _created(self.dialect)
-        self.window: list[ColumnElement[bool]] = [
-            _allows_statistics(), created >= start, created < end]
+        self.made: list[ColumnElement[bool]] = [created >= start, created < end]
         if hub is not None:
-            self.window.append(Referral.hub == hub)
+            self.made.append(Referral.hub == hub)
+        self.window: list[ColumnElement[bool]] = [_allows_statistics(), *self.made]
         self.month = _month_case(months_between(start, end))
         self.hub = func.coalesce(Referral.hub, NO_HUB)
         self.risk = func.coalesce(Referral.risk, UNRATED)
@@ -291,6 +300,15 @@ class _Query:
                 .group_by(self.month, self.hub, h.agency))
 
 
+    def left_out(self) -> Any:
+        """How many referrals were made without statistics consent, per month and hub as
+        stored (NULL: none given): only a number, never which. One pass over the window
+        like the cells', sorting only the few left out."""
+        return (select(self.month, Referral.hub, func.count())
+                .where(not_(_allows_statistics()), *self.made)
+                .group_by(self.month, Referral.hub))
+
+
 def _count_case(condition: ColumnElement[bool]) -> Any:
     return case((condition, 1), else_=0)
 
@@ -312,8 +330,9 @@ def _month_case(months: list[tuple[str, datetime]]) -> Any:
 def read_facts(context: Context, start: datetime, end: datetime, now: datetime,
                escalations: Escalations | None = None) -> Facts:
     """The facts of the referrals created in ``[start, end)`` (whole months) as of ``now``,
-    with the minutes of their acknowledgements (:meth:`Facts.times`). ``escalations`` is
-    not read (see :class:`Escalations`)."""
+    with the minutes of their acknowledgements (:meth:`Facts.times`) and how many were
+    left out (:meth:`Facts.count_left_out`). ``escalations`` is not read (see
+    :class:`Escalations`)."""
     del escalations
     query = _Query(context, start, end, now)
     facts = Facts()
@@ -347,6 +366,8 @@ def read_facts(context: Context, start: datetime, end: datetime, now: datetime,
             found = _minutes(minutes)
             if found:
                 facts.agency_minutes.setdefault((month, hub, agency), []).extend(found)
+        for month, hub, n in connection.execute(query.left_out()):
+            facts.left_out[(month, hub)] = int(n)
     return facts
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from bot.directory.model import Directory
 from bot.report.periods import Period, year_grid
 from bot.report.tables import Published, publish
-from storage.report import count_left_out, read_facts
+from storage.report import read_facts
 from storage.stores import Storage
 
 
@@ -18,13 +18,15 @@ def build_report(storage: Storage, directory: Directory, period: Period, now: da
                  hub: str | None, agency: str | None, dimensions: Sequence[str],
                  indicators: bool, min_count: int) -> Published:
     """Read the facts of the period's whole year (suppression is consistent over it), in
-    one pass that also gives the period's times to acknowledge, and publish the tables
-    asked for; ``agency`` keeps only that agency's row of its table."""
+    one pass that also gives the period's times to acknowledge and how many were left
+    out, and publish the tables asked for; ``agency`` keeps only that agency's row of its
+    table."""
     whole_year = year_grid(period.year, now)[0]
     facts = read_facts(storage.context, whole_year.start, whole_year.end, now)
-    left = count_left_out(storage.context, period.start, period.end, hub)
     enrolled = {member.agency for member in storage.staff.members(role="focal_point")}
-    times = facts.times({month.label for month in period.months}, hub) if indicators else {}
+    months = {month.label for month in period.months}
+    left = facts.count_left_out(months, hub)
+    times = facts.times(months, hub) if indicators else {}
     report = publish(period, now, cells=facts.cells, agencies=facts.agencies, times=times,
                      left_out=left, hub=hub, dimensions=dimensions, indicators=indicators,
                      min_count=min_count,

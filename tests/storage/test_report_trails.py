@@ -1,7 +1,7 @@
 """Every figure of the indicators (each cell's and each agency cell's counts, every table's
-times to acknowledge) is what a plain count over the referrals' trails gives, on seeded
-referrals of every kind of history, on SQLite and PostgreSQL: the facts kept on the rows
-and in ``referral_holdings`` lose nothing the trails say."""
+times to acknowledge, the number left out for want of consent) is what a plain count over
+the referrals' trails gives, on seeded referrals of every kind of history, on SQLite and
+PostgreSQL: the facts kept on the rows and in ``referral_holdings`` lose nothing the trails say."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from bot.ports import StatusEvent
 from bot.report.measures import AGENCY_MEASURES, MEASURES
 from bot.report.periods import parse_period
 from storage.models import Referral, Reminder
-from storage.report import ack_times, read_facts
+from storage.report import ack_times, count_left_out, read_facts
 from storage.stores import Storage
 from tests.storage.builders import consent, request
 
@@ -162,6 +162,13 @@ def plain_counts(storage: Storage, made: Iterable[Made], start: datetime, end: d
     return cells, agencies, minutes
 
 
+def without_consent(storage: Storage, code: str, start: datetime, end: datetime,
+                    hub: str | None) -> bool:
+    row = referral_row(storage, code)
+    return (start <= row["created_at"] < end and "statistics" not in row["scopes"]
+            and (hub is None or row["hub"] == hub))
+
+
 def referral_row(storage: Storage, code: str) -> dict[str, Any]:
     with storage.engine.connect() as connection:
         row = connection.execute(select(Referral).where(Referral.code == code)).one()
@@ -240,3 +247,8 @@ def test_the_indicators_are_the_counts_of_the_trails(storage: Storage,
             found = facts.times({month.label for month in period.months}, hub)
             assert found == {key: percentiles(times) for key, times in own.items()}, label
             assert found == ack_times(storage.context, period.start, period.end, moment, hub)
+            left = sum(1 for one in made if without_consent(storage, one.code, period.start,
+                                                             period.end, hub))
+            assert facts.count_left_out({month.label for month in period.months}, hub) == \
+                left == count_left_out(storage.context, period.start, period.end, hub)
+    assert facts.count_left_out() >= 5
