@@ -182,8 +182,8 @@ class _Query:
         return (func.julianday(column) - 2440587.5) * 86400.0
 
     def minutes(self, end: Any, start: Any) -> Any:
-        """Whole minutes from ``start`` to ``end``: times to acknowledge are counted to the
-        minute, so the database returns a histogram rather than every time."""
+        """Whole minutes from ``start`` to ``end``, the nearest (a half away from zero):
+        times to acknowledge are counted to the minute."""
         return func.round((self.seconds(end) - self.seconds(start)) / 60.0)
 
     def minutes_list(self, end: Any, start: Any) -> Any:
@@ -298,7 +298,6 @@ class _Query:
                 .select_from(Referral).join(h, h.referral_id == Referral.id)
                 .where(Referral.forwarded_at.is_not(None), *self.window)
                 .group_by(self.month, self.hub, h.agency))
-
 
     def left_out(self) -> Any:
         """How many referrals were made without statistics consent, per month and hub as
