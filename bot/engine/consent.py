@@ -19,6 +19,8 @@ answers. A consent node, as written in a flow::
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.engine.context import Ctx
 from bot.engine.events import Button, ConsentRecorded, Disclosure, Say
 from bot.engine.inputs import NO_OVERRIDE, Choice, Input
@@ -68,9 +70,12 @@ def enter(ctx: Ctx, session: Session, node: ConsentNode) -> Result:
                                                  "given in this conversation, so it is not "
                                                  "asked again.")),
                               session.referrer_lang, "referrer"))
+        # The earlier record governs the referrals after this node again; each referral
+        # carries the record it is made under, so one made before it in the same step (an
+        # urgent note under its own consent) keeps its own.
         record = {k: v for k, v in given.items() if k != "shown"}
         answers = {k: v for k, v in session.answers.items() if k != OVERRIDE_ANSWER}
-        return session.with_(resumed=record, answers=answers, node_state={}), "next"
+        return session.with_(consent=record, answers=answers, node_state={}), "next"
     ctx.events.append(Say(ctx.t(session, node.script, "person"), ctx.lang(session, "person"),
                           "person"))
     ctx.events.append(disclosure(ctx, session))
@@ -169,8 +174,7 @@ def _record(ctx: Ctx, session: Session, node: ConsentNode, reason: str | None) -
         "method": state.get("method", node.methods[0]),
         "override_reason": reason,
     }
-    ctx.events.append(ConsentRecorded(tuple(record["granted"]), tuple(record["refused"]),
-                                      record["given_by"], record["method"], reason))
+    ctx.events.append(recorded(record))
     # The override's reason is also an answer, so the flow can route the overridden referral
     # to the child protection focal point alone; any other outcome clears it.
     answers = {k: v for k, v in session.answers.items() if k != OVERRIDE_ANSWER}
@@ -180,8 +184,13 @@ def _record(ctx: Ctx, session: Session, node: ConsentNode, reason: str | None) -
     if reason is None and set(node.required) <= set(record["granted"]):
         # Given in full: kept for this node, with what the person was shown it shares.
         consents = {**consents, session.state: {**record, "shown": list(state.get("shown", []))}}
-    return session.with_(consent=record, node_state={}, answers=answers, consents=consents,
-                         resumed=None)
+    return session.with_(consent=record, node_state={}, answers=answers, consents=consents)
+
+
+def recorded(record: dict[str, Any]) -> ConsentRecorded:
+    """A consent record of the session (``Session.consent``) as the event hosts store."""
+    return ConsentRecorded(tuple(record["granted"]), tuple(record["refused"]),
+                           record["given_by"], record["method"], record.get("override_reason"))
 
 
 def _refused(ctx: Ctx, session: Session, node: ConsentNode) -> Result:

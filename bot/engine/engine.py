@@ -208,7 +208,6 @@ class Engine:
         if isinstance(node, ConsentNode):
             changes["consent"] = None
             changes["consents"] = {k: v for k, v in session.consents.items() if k != previous}
-            changes["resumed"] = None
             answers.pop(OVERRIDE_ANSWER, None)
         if isinstance(node, RiskNode):
             changes["risk"] = None

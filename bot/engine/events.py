@@ -92,6 +92,18 @@ class ReferralRequested:
     contact: dict[str, Any] = field(default_factory=dict)  # sensitive: encrypt, never log
     #: A known partner agency the referrer chose instead of the hub's focal point.
     partner: str | None = None
+    #: The consent this very referral is made under, as recorded at its consent node (or
+    #: that node's earlier record, not asked again): hosts store exactly this one with the
+    #: referral, never another consent of the same step. ``consent`` and
+    #: ``override_reason`` above are its granted scopes and override reason.
+    consent_record: ConsentRecorded | None = None
+
+    def __post_init__(self) -> None:
+        record = self.consent_record
+        if record is not None and (self.consent != record.granted
+                                   or self.override_reason != record.override_reason):
+            raise ValueError("a referral's consent scopes and override reason must be those "
+                             "of its own consent record")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ rating; it shares nothing itself, it asks the host to route::
 
 from __future__ import annotations
 
+from bot.engine.consent import recorded
 from bot.engine.context import Ctx
 from bot.engine.events import ReferralRequested, Say, SessionEnded, UrgentAction
 from bot.engine.session import Session
@@ -43,25 +44,26 @@ def urgent(ctx: Ctx, session: Session, node: UrgentNode) -> Result:
 
 
 def refer(ctx: Ctx, session: Session, node: ReferNode) -> Result:
-    if session.resumed is not None:  # a consent given earlier, not asked again, governs now
-        session = session.with_(consent=session.resumed, resumed=None)
     answers = session.answers
     case_type = next(rule.value for rule in node.case_type
                      if rule.when is None or conditions.evaluate(rule.when, answers))
     risk = session.risk or {}
-    consent = session.consent or {}
+    # The consent in force here, taken now: the referral carries it, so it is stored with
+    # this referral whatever consent a later node of the same step records.
+    record = recorded(session.consent) if session.consent else None
     services = answers.get(node.services) if node.services else None
     hub = answers.get(node.hub_answer)
     ctx.events.append(ReferralRequested(
         flow_id=ctx.flow.flow.id, revision=ctx.flow.flow.revision, case_type=case_type,
         hub=hub if isinstance(hub, str) else None,
         risk=risk.get("level"), due_hours=risk.get("due_hours"), urgent=node.urgent,
-        consent=tuple(consent.get("granted", ())),
-        override_reason=consent.get("override_reason"),
+        consent=record.granted if record else (),
+        override_reason=record.override_reason if record else None,
         services=tuple(services) if isinstance(services, list) else (),
         envelope={k: answers[k] for k in node.envelope if k in answers},
         contact={k: answers[k] for k in node.contact if k in answers},
         partner=_partner(ctx, session),
+        consent_record=record,
     ))
     # What led here is sent: /back must not walk back across this node and send it again.
     return session.with_(referred=session.referred + 1, sealed=len(session.history)), "next"
@@ -90,5 +92,5 @@ def finish(ctx: Ctx, session: Session, outcome: str, reason: str = "") -> Sessio
     ctx.events.append(SessionEnded(outcome, kept, reason))
     if kept:
         return session.with_(outcome=outcome, node_state={}, retries=0)
-    return session.with_(outcome=outcome, answers={}, consent=None, consents={}, resumed=None,
-                         risk=None, node_state={}, history=(), sealed=0, retries=0, referred=0)
+    return session.with_(outcome=outcome, answers={}, consent=None, consents={}, risk=None,
+                         node_state={}, history=(), sealed=0, retries=0, referred=0)

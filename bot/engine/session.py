@@ -23,16 +23,14 @@ class Session:
     #: Progress inside a compound node (consent steps, risk override, multi selection).
     node_state: dict[str, Any] = field(default_factory=dict)
     retries: int = 0
+    #: The consent in force for the next referral: the last one recorded, or one given
+    #: earlier that the path came back to (``consents``). A referral carries it as its own
+    #: record when it is made, so a later consent of the same step never replaces it.
     consent: dict[str, Any] | None = None
     #: Consents granted in this conversation, by consent node: the record and what the
     #: person was shown it shares. A consent already given is not asked again when the path
     #: comes back to its node (after /urgent), as long as it shares nothing more now.
     consents: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: A consent given earlier that the path came back to: it governs the next referral,
-    #: and becomes ``consent`` only there. Until then ``consent`` stays the one the last
-    #: referral was made under, since a host records every referral of a step with the
-    #: step's final ``consent`` (an urgent note and the skipped consent share one step).
-    resumed: dict[str, Any] | None = None
     risk: dict[str, Any] | None = None
     outcome: str | None = None
     #: Referrals requested so far in this conversation. A flow may go on after a refer node
@@ -68,6 +66,11 @@ class Session:
     @classmethod
     def from_json(cls, text: str) -> Session:
         data = json.loads(text)
+        # Stored before each referral carried its own consent: a consent given earlier and
+        # not asked again waited in ``resumed`` for the next referral; it is in force now.
+        resumed = data.pop("resumed", None)
+        if resumed is not None:
+            data["consent"] = resumed
         data["history"] = tuple(data.get("history", ()))
         data["codes"] = tuple(data.get("codes", ()))
         return cls(**data)

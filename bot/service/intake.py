@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.engine import Engine, Input, Session
-from bot.engine.events import ConsentRecorded, Event, ReferralRequested, Say, SessionEnded
+from bot.engine.events import Event, ReferralRequested, Say, SessionEnded
 from bot.engine.inputs import Command
 from bot.flows.needs import pathway_case_types
 from bot.i18n.texts import N_
@@ -59,14 +59,6 @@ class Turn:
     #: the referrer can be shown where the person can go (``bot.flows.needs``).
     needs: tuple[str, ...] = ()
     hub: str | None = None
-
-
-def consent_of(session: Session) -> ConsentRecorded | None:
-    record = session.consent
-    if not record:
-        return None
-    return ConsentRecorded(tuple(record["granted"]), tuple(record["refused"]),
-                           record["given_by"], record["method"], record.get("override_reason"))
 
 
 @dataclass
@@ -137,10 +129,12 @@ class IntakeDesk:
             session = step.session
             # One identification may make several referrals in one step (an urgent note to
             # health care and one to child protection): each is routed to its own hub focal
-            # point with its own case code and deadline, under the consent given.
+            # point with its own case code and deadline, and stored with the consent it was
+            # made under (its own record, not the step's last: an urgent note's consent and
+            # the pathway's, given earlier, may both govern referrals of one step).
             for event in step.events:
                 if isinstance(event, ReferralRequested):
-                    submitted = self.desk.submit(event, staff, consent_of(session))
+                    submitted = self.desk.submit(event, staff, event.consent_record)
                     code = submitted.code
                     session = session.with_(codes=(*session.codes, code))
                     if isinstance(submitted.route, NoRoute):

@@ -62,7 +62,16 @@ class ReferralDesk:
 
         A partner the referrer chose in the flow (``request.partner``) is honoured only if it
         is still one the service map offers, with a focal point enrolled; else the referral
-        goes to the hub's focal point as usual."""
+        goes to the hub's focal point as usual.
+
+        The consent stored is the one the referral was made under (``request.consent_record``);
+        ``consent`` is for a request that carries none (one built by hand), and must be that
+        same record when both are given, so no other consent is ever stored for it."""
+        if request.consent_record is not None:
+            if consent is not None and consent != request.consent_record:
+                raise ValueError("a referral is stored with the consent it was made under, "
+                                 "not another one")
+            consent = request.consent_record
         now = self.clock.now()
         directory = self.directory.current()  # one directory for the whole routing
         if partner is None and request.partner is not None and self.enrolled is not None \

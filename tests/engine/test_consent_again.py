@@ -1,9 +1,11 @@
 """A consent given in full is not asked again when the path comes back to its node (after
 /urgent), unless the referrals after it would now carry more or go to another kind of
-agency; a consent left half-way, refused or overridden is always asked again. The skipped
-consent governs the next referral only, so a referral made in the same step keeps its own."""
+agency; a consent left half-way, refused or overridden is always asked again. Every referral
+carries the consent it is made under, so two referrals of one step keep their own."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -127,12 +129,6 @@ def flat(events: list[list[Event]]) -> list[Event]:
     return [event for step in events for event in step]
 
 
-def recorded(session: Session) -> ConsentRecorded:
-    record = session.consent or {}
-    return ConsentRecorded(tuple(record["granted"]), tuple(record["refused"]),
-                           record["given_by"], record["method"], record["override_reason"])
-
-
 def test_a_consent_given_is_not_asked_again_and_the_urgent_note_asks_its_own(
         again: Engine) -> None:
     sessions, events = steps(again, "again", [
@@ -143,8 +139,10 @@ def test_a_consent_given_is_not_asked_again_and_the_urgent_note_asks_its_own(
     assert [e.text for e in of_type(back, Say)] == [SKIPPED]
     assert not [e for e in back if isinstance(e, Prompt) and e.node == "consent"]
     assert last_prompt(back).node == "need"
-    # The host records this step's note under the step's final consent: the note's own.
-    assert recorded(sessions[-1]) == NOTE
+    # The note carries its own consent; the one given before governs what follows.
+    assert [e.consent_record for e in of_type(back, ReferralRequested)] == [NOTE]
+    assert sessions[-1].consent == {**MAIN.__dict__, "granted": list(MAIN.granted),
+                                    "refused": list(MAIN.refused)}
 
 
 def test_the_skipped_consent_governs_the_next_referral(again: Engine) -> None:
@@ -152,9 +150,27 @@ def test_the_skipped_consent_governs_the_next_referral(again: Engine) -> None:
         *GIVEN, Command("urgent"), Choice("note"), Choice("yes"), Choice("yes"),
         Choice("food")])
     referral = of_type(events[-1], ReferralRequested)
-    assert [(e.case_type, e.consent) for e in referral] == [("protection", ("refer", "share"))]
-    assert recorded(sessions[-1]) == MAIN
+    assert [(e.case_type, e.consent, e.consent_record) for e in referral] == [
+        ("protection", ("refer", "share"), MAIN)]
     assert sessions[-1].outcome == "referred"
+
+
+def test_two_referrals_of_one_step_each_carry_the_consent_they_are_made_under(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    # The help needed is not asked after the urgent screen, so the urgent note's last answer
+    # sends the note under its own consent, then the main referral under the one given
+    # before (not asked again), in one step.
+    straight = _engine(tmp_path_factory, "straight",
+                       FLOW.replace("id: again", "id: straight").replace(
+                           "  need:\n    type: ask\n",
+                           "  need:\n    type: ask\n"
+                           "    relevant: {not: {answer: urgent_q, answered: true}}\n"))
+    _, events = steps(straight, "straight", [*GIVEN, Command("urgent"), Choice("note"),
+                                             Choice("yes"), Choice("yes")])
+    sent = of_type(events[-1], ReferralRequested)
+    assert [(e.case_type, e.consent_record) for e in sent] == [("medical", NOTE),
+                                                                ("protection", MAIN)]
+    assert [e.consent for e in sent] == [NOTE.granted, MAIN.granted]
 
 
 def test_a_consent_whose_referral_would_now_carry_more_is_asked_again(again: Engine) -> None:
@@ -185,7 +201,7 @@ def test_going_back_over_a_consent_forgets_it(again: Engine) -> None:
 
 def test_an_ending_without_a_referral_forgets_every_consent(again: Engine) -> None:
     sessions, _ = steps(again, "again", [*GIVEN, Command("cancel")])
-    assert sessions[-1].consents == {} and sessions[-1].resumed is None
+    assert sessions[-1].consents == {} and sessions[-1].consent is None
 
 
 @pytest.mark.parametrize(("inputs", "why"), [
@@ -204,8 +220,9 @@ def test_a_consent_overridden_or_refused_is_never_kept_for_reuse(
 
 def test_the_session_keeps_its_consents_through_json() -> None:
     session = Session("again", 1, "need", "en", "en",
-                      consents={"consent": {"granted": ["refer"], "shown": ["x"]}},
-                      resumed={"granted": ["refer"]})
+                      consent={"granted": ["refer"], "refused": [], "given_by": "person",
+                               "method": "in_person", "override_reason": None},
+                      consents={"consent": {"granted": ["refer"], "shown": ["x"]}})
     assert Session.from_json(session.to_json()) == session
 
 
@@ -213,3 +230,19 @@ def test_a_session_stored_before_consents_existed_still_loads() -> None:
     old = ('{"flow_id": "again", "revision": 1, "state": "need", "referrer_lang": "en", '
            '"person_lang": "en"}')
     assert Session.from_json(old).consents == {}
+
+
+@pytest.mark.parametrize(("resumed", "consent"), [
+    ({"granted": ["refer", "share"], "given_by": "person"},
+     {"granted": ["refer", "share"], "given_by": "person"}),
+    (None, {"granted": ["refer"], "given_by": "caregiver"}),
+], ids=["a consent waiting for the next referral", "none waiting"])
+def test_a_session_stored_with_a_consent_waiting_in_resumed_loads_with_it_in_force(
+        resumed: dict[str, object] | None, consent: dict[str, object]) -> None:
+    old = json.dumps({"flow_id": "again", "revision": 1, "state": "need",
+                      "referrer_lang": "en", "person_lang": "en",
+                      "consent": {"granted": ["refer"], "given_by": "caregiver"},
+                      "resumed": resumed})
+    loaded = Session.from_json(old)
+    assert loaded.consent == consent
+    assert "resumed" not in json.loads(loaded.to_json())
