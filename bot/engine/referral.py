@@ -17,14 +17,20 @@ rating; it shares nothing itself, it asks the host to route::
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from bot.engine.consent import recorded
 from bot.engine.context import Ctx
 from bot.engine.events import ReferralRequested, Say, SessionEnded, UrgentAction
 from bot.engine.session import Session
 from bot.flows import conditions
 from bot.flows.model import REFERRAL_OUTCOMES, AskNode, EndNode, ReferNode, UrgentNode
+from bot.i18n.texts import N_
 
 Result = tuple[Session, str | None]
+ALREADY_SENT = N_("This referral was already sent in this conversation with the same details, "
+                  "so it is not sent again.")
 
 
 def urgent(ctx: Ctx, session: Session, node: UrgentNode) -> Result:
@@ -53,7 +59,7 @@ def refer(ctx: Ctx, session: Session, node: ReferNode) -> Result:
     record = recorded(session.consent) if session.consent else None
     services = answers.get(node.services) if node.services else None
     hub = answers.get(node.hub_answer)
-    ctx.events.append(ReferralRequested(
+    request = ReferralRequested(
         flow_id=ctx.flow.flow.id, revision=ctx.flow.flow.revision, case_type=case_type,
         hub=hub if isinstance(hub, str) else None,
         risk=risk.get("level"), due_hours=risk.get("due_hours"), urgent=node.urgent,
@@ -64,9 +70,28 @@ def refer(ctx: Ctx, session: Session, node: ReferNode) -> Result:
         contact={k: answers[k] for k in node.contact if k in answers},
         partner=_partner(ctx, session),
         consent_record=record,
-    ))
+    )
     # What led here is sent: /back must not walk back across this node and send it again.
-    return session.with_(referred=session.referred + 1, sealed=len(session.history)), "next"
+    sealed = len(session.history)
+    sent = fingerprint(request)
+    if sent in session.sent:
+        # The same note again (the same urgent concern ticked after a second /urgent): the
+        # focal point has it already, and two would be acted on twice.
+        ctx.events.append(Say(ctx.ui(session, ALREADY_SENT), session.referrer_lang,
+                              "referrer"))
+        return session.with_(sealed=sealed), "next"
+    ctx.events.append(request)
+    return session.with_(referred=session.referred + 1, sealed=sealed,
+                         sent=(*session.sent, sent)), "next"
+
+
+def fingerprint(request: ReferralRequested) -> str:
+    """What makes two referrals the same for the agency receiving them: where it goes, how
+    urgent, and everything it carries (not the consent it is made under)."""
+    what = [request.case_type, request.hub, request.urgent, request.risk, request.due_hours,
+            list(request.services), request.envelope, request.contact, request.partner]
+    text = json.dumps(what, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def _partner(ctx: Ctx, session: Session) -> str | None:
@@ -93,4 +118,5 @@ def finish(ctx: Ctx, session: Session, outcome: str, reason: str = "") -> Sessio
     if kept:
         return session.with_(outcome=outcome, node_state={}, retries=0)
     return session.with_(outcome=outcome, answers={}, consent=None, consents={}, risk=None,
-                         node_state={}, history=(), sealed=0, retries=0, referred=0)
+                         node_state={}, history=(), sealed=0, retries=0, referred=0,
+                         sent=())

@@ -42,6 +42,10 @@ class Session:
     #: identification may make several referrals (an urgent note to health care, then the
     #: pathway's own), and the referrer's summary names every one. The engine never reads it.
     codes: tuple[str, ...] = ()
+    #: A fingerprint of each referral requested so far (``referral.fingerprint``): the same
+    #: referral reached again (the same urgent concern after a second /urgent) is not sent
+    #: twice.
+    sent: tuple[str, ...] = ()
     #: The channel's own bookkeeping (message ids, button step); the engine never reads it.
     host: dict[str, Any] = field(default_factory=dict)
 
@@ -73,4 +77,5 @@ class Session:
             data["consent"] = resumed
         data["history"] = tuple(data.get("history", ()))
         data["codes"] = tuple(data.get("codes", ()))
+        data["sent"] = tuple(data.get("sent", ()))
         return cls(**data)

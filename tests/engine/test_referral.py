@@ -1,5 +1,6 @@
 """The session counts the referrals it requested, so an erasure can tell whether an open
-conversation still holds answers a referral shared (``storage.retention.erase``)."""
+conversation still holds answers a referral shared (``storage.retention.erase``), and one
+with the same details as a referral already sent in the conversation is not sent again."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import json
 import pytest
 
 from bot.engine import Choice, Choices, Command, Engine, Input, Session, Text
+from bot.engine.events import ReferralRequested, Say
+from bot.engine.referral import ALREADY_SENT
 from tests.engine.helpers import run
 
 TO_PWSN: list[Input] = [Choice("pwsn"), Choice("gaziantep"), Choice("en"), Choice("adult")]
@@ -50,3 +53,35 @@ def test_a_session_stored_before_referrals_sealed_its_history_loads_with_none_se
     stored = json.loads(session.to_json())
     del stored["sealed"]
     assert Session.from_json(json.dumps(stored)).sealed == 0
+
+
+NOTE_SENT: list[Input] = [
+    *TO_PWSN, Command("urgent"), Choices(("injury",)), Choice("in_person"), Choice("yes"),
+    Choice("yes"), Choice("through_me")]
+
+
+@pytest.mark.parametrize(("name", "again", "notes"), [
+    ("the same concern, reached the same way", [Choice("through_me")], 1),
+    ("the same concern, now reached by phone",
+     [Choice("phone"), Text("+90 555 123 4567")], 2),
+])
+def test_an_urgent_note_with_the_same_details_is_sent_once_in_a_conversation(
+        engine: Engine, name: str, again: list[Input], notes: int) -> None:
+    session, events = run(engine, [*NOTE_SENT, Command("urgent"), Choices(("injury",)),
+                                   *again])
+    sent = [e for e in events if isinstance(e, ReferralRequested)]
+    said = [e.text for e in events if isinstance(e, Say)]
+    assert [e.case_type for e in sent] == ["medical"] * notes, name
+    assert said.count(ALREADY_SENT) == 2 - notes, name
+    assert (session.referred, len(session.sent)) == (notes, notes), name
+    assert session.sealed == len(session.history), name
+
+
+def test_the_fingerprints_of_sent_referrals_survive_json_and_old_sessions_have_none(
+        engine: Engine) -> None:
+    session, _ = run(engine, NOTE_SENT)
+    assert len(session.sent) == 1
+    assert Session.from_json(session.to_json()) == session
+    stored = json.loads(session.to_json())
+    del stored["sent"]
+    assert Session.from_json(json.dumps(stored)).sent == ()
