@@ -16,11 +16,12 @@ from bot.console.sessions import sign_in_for
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.channel import Channel
 from bot.telegram.focal import FocalChat
-from bot.telegram.inbox import Inbox, release_gone
+from bot.telegram.inbox import Inbox, OwnThreads, Writes, release_gone
 from bot.telegram.referrer import ReferrerChat
 from bot.telegram.sender import Sender
 from bot.telegram.worker import Worker
 from bot.wiring import Services
+from storage.group_commit import GroupCommit
 
 log = logging.getLogger("intake.telegram")
 #: Updates handled at once by one process. Each may hold two database connections (the
@@ -64,7 +65,13 @@ def build_bot(services: Services, request: BaseRequest | None = None,
     sender = Sender(application.bot)
     codec = CallbackCodec(services.callback_key())
     storage = services.storage
-    referrer = ReferrerChat(services.intake, sender, services.texts, codec, services.directory)
+    # On SQLite, which takes one writer at a time anyway, the write transactions of the
+    # updates in hand share commits; PostgreSQL takes them side by side, each update's on
+    # the connection holding its chat's lock.
+    writes: Writes = GroupCommit(storage.context.unit) if storage.context.dialect == "sqlite" \
+        else OwnThreads()
+    referrer = ReferrerChat(services.intake, sender, services.texts, codec, services.directory,
+                            writes)
     focal = FocalChat(services.referrals, sender, services.texts, codec, services.directory,
                       storage.messages, float(settings.reveal_seconds),
                       flows=services.intake.engine.library)
@@ -79,7 +86,7 @@ def build_bot(services: Services, request: BaseRequest | None = None,
         if update is not None:
             await application.process_update(update)
 
-    inbox = Inbox(storage.inbox, handle, services.clock, CONCURRENT_UPDATES)
+    inbox = Inbox(storage.inbox, handle, services.clock, CONCURRENT_UPDATES, writes=writes)
     running = Bot(application, channel, worker, inbox)
     application.add_handler(TypeHandler(Update, channel.on_update))
     application.add_error_handler(_on_error)

@@ -28,13 +28,15 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 from telegram import Update
 
 from bot.ports import Clock
 
 log = logging.getLogger("intake.inbox")
+P = ParamSpec("P")
+T = TypeVar("T")
 #: Seconds between looks for updates another process stored (one cheap read each).
 IDLE_CHECK = 0.25
 #: Seconds a handled update waits to be deleted with the next claim (so one commit serves
@@ -73,6 +75,20 @@ class UpdateInbox(Protocol):
     def claimers(self) -> list[str]: ...
 
     def release(self, workers: Sequence[str]) -> int: ...
+
+
+class Writes(Protocol):
+    """Runs a write transaction of the stores off the event loop; its result once durable
+    (``storage.group_commit.GroupCommit`` on SQLite, :class:`OwnThreads` elsewhere)."""
+
+    async def run(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T: ...
+
+
+class OwnThreads:
+    """Every write transaction in a thread hop of its own (``asyncio.to_thread``)."""
+
+    async def run(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        return await asyncio.to_thread(call, *args, **kwargs)
 
 
 def claimer_name() -> str:
@@ -136,6 +152,9 @@ class Inbox:
     slots: int
     name: str = field(default_factory=claimer_name)
     idle: float = IDLE_CHECK
+    #: Runs the inbox's write transactions; on SQLite they share commits with the steps of
+    #: the updates in hand (``storage.group_commit``).
+    writes: Writes = field(default_factory=lambda: OwnThreads())
     #: Set once the first claim after start was made: what was left is claimed first.
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -159,14 +178,14 @@ class Inbox:
             return 0
         free = self.slots - len(self._tasks) - self._reserved
         if free <= 0:
-            stored = await asyncio.to_thread(self.store.store, updates, self.clock.now())
+            stored = await self.writes.run(self.store.store, updates, self.clock.now())
             self.notify()
             return stored
         done, self._done = self._done, []
         self._reserved += free
         try:
             self._looked = time.monotonic()
-            stored, claimed = await asyncio.to_thread(
+            stored, claimed = await self.writes.run(
                 self.store.store_and_claim, updates, self.clock.now(), self.name, free, done)
         except BaseException:
             self._done[:0] = done  # deleted next time
@@ -231,6 +250,7 @@ class Inbox:
         done, self._done = self._done, []
         if not done:
             if free <= 0:
+                self._more = self._more or pushed  # stored here, waiting for room
                 return 0
             if not (pushed or self._more):
                 if time.monotonic() - self._looked < self.idle / 2:
@@ -240,12 +260,13 @@ class Inbox:
                     return 0  # nothing new stored here, and the cheap look found nothing
         try:
             self._looked = time.monotonic()
-            claimed = await asyncio.to_thread(self.store.claim, self.name, max(free, 0),
-                                              self.clock.now(), done)
+            claimed = await self.writes.run(self.store.claim, self.name, max(free, 0),
+                                            self.clock.now(), done)
         except BaseException:
             self._done[:0] = done  # deleted next time
             raise
-        self._more = free > 0 and len(claimed) == free
+        # Full: more may wait. No room: whatever was stored here meanwhile waits for it.
+        self._more = len(claimed) == free if free > 0 else self._more or pushed
         self._start(claimed)
         return len(claimed)
 
@@ -280,9 +301,10 @@ class Inbox:
         timeout = FLUSH_DELAY if self._done else self.idle
         try:
             await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-            if self._done and not self._pushed and not stop.is_set():
-                # A handled update: give an update that is being stored the chance to
-                # share the commit that deletes it.
+            if self._done and not (self._pushed or self._more or stop.is_set()):
+                # A handled update, and nothing waiting: give an update that is being
+                # stored the chance to share the commit that deletes it. With updates
+                # waiting for room, the freed slot is filled at once instead.
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), FLUSH_DELAY)
@@ -297,6 +319,6 @@ class Inbox:
         if self._done:
             done, self._done = self._done, []
             try:
-                await asyncio.to_thread(self.store.claim, self.name, 0, self.clock.now(), done)
+                await self.writes.run(self.store.claim, self.name, 0, self.clock.now(), done)
             except Exception as error:  # handled again after the restart: a no-op then
                 log.error("inbox_flush_failed", extra={"error": type(error).__name__})

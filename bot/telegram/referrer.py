@@ -21,6 +21,7 @@ from bot.i18n.texts import N_, Texts
 from bot.ports import Staff
 from bot.service.intake import Accept, IntakeDesk, Turn
 from bot.telegram.callbacks import BadCallback, Callback, CallbackCodec
+from bot.telegram.inbox import OwnThreads, Writes
 from bot.telegram.incoming import Incoming
 from bot.telegram.render import BACK, Button, Outgoing, Renderer, summary
 from bot.telegram.sender import Sender
@@ -44,6 +45,9 @@ class ReferrerChat:
     texts: Texts
     codec: CallbackCodec
     directory: Directory
+    #: Runs the desk's write transactions; on SQLite those of chats handled at once share
+    #: one commit (``storage.group_commit``).
+    writes: Writes = field(default_factory=lambda: OwnThreads())
 
     def _ui(self, lang: str, message: str, **params: object) -> str:
         return self.texts.gettext(lang, message, **params)
@@ -56,7 +60,7 @@ class ReferrerChat:
         # The command itself goes with the intake's messages, like any other input.
         host: dict[str, Any] = {"token": new_token(), "seq": 0, "prompt": None,
                                 "messages": [inc.message_id] if typed else []}
-        turn = await asyncio.to_thread(self.desk.start, inc.chat_id, staff, host,
+        turn = await self.writes.run(self.desk.start, inc.chat_id, staff, host,
                                        inc.update_id, not typed)
         if turn.refused and turn.session is not None:
             await self._ask_start_over(inc, turn.session)
@@ -82,7 +86,7 @@ class ReferrerChat:
             "erased.")), [(button(N_("Start a new intake"), START_OVER),
                            button(N_("Continue this one"), KEEP_GOING))])
         # The command and the question are deleted with the intake's other messages.
-        await asyncio.to_thread(self.desk.remember, inc.chat_id, {"messages": [
+        await self.writes.run(self.desk.remember, inc.chat_id, {"messages": [
             *host.get("messages", []), *([inc.message_id] if inc.message_id else []), asked]})
 
     async def _start_over_answer(self, inc: Incoming, staff: Staff,
@@ -158,7 +162,7 @@ class ReferrerChat:
 
     async def forget(self, inc: Incoming, staff: Staff) -> None:
         assert inc.chat_id is not None
-        old = await asyncio.to_thread(self.desk.forget, inc.chat_id, inc.update_id)
+        old = await self.writes.run(self.desk.forget, inc.chat_id, inc.update_id)
         ids = _messages(old.host) if old else []
         await self.sender.delete(inc.chat_id, [*ids, *([inc.message_id] if inc.message_id
                                                        else [])])
@@ -216,7 +220,7 @@ class ReferrerChat:
             plan.host = host
             return host
 
-        turn = await asyncio.to_thread(self.desk.handle, chat, staff, given,
+        turn = await self.writes.run(self.desk.handle, chat, staff, given,
                                        update_id=inc.update_id, accept=accept,
                                        bookkeep=bookkeep)
         if turn.session is None or turn.refused:
@@ -266,7 +270,7 @@ class ReferrerChat:
             if message.prompt:
                 host["prompt"] = message_id
         host["messages"] = [*host.get("messages", []), *sent]
-        await asyncio.to_thread(self.desk.remember, chat, {
+        await self.writes.run(self.desk.remember, chat, {
             "prompt": host.get("prompt"), "messages": host["messages"]})
 
     async def _finish(self, chat: int, turn: Turn, plan: _Plan) -> None:

@@ -1,7 +1,8 @@
 """A button press costs a known number of database commits through the whole path
 (webhook or poller, inbox, channel, intake desk), pinned here and stated in the README: two
 (storing and claiming the update in one, the intake step in the other); deleting its inbox
-row rides on the next update's commit, or takes one of its own when nothing follows."""
+row rides on the next update's commit, or takes one of its own when nothing follows. On
+SQLite, presses of several chats handled at once share the steps' commit."""
 
 from __future__ import annotations
 
@@ -45,16 +46,17 @@ def commits(harness: Harness) -> Iterator[list[str]]:
         event.remove(engine, "commit", count)
 
 
-def press(harness: Harness, update_id: int, value: str) -> dict[str, Any]:
+def press(harness: Harness, update_id: int, value: str,
+          chat: int = REFERRER) -> dict[str, Any]:
     """The referrer presses ``value`` on the question on their screen."""
-    session = harness.services.storage.sessions.load(REFERRER)
+    session = harness.services.storage.sessions.load(chat)
     assert session is not None
     host = session.host
     data = harness.codec.encode(Callback("a", str(host["token"]), int(host["seq"]), value))
     return {"update_id": update_id, "callback_query": {
-        "id": f"cb{update_id}", "from": harness._base(REFERRER)["from"], "chat_instance": "x",
+        "id": f"cb{update_id}", "from": harness._base(chat)["from"], "chat_instance": "x",
         "data": data, "message": {"message_id": int(host.get("prompt") or 1), "text": "",
-                                  "chat": {"id": REFERRER, "type": "private"},
+                                  "chat": {"id": chat, "type": "private"},
                                   "date": 1_790_000_000}}}
 
 
@@ -88,3 +90,27 @@ async def test_a_button_press_costs_two_commits_and_its_row_rides_on_the_next(
         await inbox.drain()  # nothing follows: its row goes in a commit of its own
     assert len(last) == 1 and product.services.storage.inbox.pending() == 0
 
+
+
+async def test_presses_of_several_chats_handled_at_once_share_one_commit(
+        product: Harness) -> None:
+    """On SQLite the steps of the updates in hand are committed together
+    (``storage.group_commit``): six presses from six chats, stored in one commit, take one
+    more for all six steps, not six."""
+    inbox = product.bot.inbox
+    chats = [REFERRER + n for n in range(inbox.slots)]
+    for chat in chats[1:]:
+        product.enrol(chat, "referrer")
+    for n, chat in enumerate(chats):
+        await product.text(chat, "/new", update_id=100 + n)  # and each referrer is known
+    presses = [(200 + n, chat, press(product, 200 + n, "pwsn", chat))
+               for n, chat in enumerate(chats)]
+
+    with commits(product) as seen:
+        await inbox.keep(presses)
+        await handled(inbox)
+    assert len(seen) == 2
+    assert all(product.services.storage.updates.seen(n) for n, _, _ in presses)
+    for chat in chats:
+        session = product.services.storage.sessions.load(chat)
+        assert session is not None and session.answers.get("situation") == "pwsn"

@@ -29,15 +29,19 @@ async def product(tmp_path: Path) -> AsyncIterator[Harness]:
     await harness.stop()
 
 
-async def complete_intake(p: Harness) -> str:
+#: The buttons of :func:`complete_intake`, in order (``bench/channel.py`` presses them too).
+ANSWERS = ("pwsn", "gaziantep", "en", "older", "none", "done", "person", "in_person", "yes",
+           "yes", "yes", "disability", "done", "none", "done", "mobility", "alone",
+           "no_income", "done", "keep", "medical", "done", "female", "phone")
+
+
+async def complete_intake(p: Harness, referrer: int = REFERRER) -> str:
     """A PwSN intake in Gaziantep asking for health care, with a phone number."""
-    await p.text(REFERRER, "/new")
-    for value in ("pwsn", "gaziantep", "en", "older", "none", "done", "person", "in_person",
-                  "yes", "yes", "yes", "disability", "done", "none", "done", "mobility",
-                  "alone", "no_income", "done", "keep", "medical", "done", "female", "phone"):
-        await p.choose(REFERRER, value)
-    await p.text(REFERRER, PHONE)
-    summary = p.texts_to(REFERRER)[-1]
+    await p.text(referrer, "/new")
+    for value in ANSWERS:
+        await p.choose(referrer, value)
+    await p.text(referrer, PHONE)
+    summary = p.texts_to(referrer)[-1]
     assert summary.startswith("Referral sent. Case code: "), summary
     return summary.split("Case code: ")[1].split(".")[0]
 

@@ -11,8 +11,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import pytest_asyncio
 
+import bot.telegram.inbox as inbox_module
 from bot.telegram.inbox import claimer_name, gone, release_gone
 from bot.telegram.polling import Poller
 from tests.telegram.harness import Harness
@@ -45,6 +47,25 @@ async def until(condition: Any, timeout: float = 20.0) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("timed out")
+
+
+async def test_a_backlog_beyond_the_room_is_claimed_as_slots_free_without_pausing(
+        product: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch larger than the updates handled at once: each freed slot is filled at
+    once. The pause that lets a handled update's row share the next store's commit is for
+    an idle inbox only (made a minute long here: waiting on it would time the test out)."""
+    monkeypatch.setattr(inbox_module, "FLUSH_DELAY", 60.0)
+    inbox, stop = product.bot.inbox, asyncio.Event()
+    inbox.slots = 2
+    people = [9000 + n for n in range(8)]
+    running = asyncio.create_task(inbox.run(stop))
+    await until(inbox.ready.is_set)
+    await inbox.keep([(n, chat, text_update(n, chat, "/help"))
+                      for n, chat in enumerate(people, start=1)])
+    store = product.services.storage
+    await until(lambda: all(store.updates.seen(n) for n in range(1, 9)))
+    stop.set()
+    await running
 
 
 async def test_stored_updates_are_handled_in_order_and_their_rows_deleted(
