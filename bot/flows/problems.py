@@ -5,6 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.i18n.phrase import Phrase
+from bot.i18n.texts import N_
+
+#: How a problem names its node: ``node 'ask_age'``.
+NODE = N_("node '%(node)s'")
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -17,12 +23,14 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}"
+        """``file:line node 'id' field: message``, a :class:`Phrase` the console says in
+        the reader's language (the message and the word "node"; the rest is kept)."""
+        pieces: list[str] = [f"{self.file}:{self.line}"]
         if self.node:
-            where += f" node '{self.node}'"
+            pieces += [" ", Phrase(NODE, node=self.node)]
         if self.field:
-            where += f" {self.field}"
-        return f"{where}: {self.message}"
+            pieces += [" ", self.field]
+        return Phrase.joined(*pieces, ": ", self.message)
 
 
 class FlowError(Exception):

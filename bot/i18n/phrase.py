@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.i18n.texts import isolate
-
 
 class Phrase(str):
     """The English text of ``msgid % params``, keeping ``msgid`` and ``params``."""
@@ -41,6 +39,10 @@ def say(text: str, translate: Callable[..., str], lang: str) -> str:
     """``text`` in ``lang``: a phrase through ``translate(msgid, **params)`` (a catalog's
     gettext that formats and isolates the values), its phrase values said too; any other
     text as it is."""
+    # Imported here: building a phrase (as every flow and directory check does) needs no
+    # catalogs; only saying one does, and the catalogs module imports the flow model.
+    from bot.i18n.texts import isolate
+
     if not isinstance(text, Phrase):
         return text
     if text.pieces:
