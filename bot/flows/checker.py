@@ -35,8 +35,16 @@ from bot.flows.model import (
 )
 from bot.flows.problems import Problem
 from bot.flows.risktable import gaps_and_overlaps
+from bot.i18n.phrase import Phrase
+from bot.i18n.texts import N_
 
 REFER_SCOPES = frozenset({"refer", "share"})
+
+#: Messages said in several places.
+UNKNOWN_NODE = N_("unknown node '%(node)s'")
+UNKNOWN_ANSWER = N_("refers to unknown answer '%(answer)s'")
+NO_OPTION = N_("'%(answer)s' has no option '%(option)s'")
+MULTI_NEEDED = N_("'%(answer)s' must be a multi question")
 
 
 def _asks(flow: Flow) -> dict[str, AskNode]:
@@ -72,12 +80,14 @@ class _FileChecks:
     def run(self) -> list[Problem]:
         flow = self.flow
         if flow.start not in flow.nodes:
-            self.fail(flow.line_of("start"), "", "start", f"unknown node '{flow.start}'")
+            self.fail(flow.line_of("start"), "", "start", Phrase(UNKNOWN_NODE, node=flow.start))
         elif isinstance(flow.nodes[flow.start], ReturnNode):
             self.fail(flow.line_of("start"), "", "start",
-                      f"'{flow.start}' returns at once: a subflow must do something first")
+                      Phrase(N_("'%(node)s' returns at once: a subflow must do something "
+                                "first"), node=flow.start))
         if flow.urgent and not self._path_exists(flow, flow.urgent):
-            self.fail(flow.line_of("urgent"), "", "urgent", f"unknown node '{flow.urgent}'")
+            self.fail(flow.line_of("urgent"), "", "urgent",
+                      Phrase(UNKNOWN_NODE, node=flow.urgent))
         for node in flow.nodes.values():
             self.node(node)
         self.problems.extend(override.problems(flow, self.flows))
@@ -99,22 +109,24 @@ class _FileChecks:
         for label, dest in node.edges():
             if dest not in self.flow.nodes:
                 field, at = _edge_place(node, label)
-                self.fail(at, node.id, field, f"unknown node '{dest}'")
+                self.fail(at, node.id, field, Phrase(UNKNOWN_NODE, node=dest))
         if isinstance(node, ReturnNode) and self.flow.kind != "subflow":
-            self.fail(node.where.line_of("type"), node.id, "type", "only a subflow may return")
+            self.fail(node.where.line_of("type"), node.id, "type",
+                      Phrase(N_("only a subflow may return")))
         if isinstance(node, IncludeNode):
             self.include(node)
         if isinstance(node, AskNode):
             if node.collects == INCIDENT:
                 self.fail(node.where.line_of("collects"), node.id, "collects",
-                          "a question may not collect incident details: the story is told "
-                          "once, to the specialist, never to the referrer or the bot")
+                          Phrase(N_("a question may not collect incident details: the story "
+                                    "is told once, to the specialist, never to the referrer "
+                                    "or the bot")))
             if node.relevant is not None:
                 self.condition(node.relevant, node.id, "relevant")
             if node.kind == "multi" and node.max_selected is not None \
                     and node.max_selected < node.min_selected:
                 self.fail(node.where.line_of("max_selected"), node.id, "max_selected",
-                          "is smaller than min_selected")
+                          Phrase(N_("is smaller than min_selected")))
         for index, arm in enumerate(getattr(node, "next", ()) or ()):
             if not isinstance(arm, str) and arm.when is not None:
                 self.condition(arm.when, node.id, f"next[{index}].when")
@@ -133,31 +145,37 @@ class _FileChecks:
         line = node.where.line_of("flow")
         sub = self.flows.get(node.flow)
         if sub is None:
-            self.fail(line, node.id, "flow", f"unknown flow '{node.flow}'")
+            self.fail(line, node.id, "flow", Phrase(N_("unknown flow '%(flow)s'"),
+                                                    flow=node.flow))
             return
         if self._includes(sub, self.flow.id, set()):
-            self.fail(line, node.id, "flow", f"include cycle: '{node.flow}' includes "
-                      f"'{self.flow.id}' again")
+            self.fail(line, node.id, "flow",
+                      Phrase(N_("include cycle: '%(flow)s' includes '%(includer)s' again"),
+                             flow=node.flow, includer=self.flow.id))
             return
         returns = any(isinstance(n, ReturnNode) for n in sub.nodes.values())
         if returns and not node.next:
             self.fail(node.where.line, node.id, "next",
-                      f"flow '{node.flow}' can return here, so 'next' is required")
+                      Phrase(N_("flow '%(flow)s' can return here, so 'next' is required"),
+                             flow=node.flow))
         if node.next and not returns:
             self.fail(node.where.line_of("next"), node.id, "next",
-                      f"flow '{node.flow}' never returns, so 'next' is never followed")
+                      Phrase(N_("flow '%(flow)s' never returns, so 'next' is never "
+                                "followed"), flow=node.flow))
         own = known_answers(self.flow, {k: v for k, v in self.flows.items() if k != node.flow})
         asked = known_answers(sub, self.flows)
         for name, _ in node.sets:
             if isinstance(own.get(name), AskNode) or isinstance(asked.get(name), AskNode):
                 self.fail(node.where.line_of("sets"), node.id, "sets",
-                          f"'{name}' is the answer of a question; an include may set only "
-                          "answers no question asks")
+                          Phrase(N_("'%(answer)s' is the answer of a question; an include "
+                                    "may set only answers no question asks"), answer=name))
         given = {name for name, _ in node.sets}
         for name in sub.inputs:
             if name not in own and name not in given:
-                self.fail(line, node.id, "flow", f"flow '{node.flow}' needs the answer "
-                          f"'{name}', which '{self.flow.id}' never asks")
+                self.fail(line, node.id, "flow",
+                          Phrase(N_("flow '%(flow)s' needs the answer '%(answer)s', which "
+                                    "'%(includer)s' never asks"), flow=node.flow, answer=name,
+                                 includer=self.flow.id))
 
     def _includes(self, flow: Flow, target: str, seen: set[str]) -> bool:
         for node in flow.nodes.values():
@@ -173,7 +191,7 @@ class _FileChecks:
     def condition(self, condition: Condition, node: str, field: str) -> None:
         for test in conditions.tests(condition):
             if test.answer not in self.answers:
-                self.fail(test.line, node, field, f"refers to unknown answer '{test.answer}'")
+                self.fail(test.line, node, field, Phrase(UNKNOWN_ANSWER, answer=test.answer))
                 continue
             ask = self.answers[test.answer]
             rating = self.flow.nodes.get(test.answer)
@@ -181,39 +199,44 @@ class _FileChecks:
                 values = test.value if isinstance(test.value, tuple) else (test.value,)
                 for value in values:
                     if str(value) not in RISK_LEVELS:
-                        self.fail(test.line, node, field, f"'{test.answer}' has no level "
-                                  f"'{value}' (expected one of: {', '.join(RISK_LEVELS)})")
+                        self.fail(test.line, node, field, Phrase(
+                            N_("'%(answer)s' has no level '%(level)s' (expected one of: "
+                               "%(choices)s)"), answer=test.answer, level=value,
+                            choices=", ".join(RISK_LEVELS)))
             if ask is None:
                 continue
             if test.op in ("includes", "includes_any") and ask.kind != "multi":
                 self.fail(test.line, node, field,
-                          f"'{test.op}' needs a multi question, '{ask.id}' is {ask.kind}")
+                          Phrase(N_("'%(op)s' needs a multi question, '%(answer)s' is "
+                                    "%(kind)s"), op=test.op, answer=ask.id, kind=ask.kind))
             elif test.op in conditions.COMPARISONS and ask.kind != "number":
                 self.fail(test.line, node, field,
-                          f"'{test.op}' needs a number question, '{ask.id}' is {ask.kind}")
+                          Phrase(N_("'%(op)s' needs a number question, '%(answer)s' is "
+                                    "%(kind)s"), op=test.op, answer=ask.id, kind=ask.kind))
             elif ask.kind in ("choice", "multi") and test.op not in ("answered",):
                 values = test.value if isinstance(test.value, tuple) else (test.value,)
                 ids = {o.id for o in ask.options}
                 for value in values:
                     if str(value) not in ids:
                         self.fail(test.line, node, field,
-                                  f"'{ask.id}' has no option '{value}'")
+                                  Phrase(NO_OPTION, answer=ask.id, option=value))
 
     def options_of(self, answer: str, options: Iterable[str], node: str, field: str, line: int,
                    kinds: tuple[str, ...]) -> None:
         if answer not in self.answers:
-            self.fail(line, node, field, f"refers to unknown answer '{answer}'")
+            self.fail(line, node, field, Phrase(UNKNOWN_ANSWER, answer=answer))
             return
         ask = self.answers[answer]
         if ask is None:
             return
         if ask.kind not in kinds:
-            self.fail(line, node, field, f"'{answer}' must be a {' or '.join(kinds)} question")
+            self.fail(line, node, field, Phrase(N_("'%(answer)s' must be a %(kinds)s question"),
+                                                answer=answer, kinds=" or ".join(kinds)))
             return
         ids = {o.id for o in ask.options}
         for option in options:
             if option not in ids:
-                self.fail(line, node, field, f"'{answer}' has no option '{option}'")
+                self.fail(line, node, field, Phrase(NO_OPTION, answer=answer, option=option))
 
     def risk(self, node: RiskNode) -> None:
         for counter in node.counters:
@@ -230,7 +253,8 @@ class _FileChecks:
         for index, rule in enumerate(node.rules):
             if rule.level not in node.levels:
                 self.fail(rule.line, node.id, f"rules[{index}].level",
-                          f"'{rule.level}' has no entry under 'levels' (due_hours, timeframe)")
+                          Phrase(N_("'%(level)s' has no entry under 'levels' (due_hours, "
+                                    "timeframe)"), level=rule.level))
 
     def options_across(self, counter: Counter, node: str) -> None:
         """A counter over several multi questions: each option belongs to one of them."""
@@ -238,18 +262,19 @@ class _FileChecks:
         ids: set[str] = set()
         for answer in counter.answers:
             if answer not in self.answers:
-                self.fail(counter.line, node, field, f"refers to unknown answer '{answer}'")
+                self.fail(counter.line, node, field, Phrase(UNKNOWN_ANSWER, answer=answer))
                 continue
             ask = self.answers[answer]
             if ask is not None and ask.kind != "multi":
-                self.fail(counter.line, node, field, f"'{answer}' must be a multi question")
+                self.fail(counter.line, node, field, Phrase(MULTI_NEEDED, answer=answer))
             if ask is not None:
                 ids.update(o.id for o in ask.options)
         names = ", ".join(f"'{a}'" for a in counter.answers)
         for option in counter.options:
             if ids and option not in ids:
-                self.fail(counter.line, node, field, f"none of {names} has the option "
-                          f"'{option}'")
+                self.fail(counter.line, node, field,
+                          Phrase(N_("none of %(answers)s has the option '%(option)s'"),
+                                 answers=names, option=option))
 
     def uncounted(self, node: RiskNode) -> None:
         """An option of a question the rating reads must be counted: a criterion no counter
@@ -269,9 +294,10 @@ class _FileChecks:
             for option in ask.options:
                 if option.id not in options and not option.exclusive:
                     self.fail(line, node.id, f"counts.{name}",
-                              f"option '{option.id}' of '{answer}' is counted by no rule: "
-                              "ticking it can never raise the risk (count it, or ask it "
-                              "in a question the rating does not read)")
+                              Phrase(N_("option '%(option)s' of '%(answer)s' is counted by "
+                                        "no rule: ticking it can never raise the risk (count "
+                                        "it, or ask it in a question the rating does not "
+                                        "read)"), option=option.id, answer=answer))
 
     def refer(self, node: ReferNode) -> None:
         line = node.where.line_of("envelope")
@@ -281,7 +307,7 @@ class _FileChecks:
             for name in names:
                 if name not in self.answers:
                     self.fail(node.where.line_of(field), node.id, field,
-                              f"refers to unknown answer '{name}'")
+                              Phrase(UNKNOWN_ANSWER, answer=name))
         for index, rule in enumerate(node.case_type):
             if rule.when is not None:
                 self.condition(rule.when, node.id, f"case_type[{index}].when")
@@ -291,17 +317,20 @@ class _FileChecks:
                 ask = self.answers.get(name)
                 if ask is not None and ask.shared_as is None:
                     self.fail(node.where.line_of(field), node.id, field,
-                              f"'{name}' travels with this referral, so its question needs "
-                              "'shared_as': the words the consent uses to tell the person")
+                              Phrase(N_("'%(answer)s' travels with this referral, so its "
+                                        "question needs 'shared_as': the words the consent "
+                                        "uses to tell the person"), answer=name))
         for name in node.envelope:
             ask = self.answers.get(name)
             if ask is not None and ask.kind == "text" and ask.collects != "contact":
-                self.fail(line, node.id, "envelope", f"'{name}' is free text and not contact "
-                          "details: typed words may carry the story, so they never travel "
-                          "with a referral (ask with options instead)")
+                self.fail(line, node.id, "envelope", Phrase(
+                    N_("'%(answer)s' is free text and not contact details: typed words may "
+                       "carry the story, so they never travel with a referral (ask with "
+                       "options instead)"), answer=name))
             if ask is not None and ask.sensitive:
-                self.fail(line, node.id, "envelope", f"'{name}' is sensitive: put it under "
-                          "'contact', which only the accepting agency sees")
+                self.fail(line, node.id, "envelope", Phrase(
+                    N_("'%(answer)s' is sensitive: put it under 'contact', which only the "
+                       "accepting agency sees"), answer=name))
 
     def reachability(self) -> None:
         roots = [self.flow.start]
@@ -316,7 +345,8 @@ class _FileChecks:
                     queue.append(dest)
         for node_id, node in self.flow.nodes.items():
             if node_id not in seen:
-                self.fail(node.where.line, node_id, "", "unreachable: no path leads here")
+                self.fail(node.where.line, node_id, "",
+                          Phrase(N_("unreachable: no path leads here")))
 
 
 def _edge_place(node: AnyNode, label: str) -> tuple[str, int]:
@@ -370,7 +400,7 @@ def _witness(parents: Mapping[str, str | None], qid: str) -> str:
     return " → ".join(reversed(path))
 
 
-def _consents_passed(graph: Graph, parents: Mapping[str, str | None], qid: str) -> str:
+def _consents_passed(graph: Graph, parents: Mapping[str, str | None], qid: str) -> Phrase:
     """Say why each consent on the path let it through: a scope a referral needs is not
     required, or the path leaves the consent by its refused way."""
     notes = []
@@ -381,12 +411,14 @@ def _consents_passed(graph: Graph, parents: Mapping[str, str | None], qid: str) 
             lacking = ", ".join(sorted(REFER_SCOPES - set(node.required)))
             labels = {label for label, dest in graph.edges[parent] if dest == child}
             if lacking and "next" in labels:
-                notes.append(f"; consent '{node.id}' does not require {lacking}")
+                notes.append(Phrase(N_("; consent '%(consent)s' does not require %(scopes)s"),
+                                    consent=node.id, scopes=lacking))
             elif "refused" in labels:
-                notes.append(f"; consent '{node.id}' was refused on this path (a refusal "
-                             "must never lead to a referral)")
+                notes.append(Phrase(N_("; consent '%(consent)s' was refused on this path (a "
+                                       "refusal must never lead to a referral)"),
+                                    consent=node.id))
         child, parent = parent, parents[parent]
-    return "".join(reversed(notes))
+    return Phrase.joined(*reversed(notes))
 
 
 def _reachable(graph: Graph, start: str) -> set[str]:
@@ -417,8 +449,10 @@ def _shared_answers(graph: Graph) -> list[Problem]:
             for b in qids:
                 if graph.origin[a].id != graph.origin[b].id and b in reach[a]:
                     problems.append(_report(
-                        graph, b, "", f"answer id '{key}' is also asked earlier on the same "
-                        f"path by flow '{graph.origin[a].id}'; rename one of them"))
+                        graph, b, "", Phrase(N_("answer id '%(answer)s' is also asked "
+                                                "earlier on the same path by flow '%(flow)s'; "
+                                                "rename one of them"),
+                                             answer=key, flow=graph.origin[a].id)))
     return problems
 
 
@@ -436,19 +470,21 @@ def check_paths(graph: Graph) -> list[Problem]:
                 changed = True
     for qid in graph.nodes:
         if qid not in can_end:
-            problems.append(_report(graph, qid, "", "no way out: every path from here loops "
-                                    "without reaching an end"))
+            problems.append(_report(graph, qid, "", Phrase(N_(
+                "no way out: every path from here loops without reaching an end"))))
     before_refer_consent = _walk(graph, REFER_SCOPES)
     before_any_consent = _walk(graph, frozenset())
     for qid, node in graph.nodes.items():
         if isinstance(node, ReferNode) and qid in before_refer_consent:
-            problems.append(_report(graph, qid, "", "a path reaches this referral without "
-                                    "consent to refer and share (or the child-safety override): "
-                                    + _witness(before_refer_consent, qid)
-                                    + _consents_passed(graph, before_refer_consent, qid)))
+            problems.append(_report(graph, qid, "", Phrase.joined(
+                Phrase(N_("a path reaches this referral without consent to refer and share "
+                          "(or the child-safety override): %(path)s"),
+                       path=_witness(before_refer_consent, qid)),
+                _consents_passed(graph, before_refer_consent, qid))))
         if isinstance(node, AskNode) and node.sensitive and qid in before_any_consent:
-            problems.append(_report(graph, qid, "sensitive", "a sensitive question is asked "
-                                    "before consent: " + _witness(before_any_consent, qid)))
+            problems.append(_report(graph, qid, "sensitive", Phrase(
+                N_("a sensitive question is asked before consent: %(path)s"),
+                path=_witness(before_any_consent, qid))))
     problems.extend(_referral_outcomes(graph))
     problems.extend(_free_text_before_specialised_referral(graph))
     return problems
@@ -483,9 +519,11 @@ def _free_text_before_specialised_referral(graph: Graph) -> list[Problem]:
             case_type = next(rule.value for rule in refer.case_type
                              if rule.value in NO_FREE_TEXT_CASE_TYPES)
             problems.append(_report(
-                graph, qid, "kind", f"free text that collects {node.collects} on a path to a "
-                f"{case_type} referral: on that pathway only contact details may be typed "
-                "(ask with options instead): " + _witness(parents, found)))
+                graph, qid, "kind", Phrase(
+                    N_("free text that collects %(collects)s on a path to a %(case_type)s "
+                       "referral: on that pathway only contact details may be typed (ask with "
+                       "options instead): %(path)s"), collects=node.collects,
+                    case_type=case_type, path=_witness(parents, found))))
     return problems
 
 
@@ -502,8 +540,9 @@ def _referral_outcomes(graph: Graph) -> list[Problem]:
                 parents[dest] = qid
                 queue.append(dest)
     return [
-        _report(graph, qid, "outcome", f"ends as '{node.outcome}' but a path reaches it "
-                "without a refer node: " + _witness(parents, qid))
+        _report(graph, qid, "outcome", Phrase(
+            N_("ends as '%(outcome)s' but a path reaches it without a refer node: %(path)s"),
+            outcome=node.outcome, path=_witness(parents, qid)))
         for qid, node in graph.nodes.items()
         if isinstance(node, EndNode) and node.outcome in REFERRAL_OUTCOMES and qid in parents
     ]
