@@ -45,10 +45,19 @@ from bot.flows.model import (
 )
 from bot.flows.problems import FlowError, Problem
 from bot.flows.yamlsource import LocatedDict, LocatedList
+from bot.i18n.phrase import Phrase
+from bot.i18n.texts import N_
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Option ids travel in signed callback data limited to 64 bytes.
 MAX_OPTION_ID = 24
+
+#: Messages said in several places.
+REQUIRED_FIELD = N_("is required")
+MUST_BE = N_("must be %(what)s")  # what: "a text", "a node id", "true or false"...
+NOT_EMPTY = N_("must not be empty")
+UNKNOWN_FIELD = N_("unknown field '%(field)s'")
+UNKNOWN_VALUE = N_("unknown value '%(value)s' (expected one of: %(choices)s)")
 _RANGE = re.compile(r"^(\d+)(?:(\+)|-(\d+))?$")
 
 TOP_FIELDS = {"spec_version", "id", "revision", "title", "kind", "languages", "start",
@@ -98,14 +107,14 @@ class _Parser:
              what: str, path: str = "") -> Any:
         field = f"{path}{key}"
         if key not in raw:
-            self.fail(raw.line, node, field, "is required")
+            self.fail(raw.line, node, field, Phrase(REQUIRED_FIELD))
             raise _Skip
         value = raw[key]
         if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-            self.fail(raw.line_of(key), node, field, f"must be {what}")
+            self.fail(raw.line_of(key), node, field, Phrase(MUST_BE, what=Phrase(what)))
             raise _Skip
         if not isinstance(value, kind):
-            self.fail(raw.line_of(key), node, field, f"must be {what}")
+            self.fail(raw.line_of(key), node, field, Phrase(MUST_BE, what=Phrase(what)))
             raise _Skip
         return value
 
@@ -117,16 +126,17 @@ class _Parser:
 
     # -- pieces --------------------------------------------------------------------------
     def text(self, raw: LocatedDict, key: str, node: str, context: str) -> Text:
-        value = self.need(raw, key, node, str, "a text")
+        value = self.need(raw, key, node, str, N_("a text"))
         if not value.strip():
-            self.fail(raw.line_of(key), node, key, "must not be empty")
+            self.fail(raw.line_of(key), node, key, Phrase(NOT_EMPTY))
             raise _Skip
         return Text(value, context, raw.line_of(key))
 
     def ident(self, value: Any, line: int, node: str, field: str) -> str:
         if not isinstance(value, str) or not _ID.match(value):
             self.fail(line, node, field,
-                      f"'{value}' is not a valid id (lower-case letters, digits, _)")
+                      Phrase(N_("'%(id)s' is not a valid id (lower-case letters, digits, _)"),
+                             id=value))
             raise _Skip
         return value
 
@@ -134,29 +144,30 @@ class _Parser:
                     required: bool = True) -> tuple[str, ...]:
         if key not in raw and not required:
             return ()
-        items = self.need(raw, key, node, list, "a list")
+        items = self.need(raw, key, node, list, N_("a list"))
         if required and not items:
-            self.fail(raw.line_of(key), node, key, "must not be empty")
+            self.fail(raw.line_of(key), node, key, Phrase(NOT_EMPTY))
             raise _Skip
         for item in items:
             if item not in allowed:
                 self.fail(raw.line_of(key), node, key,
-                          f"unknown value '{item}' (expected one of: {', '.join(allowed)})")
+                          Phrase(UNKNOWN_VALUE, value=item, choices=", ".join(allowed)))
                 raise _Skip
         return tuple(items)
 
     def options(self, raw: LocatedDict, key: str, node: str, context: str) -> tuple[Option, ...]:
-        table = self.need(raw, key, node, dict, "a mapping of option id to label")
+        table = self.need(raw, key, node, dict, N_("a mapping of option id to label"))
         if not table:
-            self.fail(raw.line_of(key), node, key, "must list at least one option")
+            self.fail(raw.line_of(key), node, key, Phrase(N_("must list at least one option")))
             raise _Skip
         result = []
         for opt_id, spec in table.items():
             line = table.line_of(opt_id)
             self.ident(opt_id, line, node, f"{key}.{opt_id}")
             if len(opt_id) > MAX_OPTION_ID:
-                self.fail(line, node, f"{key}.{opt_id}", f"option ids are at most {MAX_OPTION_ID} "
-                          "characters (they travel inside Telegram buttons)")
+                self.fail(line, node, f"{key}.{opt_id}",
+                          Phrase(N_("option ids are at most %(num)s characters (they travel "
+                                    "inside Telegram buttons)"), num=MAX_OPTION_ID))
                 raise _Skip
             exclusive = False
             if isinstance(spec, dict):
@@ -164,20 +175,22 @@ class _Parser:
                 exclusive = spec.get("exclusive", False) is True
                 extra = set(spec) - {"label", "exclusive"}
                 if extra:
-                    self.fail(line, node, f"{key}.{opt_id}", f"unknown field '{sorted(extra)[0]}'")
+                    self.fail(line, node, f"{key}.{opt_id}",
+                              Phrase(UNKNOWN_FIELD, field=sorted(extra)[0]))
                     raise _Skip
             else:
                 label = spec
             if not isinstance(label, str) or not label.strip():
-                self.fail(line, node, f"{key}.{opt_id}", "needs a label text")
+                self.fail(line, node, f"{key}.{opt_id}", Phrase(N_("needs a label text")))
                 raise _Skip
             result.append(Option(opt_id, Text(label, f"{context}.{opt_id}", line), exclusive))
         return tuple(result)
 
     def question_ids(self, raw: LocatedDict, key: str, node: str) -> tuple[str, ...]:
-        items = self.optional(raw, key, node, list, "a list of question ids", [])
+        items = self.optional(raw, key, node, list, N_("a list of question ids"), [])
         if not all(isinstance(item, str) for item in items):
-            self.fail(raw.line_of(key), node, key, "must be a list of question ids")
+            self.fail(raw.line_of(key), node, key,
+                      Phrase(MUST_BE, what=Phrase(N_("a list of question ids"))))
             raise _Skip
         return tuple(items)
 
@@ -185,11 +198,11 @@ class _Parser:
         try:
             return conditions.parse(raw, line)
         except conditions.ConditionSyntaxError as exc:
-            self.fail(getattr(raw, "line", line), node, field, str(exc))
+            self.fail(getattr(raw, "line", line), node, field, exc.message)
             raise _Skip from None
 
     def target(self, raw: LocatedDict, key: str, node: str) -> str:
-        value: str = self.need(raw, key, node, str, "a node id")
+        value: str = self.need(raw, key, node, str, N_("a node id"))
         return value
 
     def branches(self, raw: LocatedDict, key: str, node: str) -> tuple[Branch, ...]:
@@ -198,32 +211,36 @@ class _Parser:
             return (Branch(value, None, raw.line_of(key)),)
         if not isinstance(value, LocatedList) or not value:
             self.fail(raw.line_of(key), node, key,
-                      "must be a node id or a list of {when, goto} branches")
+                      Phrase(MUST_BE, what=Phrase(N_("a node id or a list of {when, goto} "
+                                                     "branches"))))
             raise _Skip
         result = []
         for index, arm in enumerate(value):
             line = value.line_of(index)
             field = f"{key}[{index}]"
             if not isinstance(arm, LocatedDict) or "goto" not in arm:
-                self.fail(line, node, field, "a branch needs 'goto'")
+                self.fail(line, node, field, Phrase(N_("a branch needs 'goto'")))
                 raise _Skip
             extra = set(arm) - {"when", "goto"}
             if extra:
-                self.fail(line, node, field, f"unknown field '{sorted(extra)[0]}'")
+                self.fail(line, node, field, Phrase(UNKNOWN_FIELD, field=sorted(extra)[0]))
                 raise _Skip
             when = (self.condition(arm["when"], line, node, f"{field}.when")
                     if "when" in arm else None)
             if not isinstance(arm["goto"], str):
-                self.fail(line, node, f"{field}.goto", "must be a node id")
+                self.fail(line, node, f"{field}.goto",
+                          Phrase(MUST_BE, what=Phrase(N_("a node id"))))
                 raise _Skip
             result.append(Branch(arm["goto"], when, line))
         for arm in result[:-1]:
             if arm.when is None:
-                self.fail(arm.line, node, key, "only the last branch may omit 'when'")
+                self.fail(arm.line, node, key,
+                          Phrase(N_("only the last branch may omit 'when'")))
                 raise _Skip
         if result[-1].when is not None:
             self.fail(result[-1].line, node, key,
-                      "the last branch must have no 'when' (the way on when nothing matches)")
+                      Phrase(N_("the last branch must have no 'when' (the way on when "
+                                "nothing matches)")))
             raise _Skip
         return tuple(result)
 
@@ -232,24 +249,26 @@ class _Parser:
         try:
             self.ident(node_id, line, node_id, "id")
             if not isinstance(raw, LocatedDict):
-                self.fail(line, node_id, "", "a node must be a mapping")
+                self.fail(line, node_id, "", Phrase(N_("a node must be a mapping")))
                 return None
             node_type = raw.get("type")
             if node_type is None:
                 self.fail(raw.line, node_id, "type",
-                          f"is required (one of: {', '.join(NODE_FIELDS)})")
+                          Phrase(N_("is required (one of: %(choices)s)"),
+                                 choices=", ".join(NODE_FIELDS)))
                 return None
             if not isinstance(node_type, str) or node_type not in NODE_FIELDS:
                 self.fail(raw.line_of("type"), node_id, "type",
-                          f"unknown node type '{node_type}' (expected one of: "
-                          f"{', '.join(NODE_FIELDS)})")
+                          Phrase(N_("unknown node type '%(type)s' (expected one of: "
+                                    "%(choices)s)"), type=node_type,
+                                 choices=", ".join(NODE_FIELDS)))
                 return None
             for key in raw:
                 if key != "type" and key not in NODE_FIELDS[node_type]:
                     self.fail(raw.line_of(key), node_id, key,
-                              f"unknown field for a {node_type} node")
+                              Phrase(N_("unknown field for a %(type)s node"), type=node_type))
             for key in sorted(REQUIRED[node_type] - set(raw)):
-                self.fail(raw.line, node_id, key, "is required")
+                self.fail(raw.line, node_id, key, Phrase(REQUIRED_FIELD))
             if REQUIRED[node_type] - set(raw):
                 return None
             build: Callable[[str, LocatedDict, Where, str], AnyNode] = getattr(
@@ -260,9 +279,10 @@ class _Parser:
             return None
 
     def _say(self, nid: str, raw: LocatedDict, where: Where, ctx: str) -> SayNode:
-        audience = self.optional(raw, "audience", nid, str, "referrer or person", "referrer")
+        audience = self.optional(raw, "audience", nid, str, N_("referrer or person"), "referrer")
         if audience not in ("referrer", "person"):
-            self.fail(raw.line_of("audience"), nid, "audience", "must be referrer or person")
+            self.fail(raw.line_of("audience"), nid, "audience",
+                      Phrase(MUST_BE, what=Phrase(N_("referrer or person"))))
             raise _Skip
         return SayNode(nid, where, self.text(raw, "text", nid, f"{ctx}:text"), audience,
                        self.branches(raw, "next", nid))
@@ -271,40 +291,44 @@ class _Parser:
         kind = raw["kind"]
         if kind not in ASK_KINDS:
             self.fail(raw.line_of("kind"), nid, "kind",
-                      f"unknown question kind '{kind}' (expected one of: {', '.join(ASK_KINDS)})")
+                      Phrase(N_("unknown question kind '%(kind)s' (expected one of: "
+                                "%(choices)s)"), kind=kind, choices=", ".join(ASK_KINDS)))
             raise _Skip
         options: tuple[Option, ...] = ()
         if kind in ("choice", "multi"):
             options = self.options(raw, "options", nid, f"{ctx}:options")
         elif "options" in raw:
             self.fail(raw.line_of("options"), nid, "options",
-                      f"a {kind} question takes no options")
+                      Phrase(N_("a %(kind)s question takes no options"), kind=kind))
             raise _Skip
-        audience = self.optional(raw, "audience", nid, str, "referrer or person", "referrer")
+        audience = self.optional(raw, "audience", nid, str, N_("referrer or person"), "referrer")
         relevant = (self.condition(raw["relevant"], raw.line_of("relevant"), nid, "relevant")
                     if "relevant" in raw else None)
         number = (int, float)
-        minimum = self.optional(raw, "min", nid, number, "a number", None)
-        maximum = self.optional(raw, "max", nid, number, "a number", None)
+        minimum = self.optional(raw, "min", nid, number, N_("a number"), None)
+        maximum = self.optional(raw, "max", nid, number, N_("a number"), None)
         if minimum is not None and maximum is not None and minimum > maximum:
-            self.fail(raw.line_of("min"), nid, "min", "is greater than max")
+            self.fail(raw.line_of("min"), nid, "min", Phrase(N_("is greater than max")))
             raise _Skip
-        retries = self.optional(raw, "retries", nid, int, "a whole number", 2)
+        retries = self.optional(raw, "retries", nid, int, N_("a whole number"), 2)
         if retries < 0:
-            self.fail(raw.line_of("retries"), nid, "retries", "must not be negative")
+            self.fail(raw.line_of("retries"), nid, "retries",
+                      Phrase(N_("must not be negative")))
             raise _Skip
         invalid = raw.get("invalid")
         if invalid is not None and not isinstance(invalid, str):
-            self.fail(raw.line_of("invalid"), nid, "invalid", "must be a node id")
+            self.fail(raw.line_of("invalid"), nid, "invalid",
+                      Phrase(MUST_BE, what=Phrase(N_("a node id"))))
             raise _Skip
         if "collects" not in raw:
-            self.fail(raw.line, nid, "collects", "is required: say what the question collects "
-                      f"(one of: {', '.join(COLLECTS)})")
+            self.fail(raw.line, nid, "collects",
+                      Phrase(N_("is required: say what the question collects (one of: "
+                                "%(choices)s)"), choices=", ".join(COLLECTS)))
             raise _Skip
-        collects = self.need(raw, "collects", nid, str, "one word")
+        collects = self.need(raw, "collects", nid, str, N_("one word"))
         if collects not in (*COLLECTS, INCIDENT):
             self.fail(raw.line_of("collects"), nid, "collects",
-                      f"unknown value '{collects}' (expected one of: {', '.join(COLLECTS)})")
+                      Phrase(UNKNOWN_VALUE, value=collects, choices=", ".join(COLLECTS)))
             raise _Skip
         shared_as = (self.text(raw, "shared_as", nid, f"{ctx}:shared_as")
                      if "shared_as" in raw else None)
@@ -313,11 +337,11 @@ class _Parser:
         return AskNode(
             nid, where, kind, self.text(raw, "text", nid, f"{ctx}:text"), audience, options,
             self.branches(raw, "next", nid), invalid, retries,
-            self.optional(raw, "sensitive", nid, bool, "true or false", False), relevant,
-            minimum, maximum, self.optional(raw, "max_length", nid, int, "a whole number", 200),
-            self.optional(raw, "not_future", nid, bool, "true or false", False),
-            self.optional(raw, "min_selected", nid, int, "a whole number", 1),
-            self.optional(raw, "max_selected", nid, int, "a whole number", None),
+            self.optional(raw, "sensitive", nid, bool, N_("true or false"), False), relevant,
+            minimum, maximum, self.optional(raw, "max_length", nid, int, N_("a whole number"), 200),
+            self.optional(raw, "not_future", nid, bool, N_("true or false"), False),
+            self.optional(raw, "min_selected", nid, int, N_("a whole number"), 1),
+            self.optional(raw, "max_selected", nid, int, N_("a whole number"), None),
             collects, shared_as, card_label,
         )
 
@@ -328,22 +352,25 @@ class _Parser:
         for scope in required:
             if scope not in scopes:
                 self.fail(raw.line_of("required"), nid, "required",
-                          f"scope '{scope}' is required but not asked in 'scopes'")
+                          Phrase(N_("scope '%(scope)s' is required but not asked in "
+                                    "'scopes'"), scope=scope))
                 raise _Skip
         override = None
         if "override" in raw:
-            spec = self.need(raw, "override", nid, dict, "a mapping with reasons and next")
+            spec = self.need(raw, "override", nid, dict, N_("a mapping with reasons and next"))
             extra = set(spec) - {"reasons", "next", "when"}
             if extra:
                 key = sorted(extra)[0]
-                self.fail(spec.line_of(key), nid, "override", f"unknown field '{key}'")
+                self.fail(spec.line_of(key), nid, "override",
+                          Phrase(UNKNOWN_FIELD, field=key))
                 raise _Skip
             if "reasons" not in spec or not spec["reasons"]:
                 self.fail(raw.line_of("override"), nid, "override.reasons",
-                          "the child-safety override needs at least one recorded reason")
+                          Phrase(N_("the child-safety override needs at least one recorded "
+                                    "reason")))
                 raise _Skip
             reasons = self.options(spec, "reasons", nid, f"{ctx}:override.reasons")
-            goto = self.need(spec, "next", nid, str, "a node id", "override.")
+            goto = self.need(spec, "next", nid, str, N_("a node id"), "override.")
             when = (self.condition(spec["when"], spec.line_of("when"), nid, "override.when")
                     if "when" in spec else None)
             override = Override(reasons, goto, spec.line, when)
@@ -355,8 +382,8 @@ class _Parser:
         )
 
     def _risk(self, nid: str, raw: LocatedDict, where: Where, ctx: str) -> RiskNode:
-        counts = self.need(raw, "counts", nid, dict, "a mapping of counter name to "
-                           "{answer, options}")
+        counts = self.need(raw, "counts", nid, dict, N_("a mapping of counter name to "
+                                                         "{answer, options}"))
         counters = []
         for name, spec in counts.items():
             line = counts.line_of(name)
@@ -366,63 +393,69 @@ class _Parser:
                     or not all(isinstance(a, str) for a in answers) \
                     or not isinstance(spec.get("options"), list) or not spec["options"]:
                 self.fail(line, nid, f"counts.{name}",
-                          "needs 'answer' (a multi question, or a list of them) and a "
-                          "non-empty 'options' list")
+                          Phrase(N_("needs 'answer' (a multi question, or a list of them) "
+                                    "and a non-empty 'options' list")))
                 raise _Skip
             counters.append(Counter(name, answers[0], tuple(map(str, spec["options"])), line,
                                     tuple(answers[1:])))
-        rules_raw = self.need(raw, "rules", nid, list, "a list of rules")
+        rules_raw = self.need(raw, "rules", nid, list, N_("a list of rules"))
         rules = []
         for index, rule in enumerate(rules_raw):
             line = rules_raw.line_of(index)
             field = f"rules[{index}]"
             if not isinstance(rule, LocatedDict) or rule.get("level") not in RISK_LEVELS:
                 self.fail(line, nid, f"{field}.level",
-                          f"needs a level: one of {', '.join(RISK_LEVELS)}")
+                          Phrase(N_("needs a level: one of %(choices)s"),
+                                 choices=", ".join(RISK_LEVELS)))
                 raise _Skip
             ranges: dict[str, tuple[int, int | None]] = {}
             for key, value in rule.items():
                 if key == "level":
                     continue
                 if key not in counts:
-                    self.fail(rule.line_of(key), nid, f"{field}.{key}", "unknown counter")
+                    self.fail(rule.line_of(key), nid, f"{field}.{key}",
+                              Phrase(N_("unknown counter")))
                     raise _Skip
                 match = _RANGE.match(str(value))
                 if not match:
                     self.fail(rule.line_of(key), nid, f"{field}.{key}",
-                              f"'{value}' is not a count (write 0, 2, 1-3 or 4+)")
+                              Phrase(N_("'%(value)s' is not a count (write 0, 2, 1-3 or 4+)"),
+                                     value=value))
                     raise _Skip
                 low = int(match.group(1))
                 high = None if match.group(2) else int(match.group(3) or low)
                 if high is not None and high < low:
-                    self.fail(rule.line_of(key), nid, f"{field}.{key}", f"empty range '{value}'")
+                    self.fail(rule.line_of(key), nid, f"{field}.{key}",
+                              Phrase(N_("empty range '%(value)s'"), value=value))
                     raise _Skip
                 ranges[key] = (low, high)
             rules.append(RiskRule(ranges, rule["level"], line))
-        levels_raw = self.need(raw, "levels", nid, dict, "a mapping of level to "
-                               "{due_hours, timeframe}")
+        levels_raw = self.need(raw, "levels", nid, dict, N_("a mapping of level to "
+                                                             "{due_hours, timeframe}"))
         levels = {}
         for level, spec in levels_raw.items():
             line = levels_raw.line_of(level)
             if level not in RISK_LEVELS:
-                self.fail(line, nid, f"levels.{level}", "unknown risk level")
+                self.fail(line, nid, f"levels.{level}", Phrase(N_("unknown risk level")))
                 raise _Skip
             if not isinstance(spec, LocatedDict):
-                self.fail(line, nid, f"levels.{level}", "needs due_hours and timeframe")
+                self.fail(line, nid, f"levels.{level}",
+                          Phrase(N_("needs due_hours and timeframe")))
                 raise _Skip
             due = spec.get("due_hours")
             if due is not None and (isinstance(due, bool) or not isinstance(due, int) or due <= 0):
                 self.fail(spec.line_of("due_hours"), nid, f"levels.{level}.due_hours",
-                          "must be a positive whole number of hours")
+                          Phrase(MUST_BE, what=Phrase(N_("a positive whole number of hours"))))
                 raise _Skip
             levels[level] = LevelInfo(
                 due, self.text(spec, "timeframe", nid, f"{ctx}:levels.{level}"))
-        allow_raise = self.optional(raw, "allow_raise", nid, bool, "true or false", True)
+        allow_raise = self.optional(raw, "allow_raise", nid, bool, N_("true or false"), True)
         reasons: tuple[Option, ...] = ()
         if allow_raise:
             if "raise_reasons" not in raw:
                 self.fail(raw.line, nid, "raise_reasons",
-                          "is required when the referrer may rate higher (allow_raise)")
+                          Phrase(N_("is required when the referrer may rate higher "
+                                    "(allow_raise)")))
                 raise _Skip
             reasons = self.options(raw, "raise_reasons", nid, f"{ctx}:raise_reasons")
         return RiskNode(nid, where, tuple(counters), tuple(rules), levels,
@@ -433,21 +466,23 @@ class _Parser:
         source = None
         mapping: dict[str, str] = {}
         if "categories_from" in raw:
-            spec = self.need(raw, "categories_from", nid, dict, "{answer, map}")
+            spec = self.need(raw, "categories_from", nid, dict, N_("{answer, map}"))
             if not isinstance(spec.get("answer"), str) or not isinstance(spec.get("map"), dict):
-                self.fail(spec.line, nid, "categories_from", "needs 'answer' and 'map'")
+                self.fail(spec.line, nid, "categories_from",
+                          Phrase(N_("needs 'answer' and 'map'")))
                 raise _Skip
             source = spec["answer"]
             for option, category in spec["map"].items():
                 if category not in URGENT_CATEGORIES:
                     self.fail(spec["map"].line_of(option), nid, f"categories_from.map.{option}",
-                              f"unknown category '{category}' (expected one of: "
-                              f"{', '.join(URGENT_CATEGORIES)})")
+                              Phrase(N_("unknown category '%(category)s' (expected one of: "
+                                        "%(choices)s)"), category=category,
+                                     choices=", ".join(URGENT_CATEGORIES)))
                     raise _Skip
                 mapping[str(option)] = category
         if not categories and source is None:
             self.fail(raw.line, nid, "categories",
-                      "an urgent node needs 'categories' or 'categories_from'")
+                      Phrase(N_("an urgent node needs 'categories' or 'categories_from'")))
             raise _Skip
         return UrgentNode(nid, where, self.text(raw, "text", nid, f"{ctx}:text"), categories,
                           source, mapping, self.target(raw, "next", nid))
@@ -461,39 +496,41 @@ class _Parser:
             for index, arm in enumerate(spec):
                 line = spec.line_of(index)
                 if not isinstance(arm, LocatedDict) or not isinstance(arm.get("value"), str):
-                    self.fail(line, nid, f"case_type[{index}]", "needs a 'value'")
+                    self.fail(line, nid, f"case_type[{index}]", Phrase(N_("needs a 'value'")))
                     raise _Skip
                 when = (self.condition(arm["when"], line, nid, f"case_type[{index}].when")
                         if "when" in arm else None)
                 rules.append(CaseTypeRule(arm["value"], when, line))
             if rules[-1].when is not None:
                 self.fail(rules[-1].line, nid, "case_type",
-                          "the last case type must have no 'when' (the default)")
+                          Phrase(N_("the last case type must have no 'when' (the default)")))
                 raise _Skip
         else:
             self.fail(raw.line_of("case_type"), nid, "case_type",
-                      "must be a case type or a list of {when, value}")
+                      Phrase(MUST_BE, what=Phrase(N_("a case type or a list of "
+                                                     "{when, value}"))))
             raise _Skip
         return ReferNode(
-            nid, where, tuple(rules), self.need(raw, "hub", nid, str, "a question id"),
-            self.optional(raw, "urgent", nid, bool, "true or false", False),
+            nid, where, tuple(rules), self.need(raw, "hub", nid, str, N_("a question id")),
+            self.optional(raw, "urgent", nid, bool, N_("true or false"), False),
             self.question_ids(raw, "envelope", nid), self.question_ids(raw, "contact", nid),
-            self.optional(raw, "services", nid, str, "a question id", None),
+            self.optional(raw, "services", nid, str, N_("a question id"), None),
             self.target(raw, "next", nid),
         )
 
     def _include(self, nid: str, raw: LocatedDict, where: Where, ctx: str) -> IncludeNode:
-        nxt = self.optional(raw, "next", nid, str, "a node id", None)
-        table = self.optional(raw, "sets", nid, dict, "a mapping of answer id to value", {})
+        nxt = self.optional(raw, "next", nid, str, N_("a node id"), None)
+        table = self.optional(raw, "sets", nid, dict, N_("a mapping of answer id to value"), {})
         sets = []
         for key, value in table.items():
             self.ident(key, raw.line_of("sets"), nid, "sets")
             if isinstance(value, bool) or not isinstance(value, str | int):
                 self.fail(raw.line_of("sets"), nid, "sets",
-                          f"the value of '{key}' must be a word such as gbv")
+                          Phrase(N_("the value of '%(answer)s' must be a word such as gbv"),
+                                 answer=key))
                 raise _Skip
             sets.append((key, str(value)))
-        return IncludeNode(nid, where, self.need(raw, "flow", nid, str, "a flow id"), nxt,
+        return IncludeNode(nid, where, self.need(raw, "flow", nid, str, N_("a flow id")), nxt,
                            tuple(sets))
 
     def _return(self, nid: str, raw: LocatedDict, where: Where, ctx: str) -> ReturnNode:
@@ -503,7 +540,8 @@ class _Parser:
         outcome = raw["outcome"]
         if outcome not in OUTCOMES:
             self.fail(raw.line_of("outcome"), nid, "outcome",
-                      f"unknown outcome '{outcome}' (expected one of: {', '.join(OUTCOMES)})")
+                      Phrase(N_("unknown outcome '%(outcome)s' (expected one of: "
+                                "%(choices)s)"), outcome=outcome, choices=", ".join(OUTCOMES)))
             raise _Skip
         return EndNode(nid, where, outcome, self.text(raw, "text", nid, f"{ctx}:text"))
 
@@ -511,27 +549,29 @@ class _Parser:
     def flow(self, raw: LocatedDict) -> Flow:
         for key in raw:
             if key not in TOP_FIELDS:
-                self.fail(raw.line_of(key), "", key, "unknown top-level field")
+                self.fail(raw.line_of(key), "", key, Phrase(N_("unknown top-level field")))
         try:
-            flow_id = self.ident(self.need(raw, "id", "", str, "a flow id"), raw.line_of("id"),
+            flow_id = self.ident(self.need(raw, "id", "", str, N_("a flow id")), raw.line_of("id"),
                                  "", "id")
             self.flow_id = flow_id
             # Optional: publishing numbers revisions (``bot.service.publishing``).
-            revision = self.optional(raw, "revision", "", int, "a whole number", 1)
+            revision = self.optional(raw, "revision", "", int, N_("a whole number"), 1)
             if revision < 1:
-                self.fail(raw.line_of("revision"), "", "revision", "must be 1 or more")
+                self.fail(raw.line_of("revision"), "", "revision",
+                          Phrase(N_("must be 1 or more")))
             title = self.text(raw, "title", "", f"flow:{flow_id}:title")
-            kind = self.optional(raw, "kind", "", str, "flow or subflow", "flow")
+            kind = self.optional(raw, "kind", "", str, N_("flow or subflow"), "flow")
             if kind not in ("flow", "subflow"):
-                self.fail(raw.line_of("kind"), "", "kind", "must be flow or subflow")
-            languages = self.need(raw, "languages", "", list, "a list of language codes")
+                self.fail(raw.line_of("kind"), "", "kind",
+                          Phrase(MUST_BE, what=Phrase(N_("flow or subflow"))))
+            languages = self.need(raw, "languages", "", list, N_("a list of language codes"))
             if not languages or not all(isinstance(x, str) for x in languages):
                 self.fail(raw.line_of("languages"), "", "languages",
-                          "must list at least one language code")
-            start = self.need(raw, "start", "", str, "a node id")
-            urgent = self.optional(raw, "urgent", "", str, "a node id", None)
+                          Phrase(N_("must list at least one language code")))
+            start = self.need(raw, "start", "", str, N_("a node id"))
+            urgent = self.optional(raw, "urgent", "", str, N_("a node id"), None)
             inputs = self.question_ids(raw, "inputs", "")
-            nodes_raw = self.need(raw, "nodes", "", dict, "a mapping of node id to node")
+            nodes_raw = self.need(raw, "nodes", "", dict, N_("a mapping of node id to node"))
         except _Skip:
             raise FlowError(self.problems) from None
         nodes = {}
@@ -549,5 +589,6 @@ def parse_flow(raw: LocatedDict, file: str) -> Flow:
     """Migrate to the current spec, validate and build; raises FlowError with every problem."""
     migrated = migrate(raw, file)
     if migrated.get("spec_version") != CURRENT_SPEC:  # pragma: no cover - migrate ensures it
-        raise FlowError([Problem(file, raw.line, "", "spec_version", "unsupported")])
+        raise FlowError([Problem(file, raw.line, "", "spec_version",
+                                 Phrase(N_("unsupported")))])
     return _Parser(file).flow(migrated)
