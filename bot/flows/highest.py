@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from bot.flows.model import RISK_LEVELS, RiskNode
 from bot.flows.risktable import matches, points
+from bot.i18n.phrase import Phrase
+from bot.i18n.texts import N_
 
 
 def expected(point: dict[str, int]) -> str:
@@ -27,7 +29,8 @@ def problems(node: RiskNode) -> list[tuple[str, str]]:
         want = expected(point)
         if len(hits) == 1 and node.rules[hits[0]].level != want:
             count = ", ".join(f"{name}={value}" for name, value in point.items())
-            return [(f"rules[{hits[0]}]", f"counters high, medium and low must rate the highest "
-                     f"concern: the count {count} is rated "
-                     f"{node.rules[hits[0]].level}, not {want}")]
+            return [(f"rules[{hits[0]}]", Phrase(
+                N_("counters high, medium and low must rate the highest concern: the count "
+                   "%(count)s is rated %(level)s, not %(expected)s"), count=count,
+                level=node.rules[hits[0]].level, expected=want))]
     return []

@@ -25,7 +25,9 @@ from bot.flows.graph import flatten
 from bot.flows.model import Flow, IncludeNode
 from bot.flows.problems import FlowError, Problem
 from bot.flows.schema import parse_flow
-from bot.flows.yamlsource import load_text
+from bot.flows.yamlsource import CANNOT_READ, load_text
+from bot.i18n.phrase import Phrase
+from bot.i18n.texts import N_
 from bot.polling import POLL_SECONDS, Poll
 
 BUNDLED = Path(__file__).resolve().parent
@@ -70,12 +72,12 @@ def read_sources(files: Sequence[Path]) -> list[Source]:
     sources: list[Source] = []
     for path in files:
         if not path.exists():
-            problems.append(Problem(path.name, 1, "", "", "no such file"))
+            problems.append(Problem(path.name, 1, "", "", Phrase(N_("no such file"))))
             continue
         try:
             sources.append(Source(path.name, path.read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(path.name, 1, "", "", f"cannot read file: {exc}"))
+            problems.append(Problem(path.name, 1, "", "", Phrase(CANNOT_READ, error=str(exc))))
     if problems:
         raise FlowError(problems)
     return sources
@@ -94,8 +96,8 @@ def parse_sources(sources: Sequence[Source]) -> Parsed:
             continue
         if flow.id in parsed.flows:
             problems.append(Problem(source.file, flow.line_of("id"), "", "id",
-                                    f"flow id '{flow.id}' is also used by "
-                                    f"{parsed.flows[flow.id].file}"))
+                                    Phrase(N_("flow id '%(flow)s' is also used by %(file)s"),
+                                           flow=flow.id, file=parsed.flows[flow.id].file)))
             continue
         parsed.flows[flow.id] = flow
         parsed.sources[flow.id] = source
@@ -204,7 +206,8 @@ def compile_stored(stored: StoredRevision,
         flows.update(parsed.flows)
     if stored.flow_id not in flows:
         raise FlowError([Problem(stored.root, 1, "", "id",
-                                 f"the stored revision has no flow '{stored.flow_id}'")])
+                                 Phrase(N_("the stored revision has no flow '%(flow)s'"),
+                                        flow=stored.flow_id))])
     root = replace(flows[stored.flow_id], revision=stored.revision)
     flows[root.id] = root
     return root, compile_graph(flatten(root, flows))
@@ -248,9 +251,11 @@ class FlowLibrary:
             fresh = flatten(flow, flows)
             if (known.graph.nodes, known.graph.edges) != (fresh.nodes, fresh.edges):
                 raise FlowError([Problem(flow.file, flow.line_of("revision"), "", "revision",
-                                         f"revision {flow.revision} of '{flow.id}' (or a flow "
-                                         "it includes) changed; raise the revision, or "
-                                         "publish with intake flows publish")])
+                                         Phrase(N_("revision %(revision)s of '%(flow)s' (or "
+                                                   "a flow it includes) changed; raise the "
+                                                   "revision, or publish with intake flows "
+                                                   "publish"), revision=flow.revision,
+                                                flow=flow.id))])
         self.install(self.version, flows)
         return changed
 

@@ -17,6 +17,8 @@ from collections.abc import Callable
 
 from bot.flows.problems import FlowError, Problem
 from bot.flows.yamlsource import LocatedDict, LocatedList
+from bot.i18n.phrase import Phrase
+from bot.i18n.texts import N_
 
 CURRENT_SPEC = 2
 
@@ -25,19 +27,21 @@ def _v1_to_v2(raw: LocatedDict, file: str) -> LocatedDict:
     nodes = raw.get("nodes")
     if not isinstance(nodes, LocatedList):
         raise FlowError([Problem(file, raw.line_of("nodes"), "", "nodes",
-                                 "spec_version 1 expects a list of nodes")])
+                                 Phrase(N_("spec_version 1 expects a list of nodes")))])
     mapping = LocatedDict()
     mapping.line, mapping.key_lines = nodes.line, {}
     for index, node in enumerate(nodes):
         line = nodes.line_of(index)
         if not isinstance(node, LocatedDict) or not isinstance(node.get("id"), str):
-            raise FlowError([Problem(file, line, "", f"nodes[{index}]", "a node needs an 'id'")])
+            raise FlowError([Problem(file, line, "", f"nodes[{index}]",
+                                     Phrase(N_("a node needs an 'id'")))])
         body = LocatedDict((k, v) for k, v in node.items() if k != "id")
         body.line, body.key_lines = node.line, dict(node.key_lines)
         if body.get("type") == "info":
             body["type"] = "say"
         if node["id"] in mapping:
-            raise FlowError([Problem(file, line, node["id"], "id", "duplicate node id")])
+            raise FlowError([Problem(file, line, node["id"], "id",
+                                     Phrase(N_("duplicate node id")))])
         mapping[node["id"]] = body
         mapping.key_lines[node["id"]] = line
     result = LocatedDict(raw)
@@ -55,12 +59,13 @@ def migrate(raw: LocatedDict, file: str) -> LocatedDict:
     version = raw.get("spec_version")
     if isinstance(version, bool) or not isinstance(version, int):
         raise FlowError([Problem(file, raw.line_of("spec_version"), "", "spec_version",
-                                 "is required and must be a whole number "
-                                 f"(current: {CURRENT_SPEC})")])
+                                 Phrase(N_("is required and must be a whole number "
+                                           "(current: %(current)s)"), current=CURRENT_SPEC))])
     if version > CURRENT_SPEC or version < 1:
         raise FlowError([Problem(file, raw.line_of("spec_version"), "", "spec_version",
-                                 f"unsupported version {version} (this release reads 1 to "
-                                 f"{CURRENT_SPEC})")])
+                                 Phrase(N_("unsupported version %(version)s (this release "
+                                           "reads 1 to %(current)s)"), version=version,
+                                        current=CURRENT_SPEC))])
     while version < CURRENT_SPEC:
         raw = MIGRATIONS[version](raw, file)
         version += 1

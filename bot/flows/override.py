@@ -31,6 +31,8 @@ from bot.flows.model import (
     UrgentNode,
 )
 from bot.flows.problems import Problem
+from bot.i18n.phrase import Phrase
+from bot.i18n.texts import N_
 
 #: The closed list of override reasons; each names an immediate risk to the child.
 REASONS = ("immediate_danger", "harm_by_caregiver", "no_safe_adult")
@@ -96,16 +98,20 @@ def problems(flow: Flow, flows: Mapping[str, Flow]) -> list[Problem]:
         for reason in override.reasons:
             if reason.id not in REASONS:
                 found.append(Problem(flow.file, reason.label.line, node.id, "override.reasons",
-                                     f"'{reason.id}' is not an override reason; use one of: "
-                                     f"{', '.join(REASONS)} (each an immediate risk)"))
+                                     Phrase(N_("'%(reason)s' is not an override reason; use "
+                                               "one of: %(choices)s (each an immediate "
+                                               "risk)"), reason=reason.id,
+                                            choices=", ".join(REASONS))))
         if override.when is None:
             found.append(Problem(flow.file, override.line, node.id, "override.when",
-                                 "the child-safety override needs 'when': a condition that "
-                                 "holds only when the risk is high or an urgent safety or "
-                                 "interim-care concern was ticked"))
+                                 Phrase(N_("the child-safety override needs 'when': a "
+                                           "condition that holds only when the risk is high "
+                                           "or an urgent safety or interim-care concern was "
+                                           "ticked"))))
         elif not implies_immediate_risk(override.when, ratings, urgent):
             found.append(Problem(flow.file, override.when.line, node.id, "override.when",
-                                 "this condition can hold without an immediate risk: test "
-                                 "a rating for 'high' or an urgent answer for options its "
-                                 "urgent node maps to safety or interim_care"))
+                                 Phrase(N_("this condition can hold without an immediate "
+                                           "risk: test a rating for 'high' or an urgent "
+                                           "answer for options its urgent node maps to "
+                                           "safety or interim_care"))))
     return found

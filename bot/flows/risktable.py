@@ -22,6 +22,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from bot.flows.model import RISK_LEVELS, RiskNode, RiskRule
+from bot.i18n.phrase import Phrase
+from bot.i18n.texts import N_
 
 #: Above this many combinations the table is checked on a sample of edges, not exhaustively.
 _EXHAUSTIVE_LIMIT = 200_000
@@ -85,11 +87,13 @@ def gaps_and_overlaps(node: RiskNode) -> list[tuple[str, str]]:
         hits = [i for i, rule in enumerate(node.rules) if matches(rule, point)]
         if not hits and not gap:
             gap = True
-            problems.append(("rules", f"no rule rates the count {_describe(point)}"))
+            problems.append(("rules", Phrase(N_("no rule rates the count %(count)s"),
+                                             count=_describe(point))))
         if len(hits) > 1 and not overlap:
             overlap = True
             problems.append((f"rules[{hits[1]}]",
-                             f"overlaps rules[{hits[0]}] at the count {_describe(point)}"))
+                             Phrase(N_("overlaps rules[%(rule)s] at the count %(count)s"),
+                                    rule=hits[0], count=_describe(point))))
         if gap and overlap:
             break
     return problems

@@ -14,6 +14,13 @@ from typing import Any
 import yaml
 
 from bot.flows.problems import FlowError, Problem
+from bot.i18n.phrase import Phrase
+from bot.i18n.texts import N_
+
+#: Said when a file cannot be read (not found, no permission, not UTF-8).
+CANNOT_READ = N_("cannot read file: %(error)s")
+#: PyYAML's own account of a syntax error stays in English after this.
+YAML_SYNTAX = N_("YAML syntax: %(problem)s")
 
 
 class LocatedDict(dict[str, Any]):
@@ -89,8 +96,9 @@ class _Converter:
                 key = str(key)
             if key in result:
                 self.problems.append(Problem(self.filename, line, "", key,
-                                             f"duplicate key (first at line "
-                                             f"{result.key_lines[key]})"))
+                                             Phrase(N_("duplicate key (first at line "
+                                                       "%(line)s)"),
+                                                    line=result.key_lines[key])))
                 continue
             result[key] = self.value(value_node)
             result.key_lines[key] = line
@@ -112,17 +120,21 @@ def load_text(text: str, filename: str) -> LocatedDict:
             problem += f" ({exc.context} started at line {exc.context_mark.line + 1})"
             if mark is not None and mark.index >= len(text):  # past the end: point at the start
                 line = exc.context_mark.line + 1
-        raise FlowError([Problem(filename, line, "", "", f"YAML syntax: {problem}")]) from None
+        raise FlowError([Problem(filename, line, "", "",
+                                 Phrase(YAML_SYNTAX, problem=problem))]) from None
     except yaml.YAMLError as exc:
-        raise FlowError([Problem(filename, 1, "", "", f"YAML syntax: {exc}")]) from None
+        raise FlowError([Problem(filename, 1, "", "",
+                                 Phrase(YAML_SYNTAX, problem=str(exc)))]) from None
     except RecursionError:
-        raise FlowError([Problem(filename, 1, "", "", "YAML nested too deeply")]) from None
+        raise FlowError([Problem(filename, 1, "", "",
+                                 Phrase(N_("YAML nested too deeply")))]) from None
     finally:
         loader.dispose()
     if converter.problems:
         raise FlowError(converter.problems)
     if not isinstance(data, LocatedDict):
-        raise FlowError([Problem(filename, 1, "", "", "the file must be a YAML mapping")])
+        raise FlowError([Problem(filename, 1, "", "",
+                                 Phrase(N_("the file must be a YAML mapping")))])
     return data
 
 
@@ -131,5 +143,6 @@ def load_file(path: Path) -> LocatedDict:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise FlowError([Problem(path.name, 1, "", "", f"cannot read file: {exc}")]) from None
+        raise FlowError([Problem(path.name, 1, "", "",
+                                 Phrase(CANNOT_READ, error=str(exc)))]) from None
     return load_text(text, path.name)

@@ -18,7 +18,8 @@ from babel.messages.pofile import read_po
 from bot.flows.model import Flow
 from bot.flows.problems import Problem
 from bot.flows.strings import flow_texts
-from bot.i18n.texts import SOURCE_LANGUAGE, po_path
+from bot.i18n.phrase import Phrase
+from bot.i18n.texts import N_, SOURCE_LANGUAGE, po_path
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
@@ -38,21 +39,25 @@ def language_name(lang: str) -> str:
         return lang
 
 
+MISSING = "missing"
+
+
 def _message_problem(message: Message | None, lang: str, num_plurals: int) -> str | None:
     if message is None:
-        return "missing"
+        return MISSING
     strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
     if not all(strings):
-        return "missing"
+        return MISSING
     if message.fuzzy:
-        return "fuzzy (the source changed; review it)"
+        return Phrase(N_("fuzzy (the source changed; review it)"))
     if message.pluralizable and len(strings) != num_plurals:
-        return f"has {len(strings)} plural forms, {lang} needs {num_plurals}"
+        return Phrase(N_("has %(num)s plural forms, %(lang)s needs %(needed)s"),
+                      num=len(strings), lang=lang, needed=num_plurals)
     ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
     wanted = set(_PLACEHOLDER.findall(str(ids[-1])))
     for text in strings:
         if set(_PLACEHOLDER.findall(text or "")) != wanted:
-            return "placeholders differ from the source"
+            return Phrase(N_("placeholders differ from the source"))
     return None
 
 
@@ -74,16 +79,19 @@ def flow_translation_problems(flows: Mapping[str, Flow], locales: Path,
             catalog = catalogs[lang]
             if catalog is None:
                 problems.append(Problem(flow.file, flow.line_of("languages"), "", "languages",
-                                        f"no catalog for {language_name(lang)}"))
+                                        Phrase(N_("no catalog for %(language)s"),
+                                               language=language_name(lang))))
                 continue
             for node, field, text in flow_texts(flow):
                 issue = _message_problem(catalog.get(text.msgid, context=text.context), lang,
                                          catalog.num_plurals)
                 if issue:
                     problems.append(Problem(flow.file, text.line, node, field,
-                                            f"{language_name(lang)} translation is {issue}"
-                                            if issue != "missing" else
-                                            f"{language_name(lang)} translation is missing"))
+                                            Phrase(N_("%(language)s translation is %(issue)s"),
+                                                   language=language_name(lang), issue=issue)
+                                            if issue != MISSING else
+                                            Phrase(N_("%(language)s translation is missing"),
+                                                   language=language_name(lang))))
     return problems
 
 
