@@ -37,7 +37,8 @@ handles up to its concurrency at once; the durable baseline still writes each up
 transaction of its own, as PTB hands them over concurrently (its one SQLite connection
 taken in turn). Latency there is from the batch's arrival to each update's end.
 
-Every figure is printed with p99/p50, and the ratios the performance notes quote. Last,
+Every figure is printed with p99/p50, and the ratios the performance notes quote, both of
+updates per second and of the medians (the steadier reading on a shared machine). Last,
 the resident memory growth with M conversations in flight (target <= 20 MB for 10,000).
 """
 
@@ -91,16 +92,17 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def summarise(name: str, times: list[float], total: float | None = None) -> float:
+def summarise(name: str, times: list[float], total: float | None = None
+              ) -> tuple[float, float]:
     """Print one bot's line; returns its updates per second (over ``total`` seconds of
-    wall time when given, else over the sum of the latencies)."""
+    wall time when given, else over the sum of the latencies) and its p50."""
     ordered = sorted(times)
     p50 = ordered[len(ordered) // 2]
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     rate = len(times) / (total if total is not None else sum(times))
     print(f"{name:<18} {rate:8.0f} updates/s   p50 {p50 * 1e3:7.2f} ms   "
           f"p99 {p99 * 1e3:7.2f} ms   p99/p50 {p99 / p50:4.1f}")
-    return rate
+    return rate, p50
 
 
 Calls = dict[int, list[tuple[str, dict[str, Any]]]]
@@ -500,8 +502,12 @@ async def memory_run(tmp: Path, conversations: int) -> tuple[float, float]:
     return before, after
 
 
-def ratio(name: str, rates: dict[str, float], over: str, note: str = "") -> None:
-    print(f"ratio {name}/{over}: {rates[name] / rates[over]:.2f}x   {note}".rstrip())
+def ratio(name: str, rates: dict[str, tuple[float, float]], over: str, note: str = "") -> None:
+    """Updates per second of ``name`` over those of ``over``, and the same read from the
+    medians (a mean moves with every slow spell of a shared machine; the median hardly)."""
+    (rate, p50), (other, other_p50) = rates[name], rates[over]
+    print(f"ratio {name}/{over}: {rate / other:.2f}x (by p50 {other_p50 / p50:.2f}x)   "
+          f"{note}".rstrip())
 
 
 async def main() -> None:
