@@ -53,6 +53,7 @@ class GroupCommit:
     pieces: int = 0
     _waiting: list[_Work] = field(default_factory=list)
     _busy: bool = False
+    _drainer: asyncio.Task[None] | None = None
 
     async def run(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``call(*args, **kwargs)`` on a worker thread, inside the unit of work of a
@@ -61,11 +62,13 @@ class GroupCommit:
         self._waiting.append(work)
         if not self._busy:
             self._busy = True
-            asyncio.get_running_loop().create_task(self._drain())
+            # Held here: the event loop keeps only a weak reference to its tasks.
+            self._drainer = asyncio.get_running_loop().create_task(self._drain())
         result: T = await work.done
         return result
 
     async def _drain(self) -> None:
+        group: list[_Work] = []
         try:
             while self._waiting:
                 group, self._waiting = self._waiting, []
@@ -81,8 +84,11 @@ class GroupCommit:
                         work.done.set_exception(work.error)
                     else:
                         work.done.set_result(work.result)
+                group = []
         finally:
             self._busy = False
+            for work in group:  # interrupted (the loop shutting down): nobody waits on
+                work.done.cancel()  # an answer that will not come
 
     def _commit(self, group: list[_Work]) -> None:
         """One transaction for the whole group, on the worker thread."""
