@@ -141,6 +141,13 @@ class ConsentRecord(Base):
     given_by: Mapped[str] = mapped_column(String(32))
     method: Mapped[str] = mapped_column(String(32))
     override_reason: Mapped[str | None] = mapped_column(String(64))
+    #: The language the consent script and its questions were shown to the person in; NULL
+    #: for records stored before it was kept (migration 0017).
+    language: Mapped[str | None] = mapped_column(String(16))
+    #: When the person gave this consent: earlier than ``recorded_at`` when a consent given
+    #: before /urgent governs a later referral; NULL for records stored before 0017.
+    given_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the referral it was stored with was made.
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
