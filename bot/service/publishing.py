@@ -29,7 +29,19 @@ from bot.flows.library import (
     read_sources,
 )
 from bot.flows.model import Flow
+from bot.i18n.phrase import Phrase
+from bot.i18n.texts import N_
 from bot.ports import Clock
+
+# Why a request about revisions is refused: English as the command line prints it, kept as
+# a phrase (the exception's argument) so the console can say it in the reader's language.
+UNKNOWN_FLOW = N_("unknown flow '%(flow)s' (known: %(known)s)")
+NONE_PUBLISHED = N_("none published")
+NO_SUCH_REVISION = N_("flow '%(flow)s' has no revision %(revision)s (known: %(known)s)")
+ALREADY_CURRENT = N_("revision %(revision)s of '%(flow)s' is already the current one")
+ALREADY_WITHDRAWN = N_("revision %(revision)s of '%(flow)s' was already withdrawn")
+STILL_CURRENT = N_("revision %(revision)s of '%(flow)s' is the current one: publish a fix "
+                   "or roll back first, then withdraw it")
 
 
 @dataclass(frozen=True)
@@ -80,11 +92,12 @@ class FlowStore(RevisionSource, Protocol):
 
 
 class UnknownRevision(LookupError):
-    """No such flow, or no such revision of it; the message names what exists."""
+    """No such flow, or no such revision of it; the message (a phrase, the first argument)
+    names what exists."""
 
 
 class Refused(ValueError):
-    """The request makes no sense as asked (the message says why)."""
+    """The request makes no sense as asked (the message, a phrase, says why)."""
 
 
 @dataclass(frozen=True)
@@ -158,14 +171,14 @@ class Publisher:
         revisions = [r for r in history if r.flow_id == flow_id]
         if not revisions:
             known = sorted({r.flow_id for r in history})
-            raise UnknownRevision(f"unknown flow '{flow_id}' (known: "
-                                  f"{', '.join(known) or 'none published'})")
+            raise UnknownRevision(Phrase(UNKNOWN_FLOW, flow=flow_id,
+                                         known=", ".join(known) or Phrase(NONE_PUBLISHED)))
         if revision is None:
             return None
         match = next((r for r in revisions if r.revision == revision), None)
         if match is None:
-            raise UnknownRevision(f"flow '{flow_id}' has no revision {revision} (known: "
-                                  f"{', '.join(str(r.revision) for r in revisions)})")
+            raise UnknownRevision(Phrase(NO_SUCH_REVISION, flow=flow_id, revision=revision,
+                                         known=", ".join(str(r.revision) for r in revisions)))
         return match
 
     def rollback(self, flow_id: str, revision: int, extra: Sequence[ExtraCheck], by: str,
@@ -178,7 +191,7 @@ class Publisher:
         publication = self.store.publication()
         if publication is not None and any(s.flow_id == flow_id and s.revision == revision
                                            for s in publication.current):
-            raise Refused(f"revision {revision} of '{flow_id}' is already the current one")
+            raise Refused(Phrase(ALREADY_CURRENT, revision=revision, flow=flow_id))
         return self.publish_sources([_root_source(stored)], extra, by,
                                     note or f"rollback of {flow_id} to revision {revision}")
 
@@ -188,12 +201,11 @@ class Publisher:
         record = self.known(flow_id, revision)
         assert record is not None
         if record.withdrawn_at is not None:
-            raise Refused(f"revision {revision} of '{flow_id}' was already withdrawn")
+            raise Refused(Phrase(ALREADY_WITHDRAWN, revision=revision, flow=flow_id))
         publication = self.store.publication()
         current = {s.flow_id: s.revision for s in publication.current} if publication else {}
         if current.get(flow_id) == revision:
-            raise Refused(f"revision {revision} of '{flow_id}' is the current one: publish a "
-                          "fix or roll back first, then withdraw it")
+            raise Refused(Phrase(STILL_CURRENT, revision=revision, flow=flow_id))
         open_on_it = self.store.open_conversations().get((flow_id, revision), 0)
         self.store.withdraw(flow_id, revision, self.store.version() + 1, self.clock.now(), by,
                             note or f"withdrawal of {flow_id} revision {revision}", current)

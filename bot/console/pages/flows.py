@@ -29,6 +29,7 @@ from bot.console.render import language_of, refusal, render
 from bot.flows.model import Flow
 from bot.flows.problems import FlowError
 from bot.flows.svg import Diagram, draw
+from bot.i18n.phrase import Phrase
 from bot.i18n.texts import N_, is_rtl
 from bot.service.drafts import MAX_UPLOAD_BYTES, Draft, DraftShelf, UploadRefused, check_upload
 from bot.service.flowdesk import FlowDesk
@@ -52,9 +53,17 @@ FACT_WORDS = {
 }
 UPLOAD_TOO_LARGE = N_("The upload is larger than %(size)s KB, so it was not read.")
 NOT_FOUND = N_("There is no such flow or revision.")
+NO_LONGER_COMPILES = N_("%(flow)s r%(revision)s: the stored text no longer compiles")
+CHOOSE_TWO = N_("choose two revisions to compare")
 
 
 # -- what the page uses -----------------------------------------------------------------
+
+def _reason(error: Exception) -> str:
+    """Why ``error`` refused the request: its phrase (the page says it in the reader's
+    language; ``str(error)`` would keep only the English), else its text."""
+    return next((arg for arg in error.args if isinstance(arg, Phrase)), str(error))
+
 
 def _desk(services: Services, request: Request | None = None) -> FlowDesk:
     """The flow desk; with the request, the revisions already read in this process are
@@ -163,12 +172,12 @@ async def _flow_page(request: Request, user: ConsoleUser, flow_id: str,
         view = await run_in_threadpool(desk.revision, flow_id, revision)
         history = await run_in_threadpool(desk.history, flow_id)
     except UnknownRevision as error:
-        return render(request, user, "flows_missing.html", {"reason": str(error)},
+        return render(request, user, "flows_missing.html", {"reason": _reason(error)},
                       status=404)
     except FlowError:
         return render(request, user, "flows_missing.html",
-                      {"reason": f"{flow_id} r{revision}: the stored text no longer "
-                                 "compiles"}, status=404)
+                      {"reason": Phrase(NO_LONGER_COMPILES, flow=flow_id,
+                                        revision=revision)}, status=404)
     diagram = _diagram(services, view.flow, lang)
     return render(request, user, "flows_flow.html", {
         "flow_id": flow_id, "view": view, "history": history, "when": _when,
@@ -200,10 +209,10 @@ async def flow_diff(request: Request, user: ConsoleUser) -> Response:
     try:
         history = await run_in_threadpool(desk.history, flow_id)
         if old is None or new is None:
-            raise UnknownRevision("choose two revisions to compare")
+            raise UnknownRevision(Phrase(CHOOSE_TWO))
         lines = await run_in_threadpool(desk.diff, flow_id, old, new)
     except UnknownRevision as error:
-        return render(request, user, "flows_missing.html", {"reason": str(error)},
+        return render(request, user, "flows_missing.html", {"reason": _reason(error)},
                       status=404)
     except FlowError:
         return render(request, user, "flows_missing.html", {"reason": ""}, status=404)
@@ -335,7 +344,7 @@ async def confirm(request: Request, user: ConsoleUser) -> Response:
     try:
         history = await run_in_threadpool(desk.history, flow_id)
     except UnknownRevision as error:
-        return render(request, user, "flows_missing.html", {"reason": str(error)},
+        return render(request, user, "flows_missing.html", {"reason": _reason(error)},
                       status=404)
     row = next((r for r in history if r.record.revision == revision), None)
     if row is None:
@@ -365,10 +374,10 @@ async def act(request: Request, user: ConsoleUser) -> Response:
                                             note)
             result = f"withdrawn-{count}"
     except UnknownRevision as error:
-        return render(request, user, "flows_missing.html", {"reason": str(error)},
+        return render(request, user, "flows_missing.html", {"reason": _reason(error)},
                       status=404)
     except (Refused, PublishConflict) as error:
-        context["refused"] = str(error)
+        context["refused"] = _reason(error)
         return render(request, user, "flows_refused.html", context, status=409)
     except FlowError as error:
         context["problems"] = error.problems
@@ -406,7 +415,7 @@ async def try_start(request: Request, user: ConsoleUser) -> Response:
             trial = await run_in_threadpool(simulator.start_revision, view.stored,
                                             user.staff_id, lang, hub)
     except (UnknownRevision, UnknownTrial) as error:
-        return render(request, user, "flows_missing.html", {"reason": str(error)},
+        return render(request, user, "flows_missing.html", {"reason": _reason(error)},
                       status=404)
     audit_action(request, user, "flow_try", subject=_subject(trial.flow_id))
     return RedirectResponse(f"/console/flows/try/{trial.id}", status_code=303)
