@@ -1,7 +1,9 @@
 """A coordinator reading the console in another language sees the flow checker's problems
 in that language in the Problem column (unknown node, a field of the wrong type, a YAML
 syntax error, a bad condition, a missing translation), while the lines as intake flows check
-prints them stay in English, as the command line prints them."""
+prints them stay in English, as the command line prints them; a rollback or withdrawal the
+publishing service refuses (an unknown revision, the current one) says why in that language
+too."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.console.conftest import ConsoleClient
-from tests.console.test_flows import TINY, upload
+from tests.console.test_flows import TINY, draft_id, upload
 
 Client = Callable[..., ConsoleClient]
 FSI, PDI = "\u2068", "\u2069"
@@ -63,3 +65,39 @@ def test_a_flow_problem_is_shown_in_the_readers_language_and_printed_in_english(
     assert problem in problem_cells(page)
     english = printed_lines(upload(console_client(), ("tiny.yaml", text)))
     assert printed_lines(page) == english
+
+
+def publish(client: ConsoleClient) -> None:
+    checked = upload(client, ("tiny.yaml", TINY))
+    done = client.post(f"/console/flows/drafts/{draft_id(checked)}/publish",
+                       data={"csrf": client.csrf, "note": "tiny"})
+    assert done.status_code == 200, done.text
+
+
+def shown(page: object) -> str:
+    return html.unescape(page.text)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("lang", "action", "revision", "status", "reason"), [
+    pytest.param("en", "rollback", 9, 404, "flow 'tiny' has no revision 9 (known: 1)",
+                 id="en rollback to an unknown revision"),
+    pytest.param("tr", "rollback", 9, 404, "'tiny' akışının 9. sürümü yok (bilinenler: 1)",
+                 id="tr rollback to an unknown revision"),
+    pytest.param("ar", "rollback", 9, 404,
+                 f"ليس للمسار '{FSI}tiny{PDI}' نسخة {FSI}9{PDI} (النسخ المعروفة: {FSI}1{PDI})",
+                 id="ar rollback to an unknown revision, the values isolated"),
+    pytest.param("fr", "withdraw", 1, 409, "la révision 1 de 'tiny' est la révision en cours : "
+                 "publiez d'abord une correction ou rétablissez une révision antérieure, puis "
+                 "retirez-la", id="fr withdrawing the current revision"),
+    pytest.param("ku", "rollback", 1, 409, "guhertoya 1 ya 'tiny' jixwe guhertoya niha ye",
+                 id="ku rolling back to the current revision"),
+])
+def test_a_refused_rollback_or_withdrawal_says_why_in_the_readers_language(
+        console_client: Client, lang: str, action: str, revision: int, status: int,
+        reason: str) -> None:
+    client = console_client(language=lang)
+    publish(client)
+    refused = client.post(f"/console/flows/tiny/revisions/{revision}/{action}",
+                          data={"csrf": client.csrf, "note": ""})
+    assert refused.status_code == status
+    assert reason in shown(refused)
