@@ -92,6 +92,7 @@ class SqlReferralStore:
                     referral_id=referral_id, granted=list(consent.granted),
                     refused=list(consent.refused), given_by=consent.given_by,
                     method=consent.method, override_reason=consent.override_reason,
+                    language=consent.language, given_at=consent.given_at,
                     recorded_at=at, withdrawn_at=None))
             _EVENT.run(db, dict(referral_id=referral_id, status=SENT, at=at,
                                 actor=staff_actor(referrer_id), agency=agency, reason=None))

@@ -19,6 +19,7 @@ answers. A consent node, as written in a flow::
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bot.engine.context import Ctx
@@ -76,11 +77,11 @@ def enter(ctx: Ctx, session: Session, node: ConsentNode) -> Result:
         record = {k: v for k, v in given.items() if k != "shown"}
         answers = {k: v for k, v in session.answers.items() if k != OVERRIDE_ANSWER}
         return session.with_(consent=record, answers=answers, node_state={}), "next"
-    ctx.events.append(Say(ctx.t(session, node.script, "person"), ctx.lang(session, "person"),
-                          "person"))
+    language = ctx.lang(session, "person")
+    ctx.events.append(Say(ctx.t(session, node.script, "person"), language, "person"))
     ctx.events.append(disclosure(ctx, session))
     session = session.with_(node_state={"step": 0, "granted": [], "refused": [],
-                                        "shown": shown})
+                                        "shown": shown, "language": language})
     show(ctx, session, node)
     return session, None
 
@@ -173,6 +174,10 @@ def _record(ctx: Ctx, session: Session, node: ConsentNode, reason: str | None) -
         "given_by": state.get("given_by", node.given_by[0]),
         "method": state.get("method", node.methods[0]),
         "override_reason": reason,
+        # The language the script was shown in (kept from the node's start), and when the
+        # consent was given: this step's time, which a reuse after /urgent keeps.
+        "language": state.get("language", ctx.lang(session, "person")),
+        "given_at": ctx.now.isoformat() if ctx.now is not None else None,
     }
     ctx.events.append(recorded(record))
     # The override's reason is also an answer, so the flow can route the overridden referral
@@ -188,9 +193,13 @@ def _record(ctx: Ctx, session: Session, node: ConsentNode, reason: str | None) -
 
 
 def recorded(record: dict[str, Any]) -> ConsentRecorded:
-    """A consent record of the session (``Session.consent``) as the event hosts store."""
+    """A consent record of the session (``Session.consent``) as the event hosts store.
+    Records kept by sessions saved before they held a language and a time have neither."""
+    given_at = record.get("given_at")
     return ConsentRecorded(tuple(record["granted"]), tuple(record["refused"]),
-                           record["given_by"], record["method"], record.get("override_reason"))
+                           record["given_by"], record["method"], record.get("override_reason"),
+                           record.get("language"),
+                           datetime.fromisoformat(given_at) if given_at else None)
 
 
 def _refused(ctx: Ctx, session: Session, node: ConsentNode) -> Result:

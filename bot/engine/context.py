@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from bot.engine.events import Button, Event, Hint, Prompt
@@ -45,6 +45,9 @@ class Ctx:
     today: date
     events: list[Event] = field(default_factory=list)
     partners: Partners | None = None
+    #: The time of this step, as the host gives it (timezone-aware UTC): the engine has no
+    #: clock; a consent completed in this step records it as its time. None: not given.
+    now: datetime | None = None
 
     def lang(self, session: Session, audience: str) -> str:
         """The language a text is shown in. The person's texts (consent scripts included)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from bot.engine import asking, consent, rating, referral
@@ -62,28 +62,33 @@ class Engine:
         """The hubs offered now; one step reads them once."""
         return tuple(self._hubs()) if callable(self._hubs) else tuple(self._hubs)
 
-    def _ctx(self, flow: CompiledFlow, today: date | None) -> Ctx:
-        return Ctx(flow, self.texts, self.hubs, today or date.today(),
-                   partners=self.partners)
+    def _ctx(self, flow: CompiledFlow, today: date | None, now: datetime | None) -> Ctx:
+        return Ctx(flow, self.texts, self.hubs,
+                   today or (now.date() if now is not None else date.today()),
+                   partners=self.partners, now=now)
 
     def start(self, flow_id: str, referrer_lang: str, person_lang: str | None = None,
-              today: date | None = None, answers: dict[str, Any] | None = None) -> Step:
+              today: date | None = None, answers: dict[str, Any] | None = None,
+              now: datetime | None = None) -> Step:
         """Open a conversation on the current revision of a flow.
 
         ``answers`` pre-fills what a flow declares as inputs (the hub, when a host already
         knows it), so a sub-flow can also be run on its own.
         """
         flow = self.library.current(flow_id)
-        ctx = self._ctx(flow, today)
+        ctx = self._ctx(flow, today, now)
         session = Session(flow.flow.id, flow.flow.revision, flow.graph.start, referrer_lang,
                           person_lang or referrer_lang, dict(answers or {}))
         ctx.draft_note(session)
         session = self._arrive(ctx, session)
         return Step(session, ctx.events)
 
-    def step(self, session: Session, given: Input, today: date | None = None) -> Step:
+    def step(self, session: Session, given: Input, today: date | None = None,
+             now: datetime | None = None) -> Step:
+        """One input. ``now`` is the step's time (timezone-aware UTC), recorded with a
+        consent the step completes; ``today`` defaults to its date."""
         flow = self.library.revision(session.flow_id, session.revision)
-        ctx = self._ctx(flow, today)
+        ctx = self._ctx(flow, today, now)
         if session.ended:
             ctx.hint(session, N_("This conversation has ended. Send /new to start another."))
             return Step(session, ctx.events)
@@ -110,11 +115,12 @@ class Engine:
             session = self._move(ctx, session, label)
         return Step(session, ctx.events)
 
-    def show(self, session: Session, today: date | None = None) -> Step:
+    def show(self, session: Session, today: date | None = None,
+             now: datetime | None = None) -> Step:
         """The waiting question as it stands, changing nothing: for a screen that lost it
         (a reply that never arrived)."""
         flow = self.library.revision(session.flow_id, session.revision)
-        ctx = self._ctx(flow, today)
+        ctx = self._ctx(flow, today, now)
         if not session.ended:
             self._show(ctx, session)
         return Step(session, ctx.events)

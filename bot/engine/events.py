@@ -6,6 +6,7 @@ those are marked so hosts can encrypt and never log them.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any, Literal, TypeAlias
 
 Audience = Literal["referrer", "person"]
@@ -60,6 +61,12 @@ class ConsentRecorded:
     given_by: str
     method: str
     override_reason: str | None = None
+    #: The language the consent script and its questions were shown to the person in.
+    language: str | None = None
+    #: When the consent was given: the time of the step that completed it, as the host
+    #: gave it (``Engine.step(now=...)``); None when the host gave none. A consent given
+    #: earlier and not asked again keeps its own time, not the later referral's.
+    given_at: datetime | None = None
 
 
 @dataclass(frozen=True)

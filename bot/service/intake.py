@@ -124,7 +124,8 @@ class IntakeDesk:
                 return self._restart(chat_id, staff, before, bookkeep)
             if accept is not None and not accept(before):
                 return Turn(session=before, refused=True)
-            step = self.engine.step(before, given, self.clock.now().date())
+            now = self.clock.now()  # a consent this step completes is given now
+            step = self.engine.step(before, given, now.date(), now=now)
             code = unrouted = None
             session = step.session
             # One identification may make several referrals in one step (an urgent note to

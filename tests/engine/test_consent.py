@@ -117,7 +117,7 @@ def test_a_refusal_without_an_immediate_risk_ends_the_intake_with_no_referral(
     assert session.outcome == "consent_refused"
     assert of_type(events, ReferralRequested) == []
     assert of_type(events, ConsentRecorded) == [
-        ConsentRecorded((), ("refer",), "child_assent", "in_person", None)]
+        ConsentRecorded((), ("refer",), "child_assent", "in_person", None, "en")]
 
 
 def test_a_refusal_with_an_immediate_risk_offers_the_node_s_reasons_or_do_not_refer(
@@ -134,14 +134,14 @@ def test_do_not_refer_ends_as_refused_with_no_referral(gate: Engine) -> None:
     assert session.outcome == "consent_refused"
     assert of_type(events, ReferralRequested) == []
     assert of_type(events, ConsentRecorded) == [
-        ConsentRecorded((), ("refer",), "caregiver", "remote", None)]
+        ConsentRecorded((), ("refer",), "caregiver", "remote", None, "en")]
 
 
 def test_a_listed_reason_refers_with_the_reason_recorded(gate: Engine) -> None:
     session, events = walk(gate, [*IN_DANGER_REFUSED, Choice("no_safe_adult")])
     assert session.outcome == "referred"
     assert of_type(events, ConsentRecorded) == [
-        ConsentRecorded((), ("refer",), "caregiver", "remote", "no_safe_adult")]
+        ConsentRecorded((), ("refer",), "caregiver", "remote", "no_safe_adult", "en")]
     (referral,) = of_type(events, ReferralRequested)
     assert isinstance(referral, ReferralRequested)
     assert referral.override_reason == "no_safe_adult" and referral.consent == ()
@@ -228,7 +228,7 @@ def test_a_sole_giver_and_method_are_recorded_without_being_asked(two_consents: 
     asked = [e.audience for e in events if isinstance(e, Prompt)]
     assert asked[1:] == ["person", "person", "referrer"]  # the two scopes, then age group
     assert of_type(events, ConsentRecorded) == [
-        ConsentRecorded(("refer", "share"), (), "person", "in_person", None)]
+        ConsentRecorded(("refer", "share"), (), "person", "in_person", None, "en")]
 
 
 def test_an_adult_is_not_told_of_what_only_a_child_s_or_an_urgent_referral_carries(
@@ -259,7 +259,7 @@ def test_consent_given_is_recorded_with_who_gave_it_and_how(
                                   Choice("yes"), Choice("yes")])
     assert session.outcome == "referred"
     assert of_type(events, ConsentRecorded) == [
-        ConsentRecorded(("refer", "share"), (), given_by, method, None)]
+        ConsentRecorded(("refer", "share"), (), given_by, method, None, "en")]
     (referral,) = of_type(events, ReferralRequested)
     assert isinstance(referral, ReferralRequested) and referral.consent == ("refer", "share")
 

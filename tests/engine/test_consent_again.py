@@ -98,8 +98,8 @@ SKIPPED = "Consent for this referral was already given in this conversation, so 
           "asked again."
 #: The main consent: refer and share, no anonymous figures.
 GIVEN: list[Input] = [Choice("yes"), Choice("yes"), Choice("no")]
-MAIN = ConsentRecorded(("refer", "share"), ("statistics",), "person", "in_person", None)
-NOTE = ConsentRecorded(("refer", "share"), (), "person", "in_person", None)
+MAIN = ConsentRecorded(("refer", "share"), ("statistics",), "person", "in_person", None, "en")
+NOTE = ConsentRecorded(("refer", "share"), (), "person", "in_person", None, "en")
 
 
 def _engine(tmp_path_factory: pytest.TempPathFactory, name: str, text: str) -> Engine:

@@ -1,7 +1,9 @@
 """Each referral is stored with the consent it was made under: when one step makes two
 referrals under different consents (an urgent note under its own, then the pathway's under
 a consent given earlier and not asked again), each referral's consent record in the database
-is its own, and a child-safety override stays with the one referral it applied to.
+is its own, and a child-safety override stays with the one referral it applied to. Each
+record keeps the language its script was shown in and when it was given: a consent not asked
+again keeps its own time, not that of the later referral.
 
 The intake desk runs on a real, migrated SQLite file, with the referral desk in front of it.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -189,10 +192,31 @@ class Intake:
     storage: Storage
     database: Database
     staff: Staff
+    clock: FixedClock
 
     def walk(self, inputs: list[Input]) -> list[Turn]:
         self.desk.start(CHAT, self.staff, {})
         return [self.desk.handle(CHAT, self.staff, given) for given in inputs]
+
+    def walk_slowly(self, inputs: list[Input]) -> list[Turn]:
+        """As ``walk``, one minute after the last step each: step ``n`` (from 1) at
+        ``NOW + n`` minutes."""
+        self.desk.start(CHAT, self.staff, {})
+        turns = []
+        for given in inputs:
+            self.clock.advance(minutes=1)
+            turns.append(self.desk.handle(CHAT, self.staff, given))
+        return turns
+
+    def given(self) -> dict[str, tuple[str | None, datetime | None, datetime]]:
+        """Each stored referral's consent language, the time it was given and the time it
+        was recorded (its referral's), by case code."""
+        with self.database.connect() as connection:
+            rows = connection.execute(
+                select(Referral.code, ConsentRecord.language, ConsentRecord.given_at,
+                       ConsentRecord.recorded_at)
+                .join(ConsentRecord, ConsentRecord.referral_id == Referral.id)).all()
+        return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
     def stored(self) -> dict[str, tuple[Any, ...]]:
         """Each stored referral's case type, scopes and override as the referral row keeps
@@ -236,7 +260,8 @@ def _intake(migrated: Path, tmp_path: Path, engine: Engine, flow: str) -> Iterat
                                  language="en", at=NOW)
     try:
         yield Intake(IntakeDesk(engine, storage.sessions, referrals, clock, storage.unit,
-                                flow=flow), storage, database, storage.staff.get(member))
+                                flow=flow), storage, database, storage.staff.get(member),
+                     clock)
     finally:
         database.dispose()
 
@@ -251,6 +276,11 @@ def straight(migrated: Path, tmp_path: Path, trial_flows: FlowLibrary) -> Iterat
 def overridden(migrated: Path, tmp_path: Path, trial_flows: FlowLibrary) -> Iterator[Intake]:
     yield from _intake(migrated, tmp_path, Engine(trial_flows, Texts(),
                                                   load_directory().hub_choices()), "overridden")
+
+
+@pytest.fixture
+def intake(migrated: Path, tmp_path: Path, engine: Engine) -> Iterator[Intake]:
+    yield from _intake(migrated, tmp_path, engine, "intake")
 
 
 @pytest.fixture
@@ -378,3 +408,62 @@ def test_a_conversation_stored_before_referrals_carried_their_consent_goes_on_un
     assert gbv.stored()[last.codes[1]][:8] == (
         "gbv", "refer share statistics", None, ["refer", "share", "statistics"], [],
         "person", "in_person", None)
+
+
+def at_step(number: int) -> datetime:
+    return NOW + timedelta(minutes=number)
+
+
+def test_a_consent_not_asked_again_keeps_the_time_and_language_it_was_given_in(
+        intake: Intake) -> None:
+    """Through the bundled intake, the person speaking Arabic: the GBV consent is given at
+    step 9; the injury note's at step 15, sent at step 16; the GBV referral is made at step
+    17. Its record keeps step 9's time, the note's its own step's, both in Arabic."""
+    turns = intake.walk_slowly([
+        Choice("gbv"), Choice("gaziantep"), Choice("ar"), Choice("adult"), Choices(("none",)),
+        Choice("in_person"), Choice("yes"), Choice("yes"), Choice("yes"),  # 6 to 9: consent
+        Choices(("psychosocial",)), Command("urgent"), Choices(("injury",)),
+        Choice("in_person"), Choice("yes"), Choice("yes"),  # 13 to 15: the note's consent
+        Choice("through_me"), Choice("self")])
+    assert turns[-1].ended is not None and turns[-1].ended.outcome == "referred"
+    note, main = turns[-1].codes
+    assert turns[-2].codes == (note,)
+    assert intake.given() == {
+        note: ("ar", at_step(15), at_step(16)),
+        main: ("ar", at_step(9), at_step(17)),
+    }
+
+
+def test_a_consent_given_in_the_step_that_refers_is_given_at_that_step_s_time(
+        straight: Intake) -> None:
+    turns = straight.walk_slowly([
+        Choice("caregiver"), Choice("remote"), Choice("yes"), Choice("yes"), Choice("yes"),
+        Command("urgent"), Choice("note"),
+        Choice("person"), Choice("in_person"), Choice("yes"), Choice("yes")])
+    note, main = turns[-1].codes
+    assert straight.given() == {
+        note: ("en", at_step(11), at_step(11)),
+        main: ("en", at_step(5), at_step(11)),
+    }
+
+
+def test_a_conversation_saved_before_consents_kept_their_language_and_time_goes_on(
+        straight: Intake) -> None:
+    """A session saved by the earlier code, its consents without a language or a time,
+    loads; the referral made under such a consent stores neither (nothing to invent), and
+    a consent given after it has both."""
+    straight.walk_slowly([Choice("caregiver"), Choice("remote"), Choice("yes"), Choice("yes"),
+                          Choice("yes"), Command("urgent"), Choice("note")])
+    current = straight.desk.current(CHAT)
+    assert current is not None and current.state == "note"
+    old = json.loads(current.to_json())
+    for record in (old["consent"], *old["consents"].values()):
+        assert record.pop("language") == "en" and record.pop("given_at") is not None
+    with straight.database.begin() as connection:
+        connection.execute(update(Conversation).where(Conversation.chat_id == CHAT).values(
+            state=straight.storage.context.cipher.encrypt(json.dumps(old))))
+    turns = [straight.desk.handle(CHAT, straight.staff, given) for given in
+             (Choice("person"), Choice("in_person"), Choice("yes"), Choice("yes"))]
+    note, main = turns[-1].codes
+    assert straight.given() == {note: ("en", at_step(7), at_step(7)),
+                                main: (None, None, at_step(7))}
