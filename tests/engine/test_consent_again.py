@@ -6,6 +6,8 @@ carries the consent it is made under, so two referrals of one step keep their ow
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -246,3 +248,35 @@ def test_a_session_stored_with_a_consent_waiting_in_resumed_loads_with_it_in_for
     loaded = Session.from_json(old)
     assert loaded.consent == consent
     assert "resumed" not in json.loads(loaded.to_json())
+
+
+def test_a_consent_not_asked_again_keeps_the_language_and_time_it_was_given_in(
+        again: Engine) -> None:
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    step = again.start("again", "en", answers={"hub": "gaziantep"}, now=start)
+    referrals: list[Event] = []
+    inputs = [*GIVEN, Command("urgent"), Choice("note"), Choice("yes"), Choice("yes"),
+              Choice("food")]
+    for minutes, given in enumerate(inputs, start=1):  # step n at ``start`` + n minutes
+        step = again.step(step.session, given, now=start + timedelta(minutes=minutes))
+        referrals.extend(of_type(step.events, ReferralRequested))
+    note, main = (e.consent_record for e in referrals if isinstance(e, ReferralRequested))
+    # The main consent was completed by step 3; the note's by step 7, which sent the note;
+    # the main referral was made at step 8, under the main consent, not asked again.
+    assert main == replace(MAIN, given_at=start + timedelta(minutes=3))
+    assert note == replace(NOTE, given_at=start + timedelta(minutes=7))
+
+
+def test_a_session_saved_before_consents_kept_their_language_and_time_goes_on(
+        again: Engine) -> None:
+    sessions, _ = steps(again, "again", [*GIVEN, Command("urgent"), Choice("note"),
+                                         Choice("yes"), Choice("yes")])
+    old = json.loads(sessions[-1].to_json())
+    for record in (old["consent"], *old["consents"].values()):
+        del record["language"], record["given_at"]
+    loaded = Session.from_json(json.dumps(old))
+    step = again.step(loaded, Choice("food"), TODAY)
+    (main,) = of_type(step.events, ReferralRequested)
+    assert isinstance(main, ReferralRequested)
+    assert main.consent_record == replace(MAIN, language=None)
+    assert step.session.outcome == "referred"

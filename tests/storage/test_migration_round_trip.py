@@ -3,7 +3,9 @@ upgrading it again, keeps every row and every link between rows, on SQLite and P
 
 On SQLite a batch migration copies a table and drops the old one; with foreign keys on,
 that drop deleted (or set to null) every row referring to the table: a referral's trail,
-consent records and reminders, a focal point's agencies, a referral's referrer."""
+consent records and reminders, a focal point's agencies, a referral's referrer. Below 0017
+a consent record loses only the language and time it was given in, and has neither (not a
+guess) when upgraded again."""
 
 from __future__ import annotations
 
@@ -23,9 +25,10 @@ from tests.storage.builders import consent, request
 from tests.storage.conftest import sqlite_url
 
 START = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
-#: Below 0006 (the case deadline, a rebuild of ``referrals``), and below 0003 (rebuilds of
-#: ``hubs``, ``agencies``, ``services``) with 0005 (``staff``) on the way.
-TARGETS = ("0005", "0002")
+#: Below 0017 (a rebuild of ``consent_records``), below 0006 (the case deadline, a rebuild
+#: of ``referrals``), and below 0003 (rebuilds of ``hubs``, ``agencies``, ``services``) with
+#: 0005 (``staff``) on the way.
+TARGETS = ("0016", "0005", "0002")
 #: Emptied on purpose by 0003's downgrade (its older constraints may not hold them).
 EMPTIED = {"0002": {"services"}}
 
@@ -54,7 +57,9 @@ def fill(engine: Engine) -> None:
         code = storage.referrals.create(
             made, referrer_id=referrer, agency="health_ngo", at=START,
             acknowledge_by=START + timedelta(hours=4), respond_by=START + timedelta(hours=24),
-            case_due_at=START + timedelta(hours=48), consent=consent(granted=made.consent))
+            case_due_at=START + timedelta(hours=48),
+            consent=consent(granted=made.consent, language="ar",
+                            given_at=START - timedelta(minutes=30)))
         storage.referrals.append_event(code, "acknowledged", at=START + timedelta(hours=1),
                                        actor="staff:2", agency=None)
         storage.reminders.schedule("status:acknowledged", START + timedelta(hours=2),
@@ -147,3 +152,19 @@ def test_a_migration_that_would_leave_a_broken_reference_on_sqlite_changes_nothi
         assert "directory_loads" not in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_below_0017_a_consent_loses_its_language_and_time_and_comes_back_without_them(
+        own_database: Engine) -> None:
+    fill(own_database)
+    consents = metadata.tables["consent_records"]
+    with own_database.connect() as connection:
+        assert set(connection.execute(select(consents.c.language, consents.c.given_at))) == {
+            ("ar", START - timedelta(minutes=30))}
+    migrate.downgrade(own_database, "0016")
+    names = {column["name"] for column in inspect(own_database).get_columns("consent_records")}
+    assert not names & {"language", "given_at"} and "recorded_at" in names
+    migrate.upgrade(own_database)
+    with own_database.connect() as connection:
+        assert set(connection.execute(select(consents.c.language, consents.c.given_at))) == {
+            (None, None)}
