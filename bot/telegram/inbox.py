@@ -154,7 +154,7 @@ class Inbox:
     idle: float = IDLE_CHECK
     #: Runs the inbox's write transactions; on SQLite they share commits with the steps of
     #: the updates in hand (``storage.group_commit``).
-    writes: Writes = field(default_factory=lambda: OwnThreads())
+    writes: Writes = field(default_factory=OwnThreads)
     #: Set once the first claim after start was made: what was left is claimed first.
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)

@@ -47,7 +47,7 @@ class ReferrerChat:
     directory: Directory
     #: Runs the desk's write transactions; on SQLite those of chats handled at once share
     #: one commit (``storage.group_commit``).
-    writes: Writes = field(default_factory=lambda: OwnThreads())
+    writes: Writes = field(default_factory=OwnThreads)
 
     def _ui(self, lang: str, message: str, **params: object) -> str:
         return self.texts.gettext(lang, message, **params)
