@@ -182,8 +182,12 @@ class Engine:
     # -- commands ------------------------------------------------------------------------
     def _command(self, ctx: Ctx, session: Session, command: Command) -> Session:
         if command.name == "cancel":
-            ctx.events.append(Say(ctx.ui(session, N_("Cancelled. Nothing was kept.")),
-                                  session.referrer_lang, "referrer"))
+            # An urgent note sent earlier in the conversation is not withdrawn: say so, so
+            # the referrer does not believe the emergency team was never told.
+            said = (N_("Cancelled. The referrals already sent stay with the agencies that "
+                       "received them; nothing else was kept.") if session.referred
+                    else N_("Cancelled. Nothing was kept."))
+            ctx.events.append(Say(ctx.ui(session, said), session.referrer_lang, "referrer"))
             return referral.finish(ctx, session, "cancelled", "cancel")
         if command.name == "restart":
             referral.finish(ctx, session, "cancelled", "restart")

@@ -92,6 +92,14 @@ def test_cancel_ends_with_nothing_kept(engine: Engine) -> None:
     session, events = run(engine, TO_PWSN + [Command("cancel")])
     assert session.outcome == "cancelled" and session.answers == {}
     assert events[-1] == SessionEnded("cancelled", False, "cancel")
+    assert events[-2] == Say("Cancelled. Nothing was kept.", "en", "referrer")
+
+
+def test_cancel_after_an_urgent_note_says_the_note_stands(engine: Engine) -> None:
+    session, events = run(engine, GBV_URGENT_NOTE_SENT + [Command("cancel")])
+    assert session.outcome == "cancelled" and session.answers == {}
+    assert events[-2] == Say("Cancelled. The referrals already sent stay with the agencies "
+                             "that received them; nothing else was kept.", "en", "referrer")
 
 
 def test_timeout_closes_the_conversation_and_erases_its_answers(engine: Engine) -> None:
