@@ -77,6 +77,7 @@ from bot.telegram.callbacks import Callback  # noqa: E402
 from bot.telegram.inbox import OwnThreads, chat_of  # noqa: E402
 from bot.telegram.pacing import Limits, Pacer  # noqa: E402
 from bot.telegram.sender import quiet_raw_calls  # noqa: E402
+from storage.checkpoint import Checkpoints  # noqa: E402
 from storage.group_commit import GroupCommit  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.stores import Storage  # noqa: E402
@@ -202,10 +203,13 @@ class Floor:
         await echo(update, context)
 
 
-async def floor_storage(tmp: Path) -> Storage:
+async def floor_storage(tmp: Path) -> tuple[Storage, Checkpoints]:
+    """The product's stores on a database of their own, checkpointed as the product's."""
     storage = Storage.from_settings(settings_for(tmp))
     upgrade(storage.engine)
-    return storage
+    checkpoints = Checkpoints(storage.engine)
+    checkpoints.start()
+    return storage, checkpoints
 
 
 async def baseline(handler: Any) -> tuple[Application, FakeBotAPI]:  # type: ignore[type-arg]
@@ -250,6 +254,7 @@ async def product(tmp: Path, grouped: bool) -> Harness:
     assert isinstance(writes, GroupCommit)  # SQLite: grouped as shipped
     if not grouped:
         harness.bot.inbox.writes = harness.bot.channel.referrer.writes = OwnThreads()
+    harness.bot.checkpoints.start()  # as `intake run` does (Harness.stop stops it)
     return harness
 
 
@@ -280,7 +285,8 @@ async def interleaved(tmp: Path, intakes: int) -> dict[str, list[float]]:
     calls: Calls = {}
     data: dict[int, dict[str, Any]] = {}
     sessions: dict[int, Session | None] = {}
-    storages = [await floor_storage(tmp / f"floor{n}") for n in range(2)]
+    floors = [await floor_storage(tmp / f"floor{n}") for n in range(2)]
+    storages = [storage for storage, _ in floors]
     baselines = {"calls": await baseline(replay(calls)),
                  "durable": await baseline(durable(tmp / "durable.sqlite3")),
                  "echo": await baseline(echo),
@@ -328,7 +334,8 @@ async def interleaved(tmp: Path, intakes: int) -> dict[str, list[float]]:
         await application.shutdown()
     for harness in harnesses:
         await harness.stop()
-    for storage in storages:
+    for storage, checkpoints in floors:
+        checkpoints.stop()
         storage.close()
     return times
 

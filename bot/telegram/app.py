@@ -21,6 +21,7 @@ from bot.telegram.referrer import ReferrerChat
 from bot.telegram.sender import Sender
 from bot.telegram.worker import Worker
 from bot.wiring import Services
+from storage.checkpoint import Checkpoints
 from storage.group_commit import GroupCommit
 
 log = logging.getLogger("intake.telegram")
@@ -42,6 +43,8 @@ class Bot:
     channel: Channel
     worker: Worker
     inbox: Inbox
+    #: SQLite's checkpoints, taken off the updates' path while the bot runs.
+    checkpoints: Checkpoints
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
     inbox_task: asyncio.Task[None] | None = None
@@ -87,11 +90,12 @@ def build_bot(services: Services, request: BaseRequest | None = None,
             await application.process_update(update)
 
     inbox = Inbox(storage.inbox, handle, services.clock, CONCURRENT_UPDATES, writes=writes)
-    running = Bot(application, channel, worker, inbox)
+    running = Bot(application, channel, worker, inbox, Checkpoints(storage.engine))
     application.add_handler(TypeHandler(Update, channel.on_update))
     application.add_error_handler(_on_error)
 
     async def started(app: Application) -> None:  # type: ignore[type-arg]
+        running.checkpoints.start()
         try:
             await app.bot.set_my_commands([BotCommand(c, d) for c, d in MENU])
         except TelegramError as error:  # the menu is a convenience, never a reason to stop
@@ -113,6 +117,7 @@ def build_bot(services: Services, request: BaseRequest | None = None,
             await running.task
         if running.inbox_task is not None:
             await running.inbox_task  # the updates in hand finish first
+        await asyncio.to_thread(running.checkpoints.stop)
 
     application.post_init = started
     application.post_stop = stopping

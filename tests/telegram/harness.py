@@ -58,6 +58,7 @@ class Harness:
 
     async def stop(self) -> None:
         await self.bot.application.shutdown()
+        self.bot.checkpoints.stop()  # started by whoever started it (as `intake run` does)
         self.services.storage.close()
 
     @property
