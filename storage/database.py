@@ -25,12 +25,15 @@ started in the wrong place must fail, not purge a fresh empty database).
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from storage.statement import driver_error
 
 #: Milliseconds a SQLite writer waits for another writer's lock before giving up.
 BUSY_TIMEOUT_MS = 10_000
@@ -105,9 +108,16 @@ def _sqlite_engine(url: URL, busy_timeout_ms: int, **options: Any) -> Engine:
             cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        read_only = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    def _on_begin(connection: Connection) -> None:
+        begin = "BEGIN" if connection.get_execution_options().get(READ_ONLY, False) \
+            else "BEGIN IMMEDIATE"
+        # On the driver's connection: every transaction starts here, and SQLAlchemy's
+        # execution machinery would cost more than the statement (errors stay its own).
+        driver = connection.connection.dbapi_connection
+        try:
+            driver.execute(begin)  # type: ignore[union-attr]
+        except sqlite3.Error as error:
+            raise driver_error(connection, begin, error) from error
 
     return engine
 

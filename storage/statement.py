@@ -92,7 +92,7 @@ class Statement:
             cursor.execute(sql, values)
             return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
         except connection.dialect.loaded_dbapi.Error as error:
-            raise _wrapped(connection, sql, error, cursor) from error
+            raise driver_error(connection, sql, error, cursor) from error
         finally:
             cursor.close()
 
@@ -117,7 +117,10 @@ def _binds(types: Mapping[str, TypeEngine[Any]], dialect: Dialect
     return converters
 
 
-def _wrapped(connection: Connection, sql: str, error: Any, cursor: Any) -> StatementError:
+def driver_error(connection: Connection, sql: str, error: Any, cursor: Any = None
+                 ) -> StatementError:
+    """A driver's error as SQLAlchemy would have raised it from ``sql`` (parameters
+    hidden), its connection invalidated if the error says it is lost."""
     dialect = connection.dialect
     lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
     if lost:
