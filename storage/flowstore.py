@@ -13,7 +13,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.flows.library import Publication, Source, StoredRevision
-from bot.service.publishing import NewRevision, PublishConflict, RevisionRecord
+from bot.i18n.phrase import Phrase
+from bot.service.publishing import (
+    PUBLISHED_MEANWHILE,
+    NewRevision,
+    PublishConflict,
+    RevisionRecord,
+)
 from storage.models import Conversation, FlowPublication, FlowRevision
 from storage.sql import Context
 
@@ -79,8 +85,7 @@ class SqlFlowStore:
                         content={"root": {"file": item.root},
                                  "files": {s.file: s.text for s in item.sources}}))
         except IntegrityError:
-            raise PublishConflict(f"publication {number} was made by someone else meanwhile; "
-                                  "nothing was stored, try again") from None
+            raise PublishConflict(Phrase(PUBLISHED_MEANWHILE, number=number)) from None
 
     def withdraw(self, flow_id: str, revision: int, number: int, at: datetime, by: str,
                  note: str, current: dict[str, int]) -> None:
@@ -94,8 +99,7 @@ class SqlFlowStore:
                                   FlowRevision.revision == revision)
                            .values(withdrawn_at=at, withdrawn_by=by))
         except IntegrityError:
-            raise PublishConflict(f"publication {number} was made by someone else meanwhile; "
-                                  "nothing was stored, try again") from None
+            raise PublishConflict(Phrase(PUBLISHED_MEANWHILE, number=number)) from None
 
     def open_conversations(self) -> dict[tuple[str, int], int]:
         with self._context.reading() as db:

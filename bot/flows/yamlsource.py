@@ -21,6 +21,77 @@ from bot.i18n.texts import N_
 CANNOT_READ = N_("cannot read file: %(error)s")
 #: PyYAML's own account of a syntax error stays in English after this.
 YAML_SYNTAX = N_("YAML syntax: %(problem)s")
+#: Where the YAML reader stopped, said to a coordinator before what to look for there.
+STOPPED_AT = N_("The YAML cannot be read at line %(line)s, column %(column)s.")
+# What to look for, by what PyYAML (or libyaml) says went wrong.
+OPEN_QUOTE = N_("A quotation mark (\" or ') opens a text that is never closed: close it with "
+                "the same mark.")
+UNKNOWN_ESCAPE = N_("A backslash inside double quotes starts a code YAML does not know: use "
+                    "single quotes, or write the backslash twice.")
+COLON_IN_TEXT = N_("A colon followed by a space inside a text, or a line indented deeper than "
+                   "the key above it: put the text in quotes, or line the key up with the "
+                   "others.")
+TAB_INDENT = N_("A tab in the indentation: YAML indents with spaces only, so put spaces in "
+                "place of the tab.")
+CANNOT_BEGIN = N_("A character that cannot begin a value, such as a tab, @ or `: indent with "
+                  "spaces only, and put a text that begins with such a character in quotes.")
+OPEN_LIST = N_("A list opened with [ is not closed with ], or its items are not separated "
+               "by commas.")
+OPEN_MAPPING = N_("A mapping opened with { is not closed with }, or its entries are not "
+                  "separated by commas.")
+NO_COLON = N_("A line that is neither \"key: value\" nor a list item: add the colon after "
+              "the key, or join the line to the one above.")
+OWN_MARK = N_("A value that begins with *, & or !, which YAML reads as a mark of its own: put "
+              "the text in quotes.")
+SECOND_DOCUMENT = N_("A second document begins here (a line --- or ...): a flow file is a "
+                     "single document, so remove that line.")
+CONTROL_CHARACTER = N_("An invisible control character, often pasted from another program: "
+                       "delete the text around it and type it again.")
+INDENTATION = N_("A line indented differently from the lines around it, or text after a "
+                 "closing quote: keys at the same level start in the same column, indented "
+                 "with spaces.")
+#: The first entry whose words all occur in PyYAML's account (its problem and context).
+ADVICE: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("quoted scalar", "end of stream"), OPEN_QUOTE),
+    (("escape",), UNKNOWN_ESCAPE),
+    (("mapping values are not allowed",), COLON_IN_TEXT),
+    (("tab character",), TAB_INDENT),
+    (("cannot start any token",), CANNOT_BEGIN),
+    (("flow sequence",), OPEN_LIST),
+    (("flow mapping",), OPEN_MAPPING),
+    (("expected ':'",), NO_COLON),
+    (("alias",), OWN_MARK), (("anchor",), OWN_MARK), (("tag",), OWN_MARK),
+    (("document",), SECOND_DOCUMENT),
+    (("control characters",), CONTROL_CHARACTER),
+    (("expected key",), INDENTATION), (("block end",), INDENTATION),
+    (("block mapping",), INDENTATION), (("block collection",), INDENTATION),
+)
+#: What to look for when nothing more precise is known.
+LOOK_AROUND = N_("Look at this line and the one above it: the indentation (spaces only), "
+                 "the colon after each key and the quotes around texts.")
+
+
+class SyntaxPhrase(Phrase):
+    """The line the command prints for a YAML syntax error (``YAML syntax:`` and PyYAML's
+    own English account), which also keeps what a coordinator is told instead: :attr:`told`,
+    where the reader stopped and what to look for there, our own sentences, said in their
+    language above :attr:`detail`, PyYAML's account."""
+
+    told: Phrase
+    detail: str
+
+
+def syntax_phrase(detail: str, line: int, column: int) -> SyntaxPhrase:
+    """The phrase for a syntax error PyYAML accounts for as ``detail``, at ``line`` and
+    ``column`` (1-based)."""
+    made = SyntaxPhrase(YAML_SYNTAX, problem=detail)
+    words = detail.lower()
+    advice = next((said for needed, said in ADVICE if all(w in words for w in needed)),
+                  LOOK_AROUND)
+    made.told = Phrase.joined(Phrase(STOPPED_AT, line=line, column=column), " ",
+                              Phrase(advice))
+    made.detail = detail
+    return made
 
 
 class LocatedDict(dict[str, Any]):
@@ -114,17 +185,22 @@ def load_text(text: str, filename: str) -> LocatedDict:
         data = converter.value(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        line = mark.line + 1 if mark is not None else 1
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         problem = exc.problem or "unreadable YAML"
         if exc.context and exc.context_mark is not None:  # where the unclosed thing began
             problem += f" ({exc.context} started at line {exc.context_mark.line + 1})"
             if mark is not None and mark.index >= len(text):  # past the end: point at the start
-                line = exc.context_mark.line + 1
+                line, column = exc.context_mark.line + 1, exc.context_mark.column + 1
         raise FlowError([Problem(filename, line, "", "",
-                                 Phrase(YAML_SYNTAX, problem=problem))]) from None
-    except yaml.YAMLError as exc:
-        raise FlowError([Problem(filename, 1, "", "",
-                                 Phrase(YAML_SYNTAX, problem=str(exc)))]) from None
+                                 syntax_phrase(problem, line, column))]) from None
+    except yaml.YAMLError as exc:  # the reader's: a character YAML does not take
+        position = getattr(exc, "position", None)
+        line, column = 1, 1
+        if isinstance(position, int) and 0 <= position <= len(text):
+            before = text[:position]
+            line, column = before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+        raise FlowError([Problem(filename, line, "", "",
+                                 syntax_phrase(str(exc), line, column))]) from None
     except RecursionError:
         raise FlowError([Problem(filename, 1, "", "",
                                  Phrase(N_("YAML nested too deeply")))]) from None

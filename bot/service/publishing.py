@@ -42,6 +42,9 @@ ALREADY_CURRENT = N_("revision %(revision)s of '%(flow)s' is already the current
 ALREADY_WITHDRAWN = N_("revision %(revision)s of '%(flow)s' was already withdrawn")
 STILL_CURRENT = N_("revision %(revision)s of '%(flow)s' is the current one: publish a fix "
                    "or roll back first, then withdraw it")
+#: A publish or withdrawal that lost the race for its publication number (the store says so).
+PUBLISHED_MEANWHILE = N_("publication %(number)s was made by someone else meanwhile; nothing "
+                         "was stored, try again")
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,8 @@ class NewRevision:
 
 
 class PublishConflict(Exception):
-    """Someone else published at the same moment; nothing of this publish was kept."""
+    """Someone else published at the same moment; nothing of this publish was kept. The
+    message (a phrase, the first argument) names the publication number that was taken."""
 
 
 class FlowStore(RevisionSource, Protocol):

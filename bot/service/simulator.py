@@ -39,7 +39,8 @@ from bot.engine.events import (
 from bot.engine.inputs import DONE
 from bot.flows.library import FlowLibrary, StoredRevision, parse_sources
 from bot.flows.model import Flow
-from bot.i18n.texts import Texts
+from bot.i18n.phrase import Phrase
+from bot.i18n.texts import N_, Texts
 from bot.ports import Clock
 
 #: A trial left alone this long is forgotten.
@@ -52,10 +53,23 @@ MAX_LINES = 300
 HIDDEN = "••••••"
 #: The longest typed answer taken (the engine's own limits are lower).
 MAX_TEXT = 1000
+#: The commands a trial takes (the chat's own, and starting again after the end).
+COMMANDS = ("back", "restart", "cancel", "language", "urgent")
+
+# Why the simulator refuses: English, kept as a phrase (the exception's argument) so the
+# console can say it in the reader's language.
+NO_FLOW_TO_TRY = N_("there is no flow '%(flow)s' to try here (there are: %(known)s)")
+TRIAL_GONE = N_("this trial has ended or expired")
+UNKNOWN_COMMAND = N_("the simulator has no command '%(command)s' (it has: %(known)s)")
 
 
 class UnknownTrial(LookupError):
-    """No such trial for this coordinator (never started, expired or someone else's)."""
+    """No such trial for this coordinator (never started, expired or someone else's), or no
+    such flow to start one of; the message (a phrase, the first argument) says which."""
+
+
+class UnknownCommand(ValueError):
+    """A command the simulator does not take; the message (a phrase) names those it does."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +160,8 @@ class Simulator:
         ``lang`` when the flow has it, else its first. A flow that takes the hub as an
         input (a pathway tried on its own) gets ``hub``, or the first hub."""
         if flow_id not in flows:
-            raise UnknownTrial(f"unknown flow '{flow_id}'")
+            raise UnknownTrial(Phrase(NO_FLOW_TO_TRY, flow=flow_id,
+                                      known=", ".join(sorted(flows))))
         engine = Engine(library_of(flows), self.texts, self.hubs, self.partners)
         flow = flows[flow_id]
         lang = lang if lang in flow.languages else flow.languages[0]
@@ -180,7 +195,7 @@ class Simulator:
             self._expire()
             trial = self._trials.get(trial_id)
             if trial is None or trial.staff_id != staff_id:
-                raise UnknownTrial("this trial has ended or expired")
+                raise UnknownTrial(Phrase(TRIAL_GONE))
             self._trials.move_to_end(trial_id)
             trial.touched = self.clock.now()
             return trial
@@ -210,9 +225,10 @@ class Simulator:
 
     def command(self, trial_id: str, staff_id: int, name: str,
                 arg: str | None = None) -> Trial:
-        if name not in ("back", "restart", "cancel", "language", "urgent"):
-            raise ValueError(f"unknown command '{name}'")
         trial = self.get(trial_id, staff_id)
+        if name not in COMMANDS:
+            raise UnknownCommand(Phrase(UNKNOWN_COMMAND, command=name,
+                                        known=", ".join(COMMANDS)))
         if name == "restart" and trial.ended:  # the engine takes nothing after the end
             trial.lines.append(Line("answer", "/restart", lang=trial.session.referrer_lang))
             step = trial.engine.start(trial.flow_id, trial.session.referrer_lang,

@@ -13,7 +13,7 @@ from bot.directory import load_directory
 from bot.flows.library import BUNDLED, FlowLibrary, Source, parse_sources
 from bot.i18n.texts import Texts
 from bot.service.publishing import Publisher
-from bot.service.simulator import Simulator, UnknownTrial, stored_flows
+from bot.service.simulator import Simulator, UnknownCommand, UnknownTrial, stored_flows
 from storage.clock import FixedClock
 from tests.service.flowtrial import TINY, published, tiny
 from tests.storage.conftest import NOW
@@ -65,7 +65,8 @@ def test_commands_go_back_and_start_again_after_the_end() -> None:
     trial = sim.command(trial.id, 7, "restart")
     assert not trial.ended and trial.prompt is not None
     assert trial.prompt.text == "Which way?"
-    with pytest.raises(ValueError, match="unknown command 'forget'"):
+    with pytest.raises(UnknownCommand, match=r"^the simulator has no command 'forget' \(it "
+                       r"has: back, restart, cancel, language, urgent\)$"):
         sim.command(trial.id, 7, "forget")
 
 

@@ -34,7 +34,7 @@ from bot.i18n.texts import N_, is_rtl
 from bot.service.drafts import MAX_UPLOAD_BYTES, Draft, DraftShelf, UploadRefused, check_upload
 from bot.service.flowdesk import FlowDesk
 from bot.service.publishing import PublishConflict, Refused, UnknownRevision
-from bot.service.simulator import Simulator, Trial, UnknownTrial
+from bot.service.simulator import Simulator, Trial, UnknownCommand, UnknownTrial
 from bot.wiring import Services, flow_checks
 from storage.flowstore import SqlFlowStore
 
@@ -434,9 +434,15 @@ async def try_page(request: Request, user: ConsoleUser) -> Response:
     if trial is None:
         return render(request, user, "flows_missing.html", {"reason": "", "trial": True},
                       status=404)
+    return _trial_page(request, user, trial)
+
+
+def _trial_page(request: Request, user: ConsoleUser, trial: Trial, refused: str = "",
+                status: int = 200) -> Response:
+    """The trial as it stands; ``refused``: why the last input was not taken."""
     return render(request, user, "flows_try.html", {
         "trial": trial, "prompt": trial.prompt, "lines": trial.lines,
-        "fact_words": FACT_WORDS})
+        "fact_words": FACT_WORDS, "refused": refused}, status=status)
 
 
 @console_page()
@@ -460,11 +466,13 @@ async def try_answer(request: Request, user: ConsoleUser) -> Response:
             simulator.choose(trial_id, user.staff_id, str(form["choice"]))
         else:
             simulator.type(trial_id, user.staff_id, str(form.get("text", "")))
-    except UnknownTrial:
-        return render(request, user, "flows_missing.html", {"reason": "", "trial": True},
-                      status=404)
-    except ValueError:
-        return render(request, user, "flows_missing.html", {"reason": ""}, status=400)
+    except (UnknownTrial, UnknownCommand) as error:
+        # An unknown command (a forged or outdated form) leaves the trial as it was.
+        trial = _trial_or_none(request, user) if isinstance(error, UnknownCommand) else None
+        if trial is None:
+            return render(request, user, "flows_missing.html", {"reason": "", "trial": True},
+                          status=404)
+        return _trial_page(request, user, trial, _reason(error), status=400)
     return RedirectResponse(f"/console/flows/try/{trial_id}#now", status_code=303)
 
 
