@@ -1,7 +1,10 @@
 """The Flows page in a real Chromium: a broken flow upload shows its line-numbered problems;
 a good one is tried in the simulator and published, and a bot process on the same database
 then serves it to a new intake; a hub coordinator gets no publish button; the Arabic page
-reads right to left. Every page's screenshot is saved."""
+reads right to left. In the coordinator's language: a YAML syntax error says where to look
+and what for, the YAML reader's English words beneath; a command the simulator does not
+take, and a rollback that lost the race to another publication, say why. Every page's
+screenshot is saved."""
 
 from __future__ import annotations
 
@@ -9,11 +12,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.engine.events import Say
-from bot.wiring import build_services
+from bot.flows.library import Source
+from bot.service.publishing import Publisher
+from bot.wiring import build_services, flow_checks
 from storage.clock import FixedClock
 from tests.console.conftest import LiveConsole
 from tests.console.test_flows import HELLO, TINY, published_intake, store_of
+from tests.console.test_flows_language import UNCLOSED, UNCLOSED_YAML, lose_the_race
 
 Shoot = Callable[[Any, str], Path]
 
@@ -127,3 +135,74 @@ def test_the_arabic_flows_pages_read_right_to_left(
     page.goto("/console/flows/pwsn")
     page.locator("svg.flow-diagram").wait_for()
     shoot(page, "flows-revision-ar")
+
+
+def test_a_yaml_syntax_error_is_told_in_arabic_above_the_yaml_readers_english(
+        browser_page: Any, browser_sign_in: Callable[..., int], shoot: Shoot,
+        tmp_path: Path) -> None:
+    page = browser_page
+    browser_sign_in(page, language="ar")
+    broken = tmp_path / "tiny.yaml"
+    broken.write_text(UNCLOSED, encoding="utf-8")
+    page.goto("/console/flows")
+    page.set_input_files("#flow-files", str(broken))
+    page.locator("form[action='/console/flows/check'] button[type=submit]").click()
+    cell = page.locator("table.problems tbody tr td").last
+    cell.wait_for()
+    told, detail = cell.inner_text().replace("\u2068", "").replace("\u2069", "").split("\n")
+    assert told == ("تتعذّر قراءة YAML في السطر 15، العمود 11. علامة اقتباس (\" أو ') تفتح نصًّا "
+                    "لا يُغلق أبدًا: أغلقه بالعلامة نفسها.")
+    assert detail == f"يقول قارئ YAML: {UNCLOSED_YAML}"
+    english = cell.locator(".problem-detail [lang=en]")
+    assert (english.inner_text(), english.get_attribute("dir")) == (UNCLOSED_YAML, "ltr")
+    below = cell.locator(".problem-detail").bounding_box()
+    assert below is not None and below["y"] > cell.bounding_box()["y"] + 10  # beneath it
+    assert page.locator("pre.problem-lines").text_content().strip() == (
+        f"tiny.yaml:15: YAML syntax: {UNCLOSED_YAML}")  # as the command prints it
+    shoot(page, "flows-yaml-syntax-ar")
+
+
+def test_a_command_the_simulator_does_not_take_is_refused_in_french(
+        browser_page: Any, browser_sign_in: Callable[..., int], shoot: Shoot,
+        tmp_path: Path) -> None:
+    page = browser_page
+    browser_sign_in(page, language="fr")
+    good = tmp_path / "tiny.yaml"
+    good.write_text(TINY, encoding="utf-8")
+    page.goto("/console/flows")
+    page.set_input_files("#flow-files", str(good))
+    page.locator("form[action='/console/flows/check'] button[type=submit]").click()
+    page.locator("form[action='/console/flows/try'] button[type=submit]").click()
+    page.locator("button.choice").first.wait_for()
+    # An outdated or forged form: the /back button sends a command the simulator lacks.
+    page.locator("button[name=command][value=back]").evaluate("b => b.value = 'forget'")
+    page.locator("button[name=command][value=forget]").click()
+    alert = page.locator("main [role=alert]")
+    alert.wait_for()
+    assert alert.inner_text() == ("le simulateur n'a pas de commande 'forget' (il a : back, "
+                                  "restart, cancel, language, urgent)")
+    shoot(page, "flows-simulator-refused-fr")
+    page.locator("button.choice[value=right]").click()  # the trial goes on as it was
+    page.get_by_text("Stopped.").wait_for()
+
+
+def test_a_rollback_that_lost_the_race_says_so_in_turkish(
+        browser_page: Any, browser_sign_in: Callable[..., int], live_console: LiveConsole,
+        shoot: Shoot, monkeypatch: pytest.MonkeyPatch) -> None:
+    services = live_console.services
+    publisher = Publisher(store_of(services), services.clock)
+    checks = flow_checks(services.settings, services.storage)
+    for text in (TINY, TINY.replace("Which way?", "Where to?")):
+        publisher.publish_sources([Source("tiny.yaml", text)], checks, "staff:0", "tiny")
+    page = browser_page
+    browser_sign_in(page, language="tr")
+    page.goto("/console/flows/tiny/revisions/1/rollback")
+    page.locator("#confirm-note").fill("r2 confused people")
+    taken = lose_the_race(monkeypatch)
+    page.locator("form[action$='/rollback'] button[type=submit]").click()
+    alert = page.locator("main [role=alert]")
+    alert.wait_for()
+    assert alert.inner_text() == (f"{taken[0]} numaralı yayını bu arada başka biri yaptı; "
+                                  "hiçbir şey kaydedilmedi, yeniden deneyin")
+    assert [r.revision for r in store_of(services).history() if r.flow_id == "tiny"] == [1, 2]
+    shoot(page, "flows-rollback-race-tr")

@@ -265,16 +265,15 @@ def test_trying_a_flow_the_draft_does_not_have_says_so_in_the_readers_language(
 
 
 @pytest.mark.parametrize(("lang", "reason"), [
-    pytest.param("en", "the simulator has no command 'forget' (it has: {known}) Nothing was "
-                 "changed.", id="en"),
-    pytest.param("tr", "simülatörde 'forget' diye bir komut yok (olanlar: {known}) Hiçbir şey "
-                 "değişmedi.", id="tr"),
-    pytest.param("fr", "le simulateur n'a pas de commande 'forget' (il a : {known}) Rien n'a "
-                 "été modifié.", id="fr"),
-    pytest.param("ku", "fermana 'forget' di simulatorê de tune ye (yên heyî: {known}) Tiştek "
-                 "nehat guhertin.", id="ku"),
-    pytest.param("ar", "ليس في المحاكي أمر '{FSI}forget{PDI}' (أوامره: {FSI}{known}{PDI}) لم "
-                 "يتغيّر شيء.", id="ar, the names isolated"),
+    pytest.param("en", "the simulator has no command 'forget' (it has: {known})", id="en"),
+    pytest.param("tr", "simülatörde 'forget' diye bir komut yok (olanlar: {known})",
+                 id="tr"),
+    pytest.param("fr", "le simulateur n'a pas de commande 'forget' (il a : {known})",
+                 id="fr"),
+    pytest.param("ku", "fermana 'forget' di simulatorê de tune ye (yên heyî: {known})",
+                 id="ku"),
+    pytest.param("ar", "ليس في المحاكي أمر '{FSI}forget{PDI}' (أوامره: {FSI}{known}{PDI})",
+                 id="ar, the names isolated"),
 ])
 def test_a_command_the_simulator_does_not_take_is_refused_in_the_readers_language(
         console_client: Client, lang: str, reason: str) -> None:
@@ -286,7 +285,8 @@ def test_a_command_the_simulator_does_not_take_is_refused_in_the_readers_languag
     refused = client.post(address, data={"csrf": client.csrf, "command": "forget"})
     assert refused.status_code == 400
     known = "back, restart, cancel, language, urgent"
-    assert reason.format(known=known, FSI=FSI, PDI=PDI) in shown(refused)
+    said = reason.format(known=known, FSI=FSI, PDI=PDI)
+    assert f'<p class="message error" role="alert">{said}</p>' in shown(refused)
     assert shown(refused).count("Which way?") == 1  # the question still waits, unanswered
     going_on = client.post(address, data={"csrf": client.csrf, "choice": "right"})
     assert "Stopped." in going_on.text  # the trial goes on as it was
