@@ -10,13 +10,14 @@ from typing import Any
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.console.sessions import sign_in_for
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.channel import Channel
 from bot.telegram.focal import FocalChat
 from bot.telegram.inbox import Inbox, OwnThreads, Writes, release_gone
+from bot.telegram.omissions import Tolerant
 from bot.telegram.referrer import ReferrerChat
 from bot.telegram.sender import Sender
 from bot.telegram.worker import Worker
@@ -62,8 +63,11 @@ def build_bot(services: Services, request: BaseRequest | None = None,
                # No Updater: it confirms updates to Telegram before they are handled. The
                # poller (bot.telegram.polling) and the webhook store them in the inbox first.
                .updater(None))
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+    # PTB's own defaults: a pool for the calls, one connection for getUpdates. getMe's answer
+    # is completed where another Bot API server leaves out what it cannot but be.
+    calls = request if request is not None else HTTPXRequest(connection_pool_size=256)
+    updates = request if request is not None else HTTPXRequest(connection_pool_size=1)
+    builder = builder.request(Tolerant(calls)).get_updates_request(updates)
     application = builder.build()
     sender = Sender(application.bot)
     codec = CallbackCodec(services.callback_key())

@@ -45,8 +45,9 @@ def read(update: Update) -> Incoming:
     if update.callback_query is not None:
         query = update.callback_query
         message = query.message
+        # Id 0 names no message: a server that left the id out (``bot.telegram.omissions``).
         return replace(base, kind="button", callback_id=query.id, callback_data=query.data,
-                       message_id=message.message_id if message else None)
+                       message_id=(message.message_id or None) if message else None)
     if update.edited_message is not None:
         return replace(base, kind="edited", message_id=update.edited_message.message_id)
     message = update.message

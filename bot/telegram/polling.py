@@ -7,6 +7,14 @@ is what tells Telegram the batch arrived. A batch the database would not take is
 again. At start the offset follows the highest update id stored or handled, so nothing
 Telegram still holds is skipped.
 
+Each update of a batch is read on its own (``bot.telegram.omissions`` first fills what some
+Bot API servers leave out): one python-telegram-bot cannot read is logged by its kind of
+fault, never its content, and confirmed with the batch without being stored, so it neither
+stops polling nor comes back for ever.
+
+Telegram holds an empty ``getUpdates`` open for the long poll; a server that answers at once
+(an emulator) is asked again only after :data:`EMPTY_ROUND`, never in a busy loop.
+
 Telegram lets one poller per bot: a second gets 409 Conflict. That is logged and waited
 out here, never a crash; the deployment guide says how to run several processes.
 """
@@ -26,7 +34,8 @@ from telegram import Bot, Update
 from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError
 
 from bot.telegram.inbox import Inbox, chat_of
-from bot.telegram.sender import retry_seconds
+from bot.telegram.omissions import complete_update
+from bot.telegram.sender import quiet_raw_calls, retry_seconds
 
 if TYPE_CHECKING:
     from bot.telegram.app import Bot as Running
@@ -42,6 +51,11 @@ MAX_PAUSE = 30.0
 #: Seconds to wait when another poller holds the bot (409): it may be a process being
 #: replaced by this one.
 CONFLICT_PAUSE = 5.0
+#: The shortest time between the starts of two ``getUpdates`` calls when the first found
+#: nothing: a server that does not hold the call open is not asked again at once.
+EMPTY_ROUND = 0.5
+#: Seconds a ``getUpdates`` answer may take beyond the long poll itself.
+READ_MARGIN = 5.0
 
 
 @dataclass
@@ -66,11 +80,18 @@ class Poller:
             return
         offset = highest + 1 if highest is not None else None
         pause = PAUSE
+        quiet_raw_calls()
+        loop = asyncio.get_running_loop()
         while not stop.is_set():
+            asked = loop.time()
             try:
-                updates = await _until(stop, partial(
-                    self.bot.get_updates, offset=offset, timeout=self.long_poll,
-                    allowed_updates=Update.ALL_TYPES))
+                # Raw, so that each update is read on its own (PTB's get_updates reads the
+                # whole batch at once, and one unreadable update would fail them all).
+                batch = await _until(stop, partial(
+                    self.bot.do_api_request, "getUpdates", api_kwargs={
+                        "offset": offset, "timeout": self.long_poll,
+                        "allowed_updates": list(Update.ALL_TYPES)},
+                    read_timeout=self.long_poll + READ_MARGIN))
             except Conflict:
                 log.error("polling_conflict")  # another process polls this bot
                 await _sleep(stop, CONFLICT_PAUSE)
@@ -86,18 +107,39 @@ class Poller:
             if stop.is_set():
                 return
             pause = PAUSE
-            if not updates:
+            updates, last = self._read(batch)
+            if last is None:  # nothing came: wait out the round a held call would take
+                await _sleep(stop, EMPTY_ROUND - (loop.time() - asked))
                 continue
             try:
-                await self.inbox.keep([(u.update_id, chat_of(u), u.to_dict())
-                                       for u in updates], updates)
+                if updates:
+                    await self.inbox.keep([(u.update_id, chat_of(u), u.to_dict())
+                                           for u in updates], updates)
             except Exception as error:
                 # Not stored, so not confirmed: the same batch comes back next time.
                 log.error("inbox_store_failed", extra={"error": type(error).__name__})
                 await _sleep(stop, pause)
                 pause = min(pause * 2, MAX_PAUSE)
                 continue
-            offset = max(u.update_id for u in updates) + 1
+            offset = last + 1
+
+    def _read(self, batch: object) -> tuple[list[Update], int | None]:
+        """The updates of ``batch`` python-telegram-bot can read, and the highest update id
+        in it (readable or not), which the next call confirms."""
+        updates: list[Update] = []
+        last: int | None = None
+        for data in batch if isinstance(batch, list) else ():
+            update_id = data.get("update_id") if isinstance(data, dict) else None
+            if isinstance(update_id, int):
+                last = update_id if last is None else max(last, update_id)
+            try:
+                update = Update.de_json(complete_update(data), self.bot)
+            except Exception as error:  # any field PTB requires may be missing or odd
+                log.warning("update_unreadable", extra={"error": type(error).__name__})
+                continue
+            if update is not None:
+                updates.append(update)
+        return updates, last
 
 
 async def serve(running: Running) -> None:

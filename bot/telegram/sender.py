@@ -146,13 +146,29 @@ class Sender:
             log.info("strip_failed")
 
     async def delete(self, chat_id: int, message_ids: Iterable[int]) -> None:
+        """Delete messages, up to 100 in one call. Where that call fails (a Bot API server
+        without ``deleteMessages``, which came with Bot API 7.0, or a passing fault), each
+        is deleted on its own: what is deleted here may be personal (a typed answer, the
+        intake's messages), and it must not stay in the chat for want of the batch call."""
         ids = sorted(set(message_ids))
         for start in range(0, len(ids), 100):  # the Bot API deletes at most 100 at once
             batch = ids[start:start + 100]
             try:
                 await self._call("delete", lambda b=batch: self.bot.delete_messages(chat_id, b))
-            except TelegramError:
+            except RetryAfter:  # still flooded after the retries: one by one would be worse
                 log.info("delete_failed", extra={"count": len(batch)})
+            except TelegramError as error:
+                log.info("delete_batch_failed", extra={"count": len(batch),
+                                                       "reason": type(error).__name__})
+                for message_id in batch:
+                    await self._delete_alone(chat_id, message_id)
+
+    async def _delete_alone(self, chat_id: int, message_id: int) -> None:
+        try:
+            await self._call("delete", lambda: self._post("deleteMessage", {
+                "chat_id": chat_id, "message_id": message_id}))
+        except TelegramError as error:
+            log.info("delete_failed", extra={"count": 1, "reason": type(error).__name__})
 
     async def delete_one(self, chat_id: int, message_id: int) -> bool:
         """Delete one message; False if Telegram refuses (too old, already gone). Unlike

@@ -27,6 +27,7 @@ from telegram import Update
 from bot.telegram import startup
 from bot.telegram.app import Bot
 from bot.telegram.inbox import chat_of
+from bot.telegram.omissions import complete_update
 
 log = logging.getLogger("intake.webhook")
 Scope = dict[str, Any]
@@ -99,6 +100,7 @@ class TelegramWebhook:
                 raise TypeError("an update is a JSON object")
             if _too_deep(data):
                 raise ValueError("an update does not nest this deep")
+            data = complete_update(data)  # what some Bot API servers leave out
             update = Update.de_json(data, application.bot)
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             # RecursionError: json.loads of thousands of nested brackets

@@ -1,16 +1,19 @@
-"""The sender reads a flood refusal's wait in both of PTB's forms without a warning."""
+"""The sender reads a flood refusal's wait in both of PTB's forms without a warning, and
+deletes messages one by one where the server refuses to delete them in one call."""
 
 from __future__ import annotations
 
 import os
 import warnings
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from telegram.error import RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.telegram.sender import Sender, retry_seconds
+from tests.telegram.harness import Harness
 
 
 def built(wait: int | timedelta) -> RetryAfter:
@@ -72,3 +75,31 @@ def test_an_operator_who_chose_whole_seconds_keeps_them(
     monkeypatch.setenv("PTB_TIMEDELTA", "false")
     Sender(_Flooded())  # type: ignore[arg-type]
     assert os.environ["PTB_TIMEDELTA"] == "false"
+
+
+@pytest.mark.parametrize(("status", "description"), [
+    (404, "Not Found"),  # a Bot API server without deleteMessages (older than Bot API 7.0)
+    (500, "Internal Server Error"),
+    (400, "Bad Request: method not supported"),
+])
+async def test_messages_are_deleted_one_by_one_where_the_batch_call_fails(
+        tmp_path: Path, status: int, description: str) -> None:
+    product = await Harness.start(tmp_path)
+    try:
+        api = product.api
+        api.fail_next("deleteMessages", status, description)
+        await product.bot.channel.sender.delete(4242, [31, 30, 33])
+        assert [c.params["message_ids"] for c in api.sent("deleteMessages")] == [[30, 31, 33]]
+        assert [int(c.params["message_id"]) for c in api.sent("deleteMessage")] == [30, 31, 33]
+    finally:
+        await product.stop()
+
+
+async def test_a_batch_call_that_works_deletes_in_one_call(tmp_path: Path) -> None:
+    product = await Harness.start(tmp_path)
+    try:
+        await product.bot.channel.sender.delete(4242, [31, 30])
+        assert len(product.api.sent("deleteMessages")) == 1
+        assert product.api.sent("deleteMessage") == []
+    finally:
+        await product.stop()

@@ -139,6 +139,20 @@ async def test_a_valid_update_is_stored_in_the_inbox_before_the_answer(
     assert queued(product) == [(77, STRANGER, UPDATE)]
 
 
+async def test_a_press_without_the_fields_some_servers_leave_out_is_stored(
+        product: Harness) -> None:
+    press = {"update_id": 78, "callback_query": {
+        "id": "q1", "data": "d", "from": UPDATE["message"]["from"],  # type: ignore[index]
+        "message": {"chat": {"id": STRANGER, "type": "private"}}}}
+    answer = await call(product, "POST", "/telegram", [json.dumps(press).encode()])
+    assert answer.status == 200
+    [(update_id, chat, kept)] = queued(product)
+    assert (update_id, chat) == (78, STRANGER)
+    assert kept["callback_query"]["chat_instance"] == ""
+    assert kept["callback_query"]["message"] == {"message_id": 0, "date": 0, "chat": {
+        "id": STRANGER, "type": "private"}}
+
+
 async def test_an_update_the_database_does_not_take_is_answered_500_for_a_retry(
         product: Harness) -> None:
     product.services.storage.close()
