@@ -14,6 +14,12 @@ tests. Some leave out fields python-telegram-bot requires, and then the bot coul
   no message (Telegram's ids start at 1), so nothing is edited in place.
 
 Anything else missing still makes the object unreadable, as with Telegram.
+
+Some servers also answer a refusal with HTTP 200 and ``"ok": false`` in the body, where
+Telegram sends the refusal's own status (400 for a message that cannot be deleted).
+python-telegram-bot then fails on the missing result with a ``KeyError`` the product cannot
+tell from a fault of its own; the transport gives such an answer the status in its
+``error_code`` (else 400), so it is read as the refusal it is.
 """
 
 from __future__ import annotations
@@ -45,9 +51,24 @@ def complete_update(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "callback_query": query}
 
 
+def refusal_status(status: int, payload: bytes) -> int:
+    """The HTTP status a refusal should have come with: ``status`` unless the body says
+    ``"ok": false`` under a 2xx status (see the module)."""
+    if not 200 <= status < 300 or not payload.lstrip()[:16].replace(b" ", b"").startswith(
+            b'{"ok":false'):
+        return status  # only the first bytes are looked at: Telegram puts "ok" first
+    try:
+        answer = json.loads(payload)
+    except ValueError:
+        return status
+    code = answer.get("error_code") if isinstance(answer, dict) else None
+    return code if isinstance(code, int) and 400 <= code < 600 else 400
+
+
 class Tolerant(BaseRequest):
-    """A transport that completes ``getMe``'s answer (:func:`complete_me`), around the one
-    that does the HTTP. Every other answer passes through unread."""
+    """A transport around the one that does the HTTP: it completes ``getMe``'s answer
+    (:func:`complete_me`) and gives a refusal sent as a success its own status
+    (:func:`refusal_status`). Other answers pass through unread."""
 
     def __init__(self, inner: BaseRequest) -> None:
         self.inner = inner
@@ -70,6 +91,7 @@ class Tolerant(BaseRequest):
         status, payload = await self.inner.do_request(
             url, method, request_data, read_timeout=read_timeout, write_timeout=write_timeout,
             connect_timeout=connect_timeout, pool_timeout=pool_timeout)
+        status = refusal_status(status, payload)
         if status != 200 or not url.endswith("/getMe"):
             return status, payload
         try:

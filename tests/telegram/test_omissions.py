@@ -15,9 +15,9 @@ from telegram import Update
 
 from bot.telegram.app import build_bot
 from bot.telegram.incoming import read
-from bot.telegram.omissions import complete_me, complete_update
+from bot.telegram.omissions import complete_me, complete_update, refusal_status
 from bot.telegram.polling import Poller
-from tests.telegram.fakeapi import FakeBotAPI
+from tests.telegram.fakeapi import Call, FakeBotAPI
 from tests.telegram.harness import Harness
 from tests.telegram.test_inbox import REFERRER, text_update, until
 
@@ -134,3 +134,52 @@ async def test_a_press_from_a_server_that_omits_fields_is_handled(product: Harne
     # Which message held the button is not known: the next question comes as a new one.
     assert api.sent("editMessageText") == []
     assert api.sent()[-1].params["text"] != ""
+
+
+class _RefusesWithOk(FakeBotAPI):
+    """A server without ``deleteMessages`` that refuses a ``deleteMessage`` with HTTP 200
+    and ``"ok": false`` in the body (Telegram answers such a refusal with 400)."""
+
+    async def do_request(self, url: str, method: str, request_data: Any = None,
+                         read_timeout: Any = None, write_timeout: Any = None,
+                         connect_timeout: Any = None, pool_timeout: Any = None,
+                         ) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        if name == "deleteMessages":
+            self.calls.append(Call(name, params))
+            return 404, b'{"ok":false,"error_code":404,"description":"Not Found"}'
+        if name == "deleteMessage" and int(params["message_id"]) == 31:
+            self.calls.append(Call(name, params))
+            return 200, (b'{"ok":false,"error_code":400,"description":'
+                         b'"Bad Request: message to delete not found"}')
+        return await super().do_request(url, method, request_data)
+
+
+async def test_a_refusal_answered_with_http_200_is_read_as_a_refusal(tmp_path: Path) -> None:
+    product = await Harness.start(tmp_path)  # a product, to borrow its services
+    try:
+        api = _RefusesWithOk()
+        running = build_bot(product.services, request=api)
+        await running.application.initialize()
+        await running.channel.sender.delete(REFERRER, [30, 31, 33])  # raises nothing
+        assert [int(c.params["message_id"]) for c in api.sent("deleteMessage")] == [30, 31, 33]
+        assert not await running.channel.sender.delete_one(REFERRER, 31)
+        await running.application.shutdown()
+    finally:
+        await product.stop()
+
+
+@pytest.mark.parametrize(("status", "payload", "read_as"), [
+    (200, b'{"ok":true,"result":true}', 200),
+    (200, b'{"ok":false,"error_code":400,"description":"Bad Request: x"}', 400),
+    (200, b'{"ok": false, "error_code": 403, "description": "Forbidden: x"}', 403),
+    (200, b'{"ok":false,"description":"no code"}', 400),
+    (200, b'{"ok":false,"error_code":200}', 400),
+    (200, b'{"ok":false, not json', 200),  # PTB says what is wrong with it
+    (400, b'{"ok":false,"error_code":400}', 400),
+    (500, b'{"message":"API method is not supported"}', 500),
+])
+def test_a_refusal_sent_as_a_success_gets_its_own_status(
+        status: int, payload: bytes, read_as: int) -> None:
+    assert refusal_status(status, payload) == read_as
