@@ -283,8 +283,11 @@ class ReferrerChat:
                                                   "automatically (%(reason)s); the "
                                                   "coordinators are told."),
                                     reason=turn.unrouted)
-        # The summary and the flow's last words, as the one message that stays.
-        last = [m.text for m in plan.outgoing if not m.prompt]
+        # The summary and the flow's last words, as the one message that stays. On /cancel
+        # the engine's words ("Cancelled. Nothing was kept.") only repeat the summary, which
+        # also keeps any case code and says how to start again.
+        last = [] if turn.ended.reason == "cancel" else \
+            [m.text for m in plan.outgoing if not m.prompt]
         if turn.needs and turn.hub:  # no referral: where the person can go instead
             last.append(services_text(self.texts, self.directory, turn.hub, turn.needs,
                                       plan.lang))

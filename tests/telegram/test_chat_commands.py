@@ -159,6 +159,15 @@ async def test_the_new_command_is_deleted_with_the_intake(product: Harness) -> N
     assert state(p) is None
 
 
+async def test_cancel_says_once_that_nothing_was_kept(product: Harness) -> None:
+    p = product
+    await p.text(REFERRER, "/new")
+    await p.choose(REFERRER, "pwsn")
+    await p.text(REFERRER, "/cancel")
+    assert p.texts_to(REFERRER)[-1] == ("This intake is closed and nothing was kept. Send /new "
+                                        "to start another.")
+
+
 async def test_the_start_code_message_is_deleted_whether_or_not_it_enrols(
         product: Harness) -> None:
     p = product
