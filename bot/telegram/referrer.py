@@ -106,6 +106,13 @@ class ReferrerChat:
     async def command(self, inc: Incoming, staff: Staff) -> None:
         assert inc.chat_id is not None and inc.command is not None
         given = Command(ENGINE_COMMANDS[inc.command], inc.arg)  # type: ignore[arg-type]
+        if given.name == "urgent" and \
+                await asyncio.to_thread(self.desk.current, inc.chat_id) is None:
+            # Danger now and no intake open: one is started (it records the update) and
+            # its urgent screen shown at once, the referrer's hub's contacts first.
+            await self.start(inc, staff)
+            await self._step(inc, staff, given, user_message=None, record=False)
+            return
         await self._step(inc, staff, given, user_message=inc.message_id)
 
     def languages(self) -> tuple[str, ...]:
@@ -190,8 +197,10 @@ class ReferrerChat:
                         int(host["seq"]))
 
     async def _step(self, inc: Incoming, staff: Staff, given: Input,
-                    user_message: int | None, accept: Accept | None = None) -> None:
-        """One engine step in one transaction, then the replies.
+                    user_message: int | None, accept: Accept | None = None,
+                    record: bool = True) -> None:
+        """One engine step in one transaction, then the replies. ``record=False``: the
+        update was recorded already, by the step before it that it follows.
 
         The rendering and the bookkeeping (button step, which answer to delete, whether the
         prompt is edited in place) are decided inside the step's transaction, so the common
@@ -221,8 +230,8 @@ class ReferrerChat:
             return host
 
         turn = await self.writes.run(self.desk.handle, chat, staff, given,
-                                       update_id=inc.update_id, accept=accept,
-                                       bookkeep=bookkeep)
+                                       update_id=inc.update_id if record else None,
+                                       accept=accept, bookkeep=bookkeep)
         if turn.session is None or turn.refused:
             if inc.kind == "button":
                 lang = turn.session.referrer_lang if turn.session else staff.language

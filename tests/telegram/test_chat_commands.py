@@ -159,6 +159,20 @@ async def test_the_new_command_is_deleted_with_the_intake(product: Harness) -> N
     assert state(p) is None
 
 
+async def test_urgent_outside_an_intake_shows_the_hubs_emergency_contacts(
+        product: Harness) -> None:
+    p = product
+    await p.text(REFERRER, "/urgent")
+    said = "\n".join(p.texts_to(REFERRER))
+    assert "Example Health Line Gaziantep" in said  # the referrer's hub, asked for nothing
+    assert "No intake is open" not in said
+    assert state(p) is not None  # and the intake goes on from there
+    update = await p.text(REFERRER, "/urgent", update_id=7100)
+    calls = len(p.api.calls)
+    await p.text(REFERRER, "/urgent", update_id=update)  # redelivered: nothing again
+    assert len(p.api.calls) == calls
+
+
 async def test_cancel_says_once_that_nothing_was_kept(product: Harness) -> None:
     p = product
     await p.text(REFERRER, "/new")
