@@ -31,6 +31,7 @@ from bot.flows.model import (
     ReturnNode,
     RiskNode,
     SayNode,
+    Text,
     UrgentNode,
 )
 from bot.flows.problems import Problem
@@ -127,6 +128,8 @@ class _FileChecks:
                     and node.max_selected < node.min_selected:
                 self.fail(node.where.line_of("max_selected"), node.id, "max_selected",
                           Phrase(N_("is smaller than min_selected")))
+        if isinstance(node, SayNode) and node.relevant is not None:
+            self.condition(node.relevant, node.id, "relevant")
         for index, arm in enumerate(getattr(node, "next", ()) or ()):
             if not isinstance(arm, str) and arm.when is not None:
                 self.condition(arm.when, node.id, f"next[{index}].when")
@@ -432,10 +435,30 @@ def _reachable(graph: Graph, start: str) -> set[str]:
     return seen
 
 
+def _recorded(node: AskNode) -> tuple[object, ...]:
+    """What a question records and how a referral names it, without its wording or place."""
+    def words(text: Text | None) -> str | None:
+        return text.msgid if text is not None else None
+    return (node.kind, tuple((o.id, o.label.msgid, o.exclusive) for o in node.options),
+            node.collects, node.sensitive, words(node.shared_as), words(node.card_label),
+            node.minimum, node.maximum, node.not_future, node.min_selected, node.max_selected)
+
+
+def _same_question(one: AnyNode, other: AnyNode) -> bool:
+    """Whether two questions record the same answer: the same kind, options (ids and labels,
+    in order), limits, sensitivity and labels on the referral. The wording put to the
+    referrer may differ ("the organisation", "the specialist"): it does not change what is
+    recorded."""
+    return (isinstance(one, AskNode) and isinstance(other, AskNode)
+            and _recorded(one) == _recorded(other))
+
+
 def _shared_answers(graph: Graph) -> list[Problem]:
     """Two flows must not record answers under the same id on one path: the later question
     would overwrite the earlier answer, or be read in its place by the other flow (into the
-    wrong referral). Sharing an id on separate branches is fine."""
+    wrong referral). Sharing an id on separate branches is fine, and so is the same question
+    (:func:`_same_question`) asked by two flows: its answer means the same to both, so a
+    shared subflow and the flow beside it may both ask "how to reach the person"."""
     by_key: dict[str, list[str]] = {}
     for qid, node in graph.nodes.items():
         if isinstance(node, AskNode | RiskNode):
@@ -447,7 +470,8 @@ def _shared_answers(graph: Graph) -> list[Problem]:
         reach = {q: _reachable(graph, q) for q in qids}
         for a in qids:
             for b in qids:
-                if graph.origin[a].id != graph.origin[b].id and b in reach[a]:
+                if graph.origin[a].id != graph.origin[b].id and b in reach[a] \
+                        and not _same_question(graph.nodes[a], graph.nodes[b]):
                     problems.append(_report(
                         graph, b, "", Phrase(N_("answer id '%(answer)s' is also asked "
                                                 "earlier on the same path by flow '%(flow)s'; "

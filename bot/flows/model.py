@@ -141,6 +141,9 @@ class SayNode(Node):
     text: Text
     audience: Audience
     next: tuple[Branch, ...]
+    #: Said only when this holds; otherwise the path goes on by ``next`` in silence (a turn
+    #: of the path for some persons only, without a message for the others).
+    relevant: Condition | None = None
 
     def edges(self) -> list[tuple[str, str]]:
         return _branch_edges(self.next)

@@ -111,6 +111,8 @@ def outline(graph: Graph, translate: Translate | None = None) -> list[str]:
                 lines.append(f"{qid}:   asked only if {condition_text(node.relevant)}")
         elif isinstance(node, SayNode):
             lines.append(f"{qid}: say to {node.audience}: {show(node.text)}")
+            if node.relevant is not None:
+                lines.append(f"{qid}:   said only if {condition_text(node.relevant)}")
         elif isinstance(node, ConsentNode):
             lines.append(f"{qid}: consent for {', '.join(node.scopes)} (required: "
                          f"{', '.join(node.required)}): {show(node.script)}")

@@ -63,7 +63,7 @@ _RANGE = re.compile(r"^(\d+)(?:(\+)|-(\d+))?$")
 TOP_FIELDS = {"spec_version", "id", "revision", "title", "kind", "languages", "start",
               "urgent", "inputs", "nodes"}
 NODE_FIELDS: dict[str, set[str]] = {
-    "say": {"text", "audience", "next"},
+    "say": {"text", "audience", "next", "relevant"},
     "ask": {"kind", "text", "audience", "options", "next", "invalid", "retries", "sensitive",
             "relevant", "min", "max", "max_length", "not_future", "min_selected",
             "max_selected", "collects", "shared_as", "card_label"},
@@ -284,8 +284,10 @@ class _Parser:
             self.fail(raw.line_of("audience"), nid, "audience",
                       Phrase(MUST_BE, what=Phrase(N_("referrer or person"))))
             raise _Skip
+        relevant = (self.condition(raw["relevant"], raw.line_of("relevant"), nid, "relevant")
+                    if "relevant" in raw else None)
         return SayNode(nid, where, self.text(raw, "text", nid, f"{ctx}:text"), audience,
-                       self.branches(raw, "next", nid))
+                       self.branches(raw, "next", nid), relevant)
 
     def _ask(self, nid: str, raw: LocatedDict, where: Where, ctx: str) -> AskNode:
         kind = raw["kind"]

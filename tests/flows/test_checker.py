@@ -19,8 +19,8 @@ VALID = HERE / "valid"
 
 def test_the_shipped_flows_pass_the_checker() -> None:
     flows = check(flow_files([BUNDLED]))
-    assert sorted(flows) == ["child", "child_pathway", "gbv", "intake", "pwsn", "urgent_screen",
-                            "where"]
+    assert sorted(flows) == ["child", "child_pathway", "gbv", "gbv_referral", "intake", "pwsn",
+                            "urgent_screen", "where"]
 
 
 def test_a_valid_flow_is_returned_by_the_checker() -> None:

@@ -1,6 +1,7 @@
 """The checker on small flows written here, each problem exact: a referral's problem says why
 each consent on its path let it through; two flows recording one answer id on one path are
-refused at the later question (on separate branches it is fine); free text before a GBV
+refused at the later question unless both ask the same question (on separate branches it is
+fine); free text before a GBV
 referral, a "referred" end without a refer, include cycles, urgent entries that lead nowhere,
 counters, conditions and referral fields that name what does not exist are refused where
 they are written."""
@@ -129,13 +130,45 @@ nodes:
 """
 
 
-def test_an_answer_id_two_flows_record_on_one_path_is_refused_at_the_later_question(
-        tmp_path: Path) -> None:
+#: The main flow's own 'age' question, as written in MAIN, and changes to it that make it
+#: record something else than the sub-flow's 'age' (which asks "Age group?").
+MAIN_AGE = "    text: How old?\n    options: {adult: Adult, child: Child}\n"
+RECORDS_OTHER = {
+    "another option": "    text: How old?\n    options: {adult: Adult, child: Child, "
+                      "older: Older}\n",
+    "another label": "    text: How old?\n    options: {adult: Grown-up, child: Child}\n",
+    "options in another order": "    text: How old?\n    options: {child: Child, "
+                                "adult: Adult}\n",
+    "another kind": "    text: How old?\n    options: {adult: Adult, child: Child}\n"
+                    "    max_selected: 1\n",
+    "a label on the referral": "    text: How old?\n    shared_as: age group\n"
+                               "    options: {adult: Adult, child: Child}\n",
+}
+
+
+@pytest.mark.parametrize("change", sorted(RECORDS_OTHER))
+def test_an_answer_id_two_flows_record_differently_on_one_path_is_refused_at_the_later_question(
+        tmp_path: Path, change: str) -> None:
     main = MAIN.replace("next: done\n  details", "next: details\n  details", 1)
+    main = main.replace(MAIN_AGE, RECORDS_OTHER[change], 1)
+    if change == "another kind":
+        main = main.replace("    kind: choice\n    collects: demographic\n    text: How old?",
+                            "    kind: multi\n    collects: demographic\n    text: How old?", 1)
     assert problems(tmp_path, {"main.yaml": main % ("age", "details"), "sub.yaml": SUB}) == [
         "sub.yaml:10 node 'age': answer id 'age' is also asked earlier on the same path by "
         "flow 'main'; rename one of them",
     ]
+
+
+def test_the_same_question_asked_by_two_flows_on_one_path_is_one_answer_and_accepted(
+        tmp_path: Path) -> None:
+    """The wording may differ; what is recorded (kind, options, labels) is the same."""
+    main = MAIN.replace("next: done\n  details", "next: details\n  details", 1)
+    assert MAIN_AGE in main
+    for name, text in {"main.yaml": main % ("age", "details"), "sub.yaml": SUB}.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    flows = check(flow_files(sorted(tmp_path.iterdir())))
+    assert set(flows) == {"main", "sub"}
 
 
 def test_one_answer_id_in_two_flows_on_separate_branches_is_accepted(tmp_path: Path) -> None:

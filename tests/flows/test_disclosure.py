@@ -156,11 +156,11 @@ CHILD = {"hub": "gaziantep", "age_band": "child", "urgent_concerns": ["sexual_as
 
 
 @pytest.mark.parametrize(("consent", "answers", "refers"), [
-    pytest.param("consent", ADULT, ["send", "send_via_me"],
+    pytest.param("survivor/consent", ADULT, ["survivor/send", "survivor/send_via_me"],
                  id="an adult who gave no phone for an urgent note: the GBV referral"),
-    pytest.param("consent", {**ADULT, "urgent_concerns": ["injury"], "note_reach": "phone",
-                             "note_phone": "+90 555 000 0000"},
-                 ["send", "send_note_phone", "send_via_me"],
+    pytest.param("survivor/consent", {**ADULT, "urgent_concerns": ["injury"],
+                                      "note_reach": "phone", "note_phone": "+90 555 000 0000"},
+                 ["survivor/send", "survivor/send_note_phone", "survivor/send_via_me"],
                  id="an adult who gave a phone for the urgent note: it may be used again"),
     pytest.param("gbv_assent_alone", CHILD,
                  ["cp_only", "send_health", "send_cp_urgent", "send_child"],
@@ -177,11 +177,12 @@ def test_the_answers_given_keep_only_the_referrals_of_the_path_taken(
 
 
 def test_without_answers_every_path_after_the_consent_counts() -> None:
-    assert {"send", "send_child", "cp_only"} <= set(referrals_after(_gbv(), "consent"))
+    assert {"send_cp", "send_cp_urgent", "send_child", "cp_only"} <= set(
+        referrals_after(_gbv(), "gbv_assent_alone"))
 
 
 def test_an_adult_is_never_told_of_a_child_s_consent_or_the_urgent_concerns() -> None:
-    told = [d.label.msgid for d in disclosed_after(_gbv(), "consent", ADULT)]
+    told = [d.label.msgid for d in disclosed_after(_gbv(), "survivor/consent", ADULT)]
     assert told == ["the help you would like", "age group", "how to reach you",
                     "your phone number"]
 

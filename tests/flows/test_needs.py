@@ -137,5 +137,5 @@ def test_the_needs_of_an_ending_are_the_case_types_of_its_pathway(
 ])
 def test_a_branch_on_an_answer_nothing_ahead_can_give_is_decided(
         library: FlowLibrary, answers: dict[str, object], needs: tuple[str, ...]) -> None:
-    state = "gbv_assent_alone" if answers["age_band"] == "child" else "consent"
+    state = "gbv_assent_alone" if answers["age_band"] == "child" else "survivor/consent"
     assert sorted(pathway_case_types(library.current("gbv"), state, answers)) == sorted(needs)

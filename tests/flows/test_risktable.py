@@ -22,7 +22,7 @@ def _risk_nodes(*files: str) -> list[RiskNode]:
 @pytest.fixture(scope="module")
 def pwsn_rating() -> RiskNode:
     flows = check([BUNDLED / name for name in ("pwsn.yaml", "urgent_screen.yaml",
-                                               "child_pathway.yaml")])
+                                               "child_pathway.yaml", "gbv_referral.yaml")])
     node = flows["pwsn"].nodes["rating"]
     assert isinstance(node, RiskNode)
     return node
