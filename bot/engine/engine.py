@@ -17,6 +17,7 @@ from bot.engine.context import Ctx, HubChoice, Partners
 from bot.engine.events import Event, LanguageChanged, Say
 from bot.engine.inputs import Command, Input, Timeout
 from bot.engine.session import Session
+from bot.flows import conditions
 from bot.flows.compiled import URGENT, CompiledFlow
 from bot.flows.graph import EXIT
 from bot.flows.library import FlowLibrary
@@ -93,10 +94,13 @@ class Engine:
             ctx.hint(session, N_("This conversation has ended. Send /new to start another."))
             return Step(session, ctx.events)
         if isinstance(given, Timeout):
-            ctx.events.append(Say(ctx.ui(session, N_("This conversation was closed after a "
-                                                     "period without activity. Nothing was "
-                                                     "kept.")), session.referrer_lang,
-                                  "referrer"))
+            # As on /cancel: an urgent note sent earlier is not withdrawn.
+            said = (N_("This conversation was closed after a period without activity. The "
+                       "referrals already sent stay with the agencies that received them; "
+                       "nothing else was kept.") if session.referred
+                    else N_("This conversation was closed after a period without activity. "
+                            "Nothing was kept."))
+            ctx.events.append(Say(ctx.ui(session, said), session.referrer_lang, "referrer"))
             return Step(referral.finish(ctx, session, "cancelled", "timeout"), ctx.events)
         if isinstance(given, Command):
             return Step(self._command(ctx, session, given), ctx.events)
@@ -152,6 +156,9 @@ class Engine:
             session = session.with_(answers={**session.answers, **fixed})
         node = ctx.flow.node(session.state)
         if isinstance(node, SayNode):
+            if node.relevant is not None and not conditions.evaluate(node.relevant,
+                                                                     session.answers):
+                return session, ctx.branch(node.next, session.answers)
             ctx.events.append(Say(ctx.t(session, node.text, node.audience),
                                   ctx.lang(session, node.audience), node.audience))
             return session, ctx.branch(node.next, session.answers)

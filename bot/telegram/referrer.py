@@ -177,11 +177,23 @@ class ReferrerChat:
             "The intake in progress was erased, with its messages.") if old else N_(
             "There was no intake in progress.")))
 
-    async def expired(self, chat_id: int, lang: str, host: dict[str, Any]) -> None:
-        await self.sender.delete(chat_id, _messages(host))
-        await self.sender.send(chat_id, self._ui(lang, N_(
-            "The intake was closed after a period without activity. Nothing was kept. "
-            "Send /new to start again.")))
+    async def expired(self, chat_id: int, session: Session) -> None:
+        """Tell the referrer an idle intake was closed. Urgent notes it already sent are not
+        withdrawn: they stay with the agencies that received them, under their case codes,
+        so the referrer is never told that nothing was kept."""
+        await self.sender.delete(chat_id, _messages(session.host))
+        lang = session.referrer_lang
+        if session.codes:
+            text = self._ui(lang, N_(
+                "The intake was closed after a period without activity. The referrals "
+                "already sent stay with the agencies that received them (case codes: "
+                "%(codes)s); nothing else was kept. Send /new to start again."),
+                codes=", ".join(session.codes))
+        else:
+            text = self._ui(lang, N_(
+                "The intake was closed after a period without activity. Nothing was kept. "
+                "Send /new to start again."))
+        await self.sender.send(chat_id, text)
 
     async def _language(self, chat_id: int, staff: Staff) -> str:
         """The referrer's language in this chat (/language may have changed it)."""

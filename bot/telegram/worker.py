@@ -78,7 +78,7 @@ class Worker:
         await self.deliver_all(deliveries)
         for chat_id, session in await asyncio.to_thread(self.intake.expire):
             try:
-                await self.referrer.expired(chat_id, session.referrer_lang, session.host)
+                await self.referrer.expired(chat_id, session)
             except Unreachable:
                 log.info("expired_unreachable")
         await self.purge()

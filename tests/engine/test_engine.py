@@ -80,12 +80,13 @@ def test_back_never_steps_back_across_a_referral_already_sent(engine: Engine) ->
     assert of_type(events, Hint)[-1].text == ("The answers before this point were already "
                                               "sent in a referral, so you cannot go back "
                                               "further.")
-    assert session.state == "gbv_flow/consent" and AnswerRecorded("age_band", False) in events
+    assert session.state == "gbv_flow/survivor/consent"
+    assert AnswerRecorded("age_band", False) in events
 
 
 def test_the_first_question_after_a_referral_offers_no_back_button(engine: Engine) -> None:
     session, events = run(engine, GBV_URGENT_NOTE_SENT)
-    assert session.state == "gbv_flow/consent" and not last_prompt(events).can_back
+    assert session.state == "gbv_flow/survivor/consent" and not last_prompt(events).can_back
 
 
 def test_cancel_ends_with_nothing_kept(engine: Engine) -> None:
@@ -106,6 +107,16 @@ def test_timeout_closes_the_conversation_and_erases_its_answers(engine: Engine) 
     session, events = run(engine, TO_PWSN + [Timeout()])
     assert session.outcome == "cancelled" and session.answers == {}
     assert events[-1] == SessionEnded("cancelled", False, "timeout")
+    assert events[-2] == Say("This conversation was closed after a period without activity. "
+                             "Nothing was kept.", "en", "referrer")
+
+
+def test_timeout_after_an_urgent_note_says_the_note_stands(engine: Engine) -> None:
+    session, events = run(engine, GBV_URGENT_NOTE_SENT + [Timeout()])
+    assert session.outcome == "cancelled" and session.answers == {}
+    assert events[-2] == Say("This conversation was closed after a period without activity. "
+                             "The referrals already sent stay with the agencies that received "
+                             "them; nothing else was kept.", "en", "referrer")
 
 
 def test_restart_starts_over_with_no_answers(engine: Engine) -> None:
