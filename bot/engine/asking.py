@@ -28,7 +28,7 @@ from bot.engine.events import AnswerRecorded, Button, Hint
 from bot.engine.inputs import DONE, Choice, Choices, Input, Text
 from bot.engine.session import Session
 from bot.flows import conditions
-from bot.flows.model import AskNode, EndNode, ReferNode
+from bot.flows.model import AskNode, EndNode, Option, ReferNode
 from bot.i18n.texts import N_
 
 #: A step result: the session, and the edge to follow (None: wait for the next input).
@@ -92,10 +92,17 @@ def buttons(ctx: Ctx, session: Session, node: AskNode) -> list[Button]:
                   for agency in partners(ctx, session))]
     selected = session.node_state.get("selected", [])
     result = [Button(o.id, ctx.t(session, o.label, node.audience), o.id in selected)
-              for o in node.options]
+              for o in offered(session, node)]
     if node.kind == "multi":
         result.append(Button(DONE, ctx.ui(session, N_("Done")), False))
     return result
+
+
+def offered(session: Session, node: AskNode) -> list[Option]:
+    """The options of a choice or multi question the answers so far allow (an option's own
+    ``relevant``): only these have a button, and only these are accepted."""
+    return [o for o in node.options
+            if o.relevant is None or conditions.evaluate(o.relevant, session.answers)]
 
 
 def enter(ctx: Ctx, session: Session, node: AskNode) -> Result:
@@ -162,7 +169,7 @@ def _choice_ids(ctx: Ctx, session: Session, node: AskNode) -> list[str]:
         return [hub.id for hub in ctx.hubs]
     if node.kind == "partner":
         return [FOCAL_POINT, *(agency.id for agency in partners(ctx, session))]
-    return [o.id for o in node.options]
+    return [o.id for o in offered(session, node)]
 
 
 def answer(ctx: Ctx, session: Session, node: AskNode, given: Input) -> Result:
@@ -249,7 +256,7 @@ def _date(ctx: Ctx, session: Session, node: AskNode, text: str) -> Result:
 
 
 def _multi(ctx: Ctx, session: Session, node: AskNode, given: Input) -> Result:
-    ids = [o.id for o in node.options]
+    ids = [o.id for o in offered(session, node)]
     exclusive = {o.id for o in node.options if o.exclusive}
     if isinstance(given, Choices):
         chosen = list(dict.fromkeys(given.values))

@@ -124,6 +124,10 @@ class _FileChecks:
                                     "or the bot")))
             if node.relevant is not None:
                 self.condition(node.relevant, node.id, "relevant")
+            for option in node.options:
+                if option.relevant is not None:
+                    self.condition(option.relevant, node.id,
+                                   f"options.{option.id}.relevant")
             if node.kind == "multi" and node.max_selected is not None \
                     and node.max_selected < node.min_selected:
                 self.fail(node.where.line_of("max_selected"), node.id, "max_selected",

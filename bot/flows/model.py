@@ -74,6 +74,9 @@ class Option:
     id: str
     label: Text
     exclusive: bool = False  # "none of these": selecting it clears the others
+    #: Offered only when this holds (an "older person" category only for an age of 60 or
+    #: more); otherwise it has no button and pressing it anyway is refused. None: always.
+    relevant: Condition | None = None
 
 
 # ---- conditions -------------------------------------------------------------------------

@@ -106,7 +106,9 @@ def outline(graph: Graph, translate: Translate | None = None) -> list[str]:
             extra = " (sensitive)" if node.sensitive else ""
             lines.append(f"{qid}: ask {node.kind}{extra}: {show(node.text)}")
             lines.extend(f"{qid}:   option {o.id}: {show(o.label)}"
-                         + (" (exclusive)" if o.exclusive else "") for o in node.options)
+                         + (" (exclusive)" if o.exclusive else "")
+                         + (f" (offered only if {condition_text(o.relevant)})"
+                            if o.relevant is not None else "") for o in node.options)
             if node.relevant is not None:
                 lines.append(f"{qid}:   asked only if {condition_text(node.relevant)}")
         elif isinstance(node, SayNode):

@@ -170,20 +170,26 @@ class _Parser:
                                     "inside Telegram buttons)"), num=MAX_OPTION_ID))
                 raise _Skip
             exclusive = False
+            relevant = None
             if isinstance(spec, dict):
                 label = spec.get("label")
                 exclusive = spec.get("exclusive", False) is True
-                extra = set(spec) - {"label", "exclusive"}
+                extra = set(spec) - {"label", "exclusive", "relevant"}
                 if extra:
                     self.fail(line, node, f"{key}.{opt_id}",
                               Phrase(UNKNOWN_FIELD, field=sorted(extra)[0]))
                     raise _Skip
+                if "relevant" in spec:
+                    at = spec.line_of("relevant") if isinstance(spec, LocatedDict) else line
+                    relevant = self.condition(spec["relevant"], at, node,
+                                              f"{key}.{opt_id}.relevant")
             else:
                 label = spec
             if not isinstance(label, str) or not label.strip():
                 self.fail(line, node, f"{key}.{opt_id}", Phrase(N_("needs a label text")))
                 raise _Skip
-            result.append(Option(opt_id, Text(label, f"{context}.{opt_id}", line), exclusive))
+            result.append(Option(opt_id, Text(label, f"{context}.{opt_id}", line), exclusive,
+                                 relevant))
         return tuple(result)
 
     def question_ids(self, raw: LocatedDict, key: str, node: str) -> tuple[str, ...]:

@@ -355,3 +355,94 @@ def test_no_valid_answer_whose_way_is_the_sub_flows_return_moves_on_when_run_alo
     engine = Engine(FlowLibrary.load([tmp_path]), Texts())
     _, events = run(engine, [Text("x")], flow="screen")
     assert of_type(events, Hint)[-1].text == "No valid answer was given; moving on."
+
+
+#: An option offered only for some answers (an "older person" need only for an age group of
+#: 60 or more), and a message said only to some persons.
+OFFERED = """
+spec_version: 2
+id: offered
+revision: 1
+title: Options offered by the answers
+languages: [en]
+start: age_band
+nodes:
+  age_band:
+    type: ask
+    kind: choice
+    collects: demographic
+    text: Age group?
+    options: {adult: 18 to 59, older: 60 or older}
+    next: older_note
+  older_note:
+    type: say
+    relevant: {answer: age_band, is: older}
+    text: Ask about daily care too.
+    next: needs
+  needs:
+    type: ask
+    kind: multi
+    collects: need
+    text: Which needs?
+    options:
+      older_person:
+        label: Older person with a specific need
+        relevant: {answer: age_band, is: older}
+      disability: Disability
+      none: {label: None of these, exclusive: true}
+    next: lives
+  lives:
+    type: ask
+    kind: choice
+    collects: need
+    text: Lives with?
+    options:
+      alone_older: {label: Older person living alone, relevant: {answer: age_band, is: older}}
+      family: Family
+    next: done
+  done:
+    type: end
+    outcome: info_only
+    text: Done.
+"""
+
+
+@pytest.fixture(scope="module")
+def offered(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    path: Path = tmp_path_factory.mktemp("flows") / "offered.yaml"
+    path.write_text(OFFERED, encoding="utf-8")
+    return Engine(FlowLibrary.load([path]), Texts())
+
+
+@pytest.mark.parametrize(("age", "needs", "said"), [
+    ("adult", ["disability", "done"], False),
+    ("older", ["older_person", "disability", "done"], True),
+])
+def test_an_option_has_a_button_and_a_say_is_said_only_when_its_condition_holds(
+        offered: Engine, age: str, needs: list[str], said: bool) -> None:
+    session, events = run(offered, [Choice(age)], flow="offered")
+    assert session.state == "needs"
+    assert [b.id for b in last_prompt(events).buttons] == [
+        n for n in needs if n != "done"] + ["none", "done"]
+    assert ("Ask about daily care too." in [getattr(e, "text", "") for e in events]) is said
+
+
+@pytest.mark.parametrize("forged", [
+    Choice("older_person"), Choices(("older_person",)), Choices(("older_person", "disability")),
+], ids=["one press", "a whole selection", "beside an offered option"])
+def test_an_option_not_offered_is_refused_when_pressed_anyway(
+        offered: Engine, forged: Choice | Choices) -> None:
+    session, events = run(offered, [Choice("adult"), forged], flow="offered")
+    assert session.state == "needs" and "needs" not in session.answers
+    assert of_type(events, Hint)[-1].text == "That option is not available here."
+
+
+def test_a_choice_option_not_offered_is_refused_and_an_offered_one_recorded(
+        offered: Engine) -> None:
+    session, events = run(offered, [Choice("adult"), Choices(("disability",)),
+                                    Choice("alone_older")], flow="offered")
+    assert session.state == "lives" and [b.id for b in last_prompt(events).buttons] == ["family"]
+    assert of_type(events, Hint)[-1].text == "That option is not available here."
+    session, _ = run(offered, [Choice("older"), Choices(("older_person",)),
+                               Choice("alone_older")], flow="offered")
+    assert session.outcome == "info_only"

@@ -210,13 +210,13 @@ def test_raising_the_risk_needs_a_reason_which_is_recorded(engine: Engine) -> No
 
 def test_one_red_need_is_high_without_asking_to_raise(engine: Engine) -> None:
     session, events = run(engine, TO_PWSN + CONSENT_YES + [
-        Choices(("older_person",)), Choices(("threats",)), Choices(("none",))])
+        Choices(("disability",)), Choices(("threats",)), Choices(("none",))])
     assert of_type(events, RiskRated)[0].level == "high" and session.state == "pwsn_flow/services"
 
 
 def test_a_full_referral_carries_envelope_and_contact_separately(engine: Engine) -> None:
     session, events = run(engine, TO_PWSN + CONSENT_YES + [
-        Choices(("older_person",)), Choices(("threats",)), Choices(("none",)),
+        Choices(("disability",)), Choices(("threats",)), Choices(("none",)),
         Choices(("medical", "legal")), Choice("older"), Choice("female"), Choice("phone"),
         Text("+90 555 123 4567")])
     referral = of_type(events, ReferralRequested)[0]

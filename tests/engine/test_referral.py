@@ -18,7 +18,7 @@ NOTHING_URGENT_CONSENT: list[Input] = [
     Choices(("none",)), Choice("person"), Choice("in_person"), Choice("yes"), Choice("yes"),
     Choice("yes")]
 TO_REFERRAL: list[Input] = [
-    *TO_PWSN, *NOTHING_URGENT_CONSENT, Choices(("older_person",)), Choices(("none",)),
+    *TO_PWSN, *NOTHING_URGENT_CONSENT, Choices(("disability",)), Choices(("none",)),
     Choices(("mobility", "alone", "no_income")), Choice("keep"), Choices(("medical",)),
     Choice("female"), Choice("phone"), Text("+90 555 123 4567")]
 

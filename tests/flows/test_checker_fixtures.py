@@ -127,6 +127,14 @@ CASES = [
         "condition_unknown_option.yaml:17 node 'adult' next[0].when: "
         "'adult' has no option 'maybe'",
     ], id="a condition on an option the question does not offer is refused"),
+    pytest.param("option_relevant_unknown_answer.yaml", [
+        "option_relevant_unknown_answer.yaml:23 node 'needs' options.older_person.relevant: "
+        "refers to unknown answer 'age_band'",
+    ], id="an option offered only on an answer no question records is refused"),
+    pytest.param("option_relevant_unknown_option.yaml", [
+        "option_relevant_unknown_option.yaml:23 node 'needs' options.older_person.relevant: "
+        "'age' has no option 'senior'",
+    ], id="an option offered only on an option the question does not have is refused"),
     # -- paths ---------------------------------------------------------------------------
     pytest.param("unreachable_node.yaml", [
         "unreachable_node.yaml:13 node 'forgotten': unreachable: no path leads here",

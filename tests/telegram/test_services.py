@@ -42,7 +42,7 @@ async def test_low_risk_information_shows_the_services_for_the_needs_chosen(
         product: Harness) -> None:
     p = product
     await p.text(REFERRER, "/new")
-    for value in ("pwsn", "gaziantep", "en", "adult", *CONSENT, "older_person", "done", "none",
+    for value in ("pwsn", "gaziantep", "en", "adult", *CONSENT, "disability", "done", "none",
                   "done", "none", "done", "keep", "legal", "done", "information"):
         await p.choose(REFERRER, value)
     last = p.texts_to(REFERRER)[-1]
