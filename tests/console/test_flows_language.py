@@ -4,8 +4,9 @@ condition, a missing translation; a YAML syntax error as our own sentence, where
 what for, above the YAML reader's own English words), while the lines as intake flows check
 prints them stay in English, as the command line prints them; a rollback or withdrawal the
 publishing service refuses (an unknown revision, the current one, a publication number
-another coordinator took meanwhile) and the simulator's refusals (no such flow to try, a
-command it does not take) say why in that language too."""
+another coordinator took meanwhile), the simulator's refusals (no such flow to try, a
+command it does not take) and a stored revision that no longer compiles, tried or shown, say
+why in that language too."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from bot.flows.library import Source
 from bot.service.publishing import NewRevision
 from bot.wiring import Services
 from storage.flowstore import SqlFlowStore
@@ -290,3 +292,44 @@ def test_a_command_the_simulator_does_not_take_is_refused_in_the_readers_languag
     assert shown(refused).count("Which way?") == 1  # the question still waits, unanswered
     going_on = client.post(address, data={"csrf": client.csrf, "choice": "right"})
     assert "Stopped." in going_on.text  # the trial goes on as it was
+
+
+# -- a stored revision that no longer compiles ---------------------------------------------
+
+def publish_uncompilable_tiny(services: Services) -> None:
+    """Publish revision 1 of tiny as text this checker refuses (as when a later checker is
+    stricter than the one that took it)."""
+    store = store_of(services)
+    latest = store.publication()
+    assert latest is not None
+    text = TINY.replace("kind: choice", "kind: chioce")
+    store.record(store.version() + 1, services.clock.now(), "staff:0", "long ago",
+                 {**{s.flow_id: s.revision for s in latest.current}, "tiny": 1},
+                 [NewRevision("tiny", 1, "0" * 64, "tiny.yaml", (Source("tiny.yaml", text),))])
+
+
+@pytest.mark.parametrize(("lang", "revision", "reason"), [
+    pytest.param("en", "1", "tiny r1: the stored text no longer compiles", id="en"),
+    pytest.param("en", "", "tiny: the stored text of the current revision no longer compiles",
+                 id="en, the current revision"),
+    pytest.param("tr", "1", "tiny r1: kayıtlı metin artık derlenemiyor", id="tr"),
+    pytest.param("fr", "", "tiny : le texte enregistré de la révision en cours ne se compile "
+                 "plus", id="fr, the current revision"),
+    pytest.param("ku", "", "tiny: nivîsa tomarkirî ya guhertoya niha êdî wek rêrêzeke "
+                 "derbasdar nayê xwendin", id="ku, the current revision"),
+    pytest.param("ar", "", f"{FSI}tiny{PDI}: لم يعد النص المحفوظ للنسخة الحالية يُقرأ مسارًا "
+                 "صالحًا", id="ar, the current revision, the name isolated"),
+])
+def test_trying_or_showing_a_revision_that_no_longer_compiles_says_so_in_the_readers_language(
+        console_services: Services, console_client: Client, lang: str, revision: str,
+        reason: str) -> None:
+    publish_uncompilable_tiny(console_services)
+    client = console_client(language=lang)
+    tried = client.post("/console/flows/try", data={
+        "csrf": client.csrf, "flow": "tiny", "revision": revision})
+    assert tried.status_code == 404
+    assert f"<p>{reason}</p>" in shown(tried)
+    page = client.get("/console/flows/tiny" + (f"/revisions/{revision}" if revision else ""))
+    assert page.status_code == 404
+    assert f"<p>{reason}</p>" in shown(page)
+    assert console_services.storage.audit.search(action="flow_try") == []

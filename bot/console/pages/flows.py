@@ -54,6 +54,8 @@ FACT_WORDS = {
 UPLOAD_TOO_LARGE = N_("The upload is larger than %(size)s KB, so it was not read.")
 NOT_FOUND = N_("There is no such flow or revision.")
 NO_LONGER_COMPILES = N_("%(flow)s r%(revision)s: the stored text no longer compiles")
+CURRENT_NO_LONGER_COMPILES = N_("%(flow)s: the stored text of the current revision no longer "
+                                "compiles")
 CHOOSE_TWO = N_("choose two revisions to compare")
 
 
@@ -63,6 +65,13 @@ def _reason(error: Exception) -> str:
     """Why ``error`` refused the request: its phrase (the page says it in the reader's
     language; ``str(error)`` would keep only the English), else its text."""
     return next((arg for arg in error.args if isinstance(arg, Phrase)), str(error))
+
+
+def _uncompiled(flow_id: str, revision: int | None) -> Phrase:
+    """Why a stored revision (``None``: the current one) can be neither shown nor tried."""
+    if revision is None:
+        return Phrase(CURRENT_NO_LONGER_COMPILES, flow=flow_id)
+    return Phrase(NO_LONGER_COMPILES, flow=flow_id, revision=revision)
 
 
 def _desk(services: Services, request: Request | None = None) -> FlowDesk:
@@ -176,8 +185,7 @@ async def _flow_page(request: Request, user: ConsoleUser, flow_id: str,
                       status=404)
     except FlowError:
         return render(request, user, "flows_missing.html",
-                      {"reason": Phrase(NO_LONGER_COMPILES, flow=flow_id,
-                                        revision=revision)}, status=404)
+                      {"reason": _uncompiled(flow_id, revision)}, status=404)
     diagram = _diagram(services, view.flow, lang)
     return render(request, user, "flows_flow.html", {
         "flow_id": flow_id, "view": view, "history": history, "when": _when,
@@ -400,6 +408,7 @@ async def try_start(request: Request, user: ConsoleUser) -> Response:
     hub = str(form.get("hub", "")) or None
     flow_id = str(form.get("flow", ""))
     draft_id = str(form.get("draft", ""))
+    revision = _number(str(form.get("revision", "")))
     try:
         if draft_id:
             draft = _drafts(request).get(draft_id, user.staff_id)
@@ -409,7 +418,6 @@ async def try_start(request: Request, user: ConsoleUser) -> Response:
             trial = await run_in_threadpool(simulator.start, draft.flows, flow_id,
                                             ("draft", draft.id), user.staff_id, lang, hub)
         else:
-            revision = _number(str(form.get("revision", "")))
             desk = _desk(services)
             view = await run_in_threadpool(desk.revision, flow_id, revision)
             trial = await run_in_threadpool(simulator.start_revision, view.stored,
@@ -417,6 +425,9 @@ async def try_start(request: Request, user: ConsoleUser) -> Response:
     except (UnknownRevision, UnknownTrial) as error:
         return render(request, user, "flows_missing.html", {"reason": _reason(error)},
                       status=404)
+    except FlowError:
+        return render(request, user, "flows_missing.html",
+                      {"reason": _uncompiled(flow_id, revision)}, status=404)
     audit_action(request, user, "flow_try", subject=_subject(trial.flow_id))
     return RedirectResponse(f"/console/flows/try/{trial.id}", status_code=303)
 
