@@ -73,7 +73,7 @@ async def test_stored_updates_are_handled_in_order_and_their_rows_deleted(
     inbox, stop = product.bot.inbox, asyncio.Event()
     await inbox.keep([(1, REFERRER, text_update(1, REFERRER, "/help")),
                       (2, 777, text_update(2, 777, "/start")),
-                      (3, REFERRER, text_update(3, REFERRER, "/urgent"))])
+                      (3, REFERRER, text_update(3, REFERRER, "/cancel"))])
     running = asyncio.create_task(inbox.run(stop))
     store = product.services.storage
     await until(lambda: store.updates.seen(3) and store.inbox.pending() == 0)
@@ -102,7 +102,7 @@ async def test_claims_left_by_a_vanished_process_are_handled_first_at_start(
         product: Harness) -> None:
     store = product.services.storage.inbox
     store.store([(1, REFERRER, text_update(1, REFERRER, "/help")),
-                 (2, REFERRER, text_update(2, REFERRER, "/urgent"))], product.clock.now())
+                 (2, REFERRER, text_update(2, REFERRER, "/cancel"))], product.clock.now())
     dead = f"{socket.gethostname()}:{os.getpid()}:0ld0ld00"  # this pid, an earlier life
     assert [c.update_id for c in store.claim(dead, 10, product.clock.now())] == [1]
     inbox, stop = product.bot.inbox, asyncio.Event()

@@ -658,7 +658,7 @@ HELP_START = "This bot guides"
 
 def test_two_updates_of_a_chat_stored_before_either_is_claimed_are_handled_in_order(
         tmp_path: Path) -> None:
-    """Each of 40 chats gets /help then /urgent, all stored in one transaction while two
+    """Each of 40 chats gets /help then /cancel, all stored in one transaction while two
     processes run: each chat's answers come in that order, whichever process handled which
     (and for some chats the two were handled by different processes)."""
     chats = [FIRST_REFERRER + n for n in range(PAIRS)]
@@ -687,10 +687,10 @@ def test_two_updates_of_a_chat_stored_before_either_is_claimed_are_handled_in_or
                 half = PAIRS // 2
                 for chat in chats[:half]:
                     rows += [(n := next(ids), chat, command(n, chat, "/help")),
-                             (n := next(ids), chat, command(n, chat, "/urgent"))]
+                             (n := next(ids), chat, command(n, chat, "/cancel"))]
                 rows += [(n := next(ids), chat, command(n, chat, "/help"))
                          for chat in chats[half:]]
-                rows += [(n := next(ids), chat, command(n, chat, "/urgent"))
+                rows += [(n := next(ids), chat, command(n, chat, "/cancel"))
                          for chat in chats[half:]]
                 assert storage.inbox.store(rows, datetime.now(UTC)) == 2 * PAIRS + 1
 
