@@ -120,7 +120,7 @@ def test_export_writes_the_current_flows_once(storage: Storage, folder: Path, tm
     run(capsys, "flows", "publish")
     target = tmp_path / "exported"
     code, out, _ = run(capsys, "flows", "export", str(target))
-    assert code == 0 and out.startswith("7 flows of publication 1 written to ")
+    assert code == 0 and out.startswith("8 flows of publication 1 written to ")
     assert sorted(p.name for p in target.iterdir()) == sorted(p.name for p in
                                                               folder.glob("*.yaml"))
     code, _, err = run(capsys, "flows", "export", str(target))
@@ -130,7 +130,7 @@ def test_export_writes_the_current_flows_once(storage: Storage, folder: Path, tm
 
 @pytest.mark.parametrize(("argv", "expected"), [
     (["show", "nosuch"], "error: unknown flow 'nosuch' (known: child, child_pathway, gbv, "
-                         "intake, pwsn, urgent_screen, where)"),
+                         "gbv_referral, intake, pwsn, urgent_screen, where)"),
     (["show", "pwsn", "--revision", "99"], "error: flow 'pwsn' has no revision 99 (known: "),
     (["diff", "pwsn", "1", "99"], "error: flow 'pwsn' has no revision "),
     (["rollback", "nosuch", "1"], "error: unknown flow 'nosuch' (known: child, "),

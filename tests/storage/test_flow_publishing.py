@@ -201,8 +201,8 @@ def test_a_rollback_publishes_the_old_content_as_a_new_revision(flows: Flows) ->
 
 
 @pytest.mark.parametrize(("flow_id", "revision", "expected"), [
-    ("nosuch", 1, "unknown flow 'nosuch' (known: child, child_pathway, gbv, intake, pwsn, "
-                  "urgent_screen, where)"),
+    ("nosuch", 1, "unknown flow 'nosuch' (known: child, child_pathway, gbv, gbv_referral, "
+                  "intake, pwsn, urgent_screen, where)"),
     ("intake", 99, "flow 'intake' has no revision 99 (known: {known})"),
 ])
 def test_an_unknown_flow_or_revision_names_what_exists(flows: Flows, flow_id: str,
