@@ -19,7 +19,7 @@ NOTHING_URGENT_CONSENT: list[Input] = [
     Choice("yes")]
 TO_REFERRAL: list[Input] = [
     *TO_PWSN, *NOTHING_URGENT_CONSENT, Choices(("disability",)), Choices(("none",)),
-    Choices(("mobility", "alone", "no_income")), Choice("keep"), Choices(("medical",)),
+    Choices(("mobility", "isolated", "no_income")), Choice("keep"), Choices(("medical",)),
     Choice("female"), Choice("phone"), Text("+90 555 123 4567")]
 
 
