@@ -223,8 +223,14 @@ class Engine:
         answers.pop(node.id, None)
         changes: dict[str, object] = {}
         if isinstance(node, ConsentNode):
-            changes["consent"] = None
-            changes["consents"] = {k: v for k, v in session.consents.items() if k != previous}
+            # This consent is forgotten; one given earlier on the path (an urgent note's)
+            # governs again what comes after it, so a referral reached by going further back
+            # never leaves without the record it was agreed under.
+            consents = {k: v for k, v in session.consents.items() if k != previous}
+            changes["consents"] = consents
+            changes["consent"] = next(
+                ({k: v for k, v in consents[state].items() if k != "shown"}
+                 for state in reversed(session.history[:-1]) if state in consents), None)
             answers.pop(OVERRIDE_ANSWER, None)
         if isinstance(node, RiskNode):
             changes["risk"] = None

@@ -268,3 +268,19 @@ def test_sexual_assault_within_120_hours_comes_first_as_urgent_medical_action(
     urgent = of_type(events, UrgentAction)[0]
     assert urgent.categories == ("health",)
     assert events.index(urgent) < len(events) - 1 and not of_type(events, ConsentRecorded)
+
+
+def test_back_over_a_later_consent_keeps_the_urgent_note_s_consent_for_the_note(
+        engine: Engine) -> None:
+    """/back to the PwSN consent forgets that consent only: going further back to the urgent
+    note's own questions, the note still leaves with the consent the person gave for it."""
+    session, events = run(engine, [
+        Choice("adult"), Choices(("injury",)), Choice("in_person"), Choice("yes"), Choice("yes"),
+        Command("urgent"), Choices(("none",)),        # at "how to reach": the screen again
+        Command("urgent"),                             # at the PwSN consent
+        Command("back"), Command("back"), Command("back"),
+        Choice("through_me")],                         # the note's "how to reach", again
+        flow="pwsn", answers={"hub": "gaziantep"})
+    (note,) = of_type(events, ReferralRequested)
+    assert note.urgent and {"refer", "share"} <= set(note.consent)
+    assert session.consent is not None and {"refer", "share"} <= set(session.consent["granted"])
