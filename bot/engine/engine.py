@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot.engine import asking, consent, rating, referral
+from bot.engine import asking, consent, rating, referral, undo
 from bot.engine.context import Ctx, HubChoice, Partners
 from bot.engine.events import Event, LanguageChanged, Say
 from bot.engine.inputs import Command, Input, Timeout
@@ -105,7 +105,7 @@ class Engine:
         if isinstance(given, Command):
             return Step(self._command(ctx, session, given), ctx.events)
         node = flow.node(session.state)
-        before = session.state
+        start, before = session, session.state
         if isinstance(node, AskNode):
             session, label = asking.answer(ctx, session, node, given)
         elif isinstance(node, ConsentNode):
@@ -116,7 +116,7 @@ class Engine:
             raise EngineError(f"session rests on a {type(node).__name__}")
         if label is not None:
             session = session.with_(history=(*session.history, before))
-            session = self._move(ctx, session, label)
+            session = undo.remember(start, self._move(ctx, session, label))
         return Step(session, ctx.events)
 
     def show(self, session: Session, today: date | None = None,
@@ -218,6 +218,15 @@ class Engine:
             self._show(ctx, session)
             return session
         previous = session.history[-1]
+        if session.undo:
+            # Exactly as before that step: an answer it gave again (the urgent screen's,
+            # after a second /urgent) is the earlier one again, not gone.
+            session = undo.revert(session, session.undo[-1]).with_(
+                state=previous, history=session.history[:-1], undo=session.undo[:-1],
+                node_state={}, retries=0)
+            return self._arrive(ctx, session)
+        # A step of a session stored before steps kept what they changed: forget its
+        # answer, as /back did then.
         node = ctx.flow.node(previous)
         answers = dict(session.answers)
         answers.pop(node.id, None)
@@ -256,5 +265,6 @@ class Engine:
                                  "contacts directly."))
             self._show(ctx, session)
             return session
+        start = session
         session = session.with_(history=(*session.history, session.state))
-        return self._move(ctx, session, URGENT)
+        return undo.remember(start, self._move(ctx, session, URGENT))

@@ -118,5 +118,5 @@ def finish(ctx: Ctx, session: Session, outcome: str, reason: str = "") -> Sessio
     if kept:
         return session.with_(outcome=outcome, node_state={}, retries=0)
     return session.with_(outcome=outcome, answers={}, consent=None, consents={}, risk=None,
-                         node_state={}, history=(), sealed=0, retries=0, referred=0,
-                         sent=())
+                         node_state={}, history=(), sealed=0, undo=(), retries=0,
+                         referred=0, sent=())

@@ -20,6 +20,12 @@ class Session:
     #: How many of those states a referral sealed: their answers were sent, so /back never
     #: goes before ``history[sealed:]`` (going back across a refer node would send it again).
     sealed: int = 0
+    #: What the step each of the last states of ``history`` records changed
+    #: (``bot.engine.undo``): /back puts back exactly that, so an answer given again (the
+    #: urgent screen after a second /urgent) gives way to the earlier one, not to nothing.
+    #: Aligned to the end of ``history``: a session stored before it has none for its older
+    #: states, and /back then forgets their answer as it used to.
+    undo: tuple[dict[str, Any], ...] = ()
     #: Progress inside a compound node (consent steps, risk override, multi selection).
     node_state: dict[str, Any] = field(default_factory=dict)
     retries: int = 0
@@ -78,4 +84,5 @@ class Session:
         data["history"] = tuple(data.get("history", ()))
         data["codes"] = tuple(data.get("codes", ()))
         data["sent"] = tuple(data.get("sent", ()))
+        data["undo"] = tuple(data.get("undo", ()))
         return cls(**data)

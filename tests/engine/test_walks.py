@@ -63,7 +63,8 @@ def _check_step(events: list[object], session: object) -> None:
     if session.ended:
         assert session.outcome in OUTCOMES
         if session.outcome not in ("referred", "urgent_referred"):
-            assert session.answers == {} and session.consent is None
+            assert session.answers == {} and session.consent is None and session.undo == ()
+    assert len(session.undo) <= len(session.history)  # /back's entries: the last states'
     for event in events:
         if isinstance(event, ReferralRequested):
             consent = session.consent or {}
