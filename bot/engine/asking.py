@@ -152,8 +152,40 @@ def _buttons_again(ctx: Ctx, session: Session, node: AskNode, message: str) -> R
     return session, None
 
 
+def told(node: AskNode, before: object, value: object) -> list[str]:
+    """Every option of ``node`` ticked in ``before`` (what was kept so far) or in ``value``
+    (this answer), in the question's order; an exclusive option ("none") only while
+    nothing else was ever ticked."""
+    ticked = {*(before if isinstance(before, list) else ()),
+              *(value if isinstance(value, list) else ())}
+    exclusive = {o.id for o in node.options if o.exclusive}
+    if ticked - exclusive:
+        ticked -= exclusive
+    return [o.id for o in node.options if o.id in ticked]
+
+
+def keep_told(ctx: Ctx, session: Session) -> Session:
+    """A session stored before its questions kept what adds up (``adds_up_as``): what its
+    question recorded is all that was told so far, so it is kept as that, and a later answer
+    adds to it instead of the rating and the records missing it."""
+    missing = {node.adds_up_as: node.id for node in ctx.flow.graph.nodes.values()
+               if isinstance(node, AskNode) and node.adds_up_as is not None
+               and node.adds_up_as not in session.answers and node.id in session.answers}
+    if not missing:
+        return session
+    nodes = {node.id: node for node in ctx.flow.graph.nodes.values()
+             if isinstance(node, AskNode) and node.adds_up_as in missing}
+    answers = dict(session.answers)
+    for kept, asked in missing.items():
+        answers[kept] = told(nodes[asked], None, answers[asked])
+    return session.with_(answers=answers)
+
+
 def _record(ctx: Ctx, session: Session, node: AskNode, value: object) -> Result:
     answers = {**session.answers, node.id: value}
+    if node.adds_up_as is not None:
+        # Asked again: what is ticked now adds to what was told before, never replaces it.
+        answers[node.adds_up_as] = told(node, session.answers.get(node.adds_up_as), value)
     changes: dict[str, object] = {"answers": answers, "retries": 0, "node_state": {}}
     if node.kind == "language":
         changes["person_lang"] = value

@@ -93,6 +93,7 @@ class Engine:
         if session.ended:
             ctx.hint(session, N_("This conversation has ended. Send /new to start another."))
             return Step(session, ctx.events)
+        session = asking.keep_told(ctx, session)  # stored before answers added up
         if isinstance(given, Timeout):
             # As on /cancel: an urgent note sent earlier is not withdrawn.
             said = (N_("This conversation was closed after a period without activity. The "

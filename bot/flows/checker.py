@@ -49,7 +49,11 @@ MULTI_NEEDED = N_("'%(answer)s' must be a multi question")
 
 
 def _asks(flow: Flow) -> dict[str, AskNode]:
-    return {n.id: n for n in flow.nodes.values() if isinstance(n, AskNode)}
+    """The answers a flow's questions record: each its own, and what a question asked more
+    than once keeps of every answer (``adds_up_as``), read as that question's."""
+    asks = [n for n in flow.nodes.values() if isinstance(n, AskNode)]
+    return {**{n.adds_up_as: n for n in asks if n.adds_up_as is not None},
+            **{n.id: n for n in asks}}
 
 
 def known_answers(flow: Flow, flows: Mapping[str, Flow], seen: frozenset[str] = frozenset(),
@@ -124,6 +128,8 @@ class _FileChecks:
                                     "or the bot")))
             if node.relevant is not None:
                 self.condition(node.relevant, node.id, "relevant")
+            if node.adds_up_as is not None:
+                self.adds_up(node, node.adds_up_as)
             for option in node.options:
                 if option.relevant is not None:
                     self.condition(option.relevant, node.id,
@@ -183,6 +189,17 @@ class _FileChecks:
                           Phrase(N_("flow '%(flow)s' needs the answer '%(answer)s', which "
                                     "'%(includer)s' never asks"), flow=node.flow, answer=name,
                                  includer=self.flow.id))
+
+    def adds_up(self, node: AskNode, name: str) -> None:
+        """What a question keeps of every answer is its own: no other question, input or
+        rating records under that id (one would overwrite the other)."""
+        other = self.answers.get(name)
+        if name in self.flow.inputs or (isinstance(other, AskNode) and other.id == name) \
+                or any(isinstance(n, RiskNode) and n.id == name
+                       for n in self.flow.nodes.values()):
+            self.fail(node.where.line_of("adds_up_as"), node.id, "adds_up_as",
+                      Phrase(N_("'%(answer)s' is already recorded by another question, an "
+                                "input or a rating; name another answer id"), answer=name))
 
     def _includes(self, flow: Flow, target: str, seen: set[str]) -> bool:
         for node in flow.nodes.values():

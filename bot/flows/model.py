@@ -176,6 +176,11 @@ class AskNode(Node):
     #: How the receiving agency's card names the answer when ``shared_as`` speaks to the
     #: person ("how to reach you" to the person, "how to reach the person" on the card).
     card_label: Text | None = None
+    #: A multi question asked more than once (the urgent screen after a second /urgent):
+    #: the answer id under which every option ticked at any time is kept, so a concern told
+    #: once never vanishes because a later answer did not repeat it. The question's own
+    #: answer stays what was ticked this time. None: nothing adds up.
+    adds_up_as: str | None = None
 
     def edges(self) -> list[tuple[str, str]]:
         result = _branch_edges(self.next)

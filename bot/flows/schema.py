@@ -66,7 +66,7 @@ NODE_FIELDS: dict[str, set[str]] = {
     "say": {"text", "audience", "next", "relevant"},
     "ask": {"kind", "text", "audience", "options", "next", "invalid", "retries", "sensitive",
             "relevant", "min", "max", "max_length", "not_future", "min_selected",
-            "max_selected", "collects", "shared_as", "card_label"},
+            "max_selected", "collects", "shared_as", "card_label", "adds_up_as"},
     "consent": {"script", "scopes", "required", "given_by", "methods", "next", "refused",
                 "override"},
     "risk": {"counts", "rules", "levels", "next", "allow_raise", "raise_reasons"},
@@ -342,6 +342,13 @@ class _Parser:
                      if "shared_as" in raw else None)
         card_label = (self.text(raw, "card_label", nid, f"{ctx}:card_label")
                       if "card_label" in raw else None)
+        adds_up_as = (self.ident(raw["adds_up_as"], raw.line_of("adds_up_as"), nid,
+                                 "adds_up_as") if "adds_up_as" in raw else None)
+        if adds_up_as is not None and (kind != "multi" or adds_up_as == nid):
+            self.fail(raw.line_of("adds_up_as"), nid, "adds_up_as",
+                      Phrase(N_("is for a multi question, and names an answer id of its "
+                                "own")))
+            raise _Skip
         return AskNode(
             nid, where, kind, self.text(raw, "text", nid, f"{ctx}:text"), audience, options,
             self.branches(raw, "next", nid), invalid, retries,
@@ -350,7 +357,7 @@ class _Parser:
             self.optional(raw, "not_future", nid, bool, N_("true or false"), False),
             self.optional(raw, "min_selected", nid, int, N_("a whole number"), 1),
             self.optional(raw, "max_selected", nid, int, N_("a whole number"), None),
-            collects, shared_as, card_label,
+            collects, shared_as, card_label, adds_up_as,
         )
 
     def _consent(self, nid: str, raw: LocatedDict, where: Where, ctx: str) -> ConsentNode:

@@ -152,7 +152,8 @@ def _gbv() -> Graph:
 
 ADULT = {"hub": "gaziantep", "age_band": "adult", "urgent_concerns": ["none"]}
 CHILD = {"hub": "gaziantep", "age_band": "child", "urgent_concerns": ["sexual_assault_120h"],
-         "gbv_child_rating": "high", "gbv_caregiver": "absent"}
+         "urgent_told": ["sexual_assault_120h"], "gbv_child_rating": "high",
+         "gbv_caregiver": "absent"}
 
 
 @pytest.mark.parametrize(("consent", "answers", "refers"), [
@@ -166,7 +167,7 @@ CHILD = {"hub": "gaziantep", "age_band": "child", "urgent_concerns": ["sexual_as
                  ["cp_only", "send_health", "send_cp_urgent", "send_child"],
                  id="a child at high risk: health, child protection, GBV, or the override"),
     pytest.param("gbv_assent_alone", {**CHILD, "urgent_concerns": ["none"],
-                                      "gbv_child_rating": "medium"},
+                                      "urgent_told": ["none"], "gbv_child_rating": "medium"},
                  ["send_cp", "send_child"],
                  id="a child at medium risk: no health referral, child protection not urgent, "
                     "no override"),

@@ -64,7 +64,7 @@ CASES = [
          None, (), Erasure("", False, ("example_health",), False, True), ["refer", "erase"]),
     Case("the urgent screen goes on to the pathway after its urgent referral",
          URGENT_REFERRAL, "consent",
-         ("age_band", "hub", "note_reach", "pathway", "urgent_concerns"),
+         ("age_band", "hub", "note_reach", "pathway", "urgent_concerns", "urgent_told"),
          Erasure("", False, ("example_health",), True, True),
          ["refer", "erase", "erase_conversation"]),
 ]
