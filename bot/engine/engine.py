@@ -231,6 +231,8 @@ class Engine:
         node = ctx.flow.node(previous)
         answers = dict(session.answers)
         answers.pop(node.id, None)
+        if isinstance(node, AskNode) and node.adds_up_as is not None:
+            answers.pop(node.adds_up_as, None)  # kept from that answer alone (keep_told)
         changes: dict[str, object] = {}
         if isinstance(node, ConsentNode):
             # This consent is forgotten; one given earlier on the path (an urgent note's)

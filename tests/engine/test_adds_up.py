@@ -99,3 +99,18 @@ def test_a_session_stored_before_concerns_added_up_still_rates_its_first_screen_
         session = step.session
     assert session.answers["urgent_told"] == ["injury", "unsafe_home"]
     assert [(r.computed, r.level) for r in of_type(events, RiskRated)] == [("high", "high")]
+
+
+def test_back_in_a_session_stored_before_concerns_added_up_forgets_the_screen_s_answer(
+        engine: Engine) -> None:
+    """Its steps have no undo entry: /back over the screen forgets the answer and what was
+    kept of it, so the answer given instead is all that is told."""
+    session, _ = run(engine, FIRST_SCREEN[:2], flow="pwsn", answers=HUB)
+    stored = json.loads(session.to_json())
+    del stored["answers"]["urgent_told"], stored["undo"]
+    old = Session.from_json(json.dumps(stored))
+    back = engine.step(old, Command("back"), TODAY).session
+    assert back.state == "screen/urgent_concerns"
+    assert "urgent_concerns" not in back.answers and "urgent_told" not in back.answers
+    again = engine.step(back, Choices(("injury",)), TODAY).session
+    assert again.answers["urgent_told"] == ["injury"]
