@@ -111,6 +111,9 @@ def outline(graph: Graph, translate: Translate | None = None) -> list[str]:
                             if o.relevant is not None else "") for o in node.options)
             if node.relevant is not None:
                 lines.append(f"{qid}:   asked only if {condition_text(node.relevant)}")
+            if node.adds_up_as is not None:
+                lines.append(f"{qid}:   every option ticked at any time kept as "
+                             f"{node.adds_up_as}")
         elif isinstance(node, SayNode):
             lines.append(f"{qid}: say to {node.audience}: {show(node.text)}")
             if node.relevant is not None:

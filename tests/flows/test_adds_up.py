@@ -11,6 +11,7 @@ import pytest
 
 from bot.flows.labels import answer_lines
 from bot.flows.library import FlowLibrary, check, flow_files
+from bot.flows.outline import outline
 from bot.flows.problems import FlowError
 from bot.i18n.texts import Texts
 
@@ -109,3 +110,9 @@ def test_a_card_reads_the_added_up_answer_as_the_question_s(tmp_path: Path) -> N
     flow = FlowLibrary.load([tmp_path / "told.yaml"]).current("told")
     assert answer_lines(flow, Texts(), "en", {"signs_told": ["hurt", "unsafe"]}) == [
         ("The kind of urgent help needed", "Hurt, Unsafe")]
+
+
+def test_the_outline_says_where_a_question_s_answers_add_up(library: FlowLibrary) -> None:
+    lines = outline(library.current("pwsn").graph)
+    assert "screen/urgent_concerns:   every option ticked at any time kept as urgent_told" \
+        in lines
