@@ -15,7 +15,8 @@ handled), so a slow spell of the machine or a garbage collection weighs on all a
 
   product            as shipped: on SQLite the write transactions of updates in hand
                      share commits (``storage.group_commit``); one at a time, each has
-                     its own
+                     its own; SQLite's checkpoints on a thread of their own
+                     (``storage.checkpoint``), as ``intake run`` starts it
   own commits        the product with every write transaction on a thread hop and commit
                      of its own (the lever's other side, same run)
   calls              exactly the Bot API calls the product made for each update, posted
