@@ -251,8 +251,7 @@ class ReferrerChat:
                 if turn.session is not None:
                     await self._show_again(inc, turn.session)
             else:
-                await self.sender.send(chat, self._ui(staff.language, N_(
-                    "No intake is open. Send /new to start one.")))
+                await self.sender.send(chat, self._ui(staff.language, _no_intake(staff)))
             return
         if inc.kind == "button":
             await self.sender.answer(inc.callback_id)
@@ -346,6 +345,15 @@ class _Plan:
     in_place: bool = False
     delete: list[int] = field(default_factory=list)
     host: dict[str, Any] = field(default_factory=dict)
+
+
+def _no_intake(staff: Staff) -> str:
+    """What typing outside an intake is told: a focal point's help never offers /new (their
+    work arrives as cards), so they are pointed to /inbox; everyone else to /new."""
+    if staff.role == "focal_point":
+        return N_("No intake is open. Referrals for your agency arrive here as cards; send "
+                  "/inbox to list the open ones.")
+    return N_("No intake is open. Send /new to start one.")
 
 
 def _messages(host: dict[str, Any]) -> list[int]:

@@ -222,6 +222,22 @@ async def test_a_focal_point_enrolled_with_nothing_waiting_gets_only_the_welcome
     assert len(p.texts_to(LATE_FOCAL)) == 1
 
 
+# -- typing with no intake open -----------------------------------------------------------
+async def test_text_without_an_intake_points_each_role_to_its_own_next_step(
+        product: Harness) -> None:
+    """A referrer is told to start an intake with /new; a focal point, whose help never
+    mentions /new, is pointed to /inbox instead."""
+    p = product
+    p.enrol(FOCAL, "focal_point", agency="example_health")
+    await p.text(REFERRER, "hello")
+    assert p.texts_to(REFERRER)[-1] == "No intake is open. Send /new to start one."
+    await p.text(FOCAL, "hello")
+    told = p.texts_to(FOCAL)[-1]
+    assert told == ("No intake is open. Referrals for your agency arrive here as cards; "
+                    "send /inbox to list the open ones.")
+    assert "/new" not in told
+
+
 # -- strangers ---------------------------------------------------------------------------
 async def test_a_strangers_button_press_is_answered_and_nothing_else_is_sent(
         product: Harness) -> None:
