@@ -22,6 +22,8 @@ from bot.routing.route import NoRoute, Route, route
 from bot.service import outbox
 
 Unit = Callable[[], AbstractContextManager[object]]
+#: The open statuses in which the agency holding a referral has to answer it.
+AWAITING_AGENCY = tuple(s for s in lifecycle.OPEN if s != "declined")
 
 
 class Refused(Exception):
@@ -193,9 +195,12 @@ class ReferralDesk:
             return record
 
     def inbox(self, staff: Staff) -> list[ReferralRecord]:
-        """The agency's open referrals, the most urgent deadline first."""
+        """The agency's open referrals, the most urgent deadline first. One it declined is
+        left out: the agency has answered, and the referral waits on the next agency of the
+        hub's chain or the coordinators, not on it (its card offers it nothing more)."""
         if staff.role not in ("focal_point", "coordinator") or not staff.agency:
             return []
-        mine = [r for r in self.referrals.open() if r.agency == staff.agency]
+        mine = [r for r in self.referrals.open()
+                if r.agency == staff.agency and r.status in AWAITING_AGENCY]
         far = datetime.max.replace(tzinfo=self.clock.now().tzinfo)
         return sorted(mine, key=lambda r: r.due_at or far)
