@@ -3,7 +3,7 @@
 Two clocks (``bot.routing.deadlines``): the case deadline the person's risk set at
 identification, which no forward restarts, and the clock of the agency that holds the
 referral now (acknowledge, then respond). Cards show both; notices show the case
-deadline. The envelope is shown as labels in the reader's language
+deadline while the case is open (not once it is closed). The envelope is shown as labels in the reader's language
 (:mod:`bot.flows.labels`), never as answer or option ids.
 """
 
@@ -34,6 +34,10 @@ def flow_of(flows: FlowLibrary | None, record: ReferralRecord) -> CompiledFlow |
         return flows.revision(record.flow_id, record.flow_revision, withdrawn=True)
     except KeyError:
         return None
+
+
+#: Statuses after which the case deadline is no longer shown: nothing is left to meet it.
+CASE_ENDED = ("closed", "erased")
 
 
 def case_deadline_line(texts: Texts, lang: str, record: ReferralRecord) -> str:

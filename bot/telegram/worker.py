@@ -38,7 +38,7 @@ from bot.service import outbox
 from bot.service.dispatch import Delivery, Dispatcher
 from bot.service.intake import IntakeDesk
 from bot.service.retention import PurgeSchedule
-from bot.telegram.cardview import case_deadline_line, clock_line
+from bot.telegram.cardview import CASE_ENDED, case_deadline_line, clock_line
 from bot.telegram.focal import CASE_TYPES, STATUS_NAMES, FocalChat
 from bot.telegram.pacing import background
 from bot.telegram.referrer import ReferrerChat
@@ -235,12 +235,12 @@ class Worker:
         if delivery.kind == outbox.CARD:
             await self.focal.send_card(chat, record, member)
         elif delivery.kind == outbox.STATUS:
-            await self.sender.send(chat, ui(lang, N_("Referral %(code)s: %(status)s."),
-                                            code=record.code,
-                                            status=ui(lang, STATUS_NAMES.get(
-                                                delivery.status or record.status,
-                                                delivery.status or record.status)))
-                                   + "\n" + case_deadline_line(self.texts, lang, record))
+            status = delivery.status or record.status
+            notice = ui(lang, N_("Referral %(code)s: %(status)s."), code=record.code,
+                        status=ui(lang, STATUS_NAMES.get(status, status)))
+            if status not in CASE_ENDED:  # a closed case has no deadline left to meet
+                notice += "\n" + case_deadline_line(self.texts, lang, record)
+            await self.sender.send(chat, notice)
         elif delivery.kind == "reminder":
             clock = clock_line(self.texts, lang, record)
             await self.sender.send(chat, "\n".join([ui(lang, N_(
