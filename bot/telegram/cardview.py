@@ -3,8 +3,8 @@
 Two clocks (``bot.routing.deadlines``): the case deadline the person's risk set at
 identification, which no forward restarts, and the clock of the agency that holds the
 referral now (acknowledge, then respond). Cards show both; notices show the case
-deadline while the case is open (not once it is closed). The envelope is shown as labels in the reader's language
-(:mod:`bot.flows.labels`), never as answer or option ids.
+deadline while the case is open (not once it is closed). The envelope is shown as labels
+in the reader's language (:mod:`bot.flows.labels`), never as answer or option ids.
 """
 
 from __future__ import annotations
