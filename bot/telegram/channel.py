@@ -27,7 +27,7 @@ from bot.service.invites import InviteDesk
 from bot.service.staffcache import Miss, StaffCache
 from bot.telegram.focal import FocalChat
 from bot.telegram.incoming import Incoming, read
-from bot.telegram.referrer import ENGINE_COMMANDS, ReferrerChat
+from bot.telegram.referrer import ENGINE_COMMANDS, ReferrerChat, StepKept
 from bot.telegram.sender import Sender, Unreachable
 
 log = logging.getLogger("intake.telegram")
@@ -98,6 +98,11 @@ class Channel:
                 log.warning("database_connection_lost_retrying")
                 await asyncio.sleep(RETRY_PAUSE)
                 await self._hold(inc, _Attempt(self.sender.posted(), retry=True))
+        except StepKept as kept:
+            # The step is saved: "try again" would answer the question after it. Say so,
+            # show where the intake stands, and let the error handler log the failure's kind.
+            await self._resume(inc, kept)
+            raise kept.__cause__ or kept from None
         except (DBAPIError, SQLAlchemyTimeout, LockTimeout, _LostReply):
             # Every change is transactional, so nothing half-done stays behind: the person
             # only has to send the same thing again once the database is back.
@@ -125,6 +130,25 @@ class Channel:
                                                                    message))
         except (TelegramError, Unreachable):
             log.info("refusal_not_delivered")
+
+    async def _resume(self, inc: Incoming, kept: StepKept) -> None:
+        """Best effort, like :meth:`_refused`: Telegram or the database may still be down."""
+        assert inc.chat_id is not None
+        try:
+            if inc.kind == "text" and inc.message_id is not None:
+                # A sensitive answer's deletion may be what failed: it does not stay.
+                await self.sender.delete(inc.chat_id, [inc.message_id])
+            await self.referrer.resume(inc.chat_id, kept)
+        except Exception as error:  # the original failure is still raised and logged
+            log.info("resume_not_delivered", extra={"error": type(error).__name__})
+            # The intake cannot be read (the database went too): still, never "try again".
+            try:
+                await self.sender.send(inc.chat_id, self.texts.gettext(kept.lang, N_(
+                    "Your last step was saved, but the reply could not be sent, so do not "
+                    "send it again. In a minute, send /back to go one step back and see "
+                    "that question again.")))
+            except (TelegramError, Unreachable):
+                log.info("refusal_not_delivered")
 
     async def _hold(self, inc: Incoming, attempt: _Attempt) -> None:
         assert inc.chat_id is not None

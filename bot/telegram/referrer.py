@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +26,7 @@ from bot.telegram.callbacks import BadCallback, Callback, CallbackCodec
 from bot.telegram.inbox import OwnThreads, Writes
 from bot.telegram.incoming import Incoming
 from bot.telegram.render import BACK, Button, Outgoing, Renderer, summary
-from bot.telegram.sender import Sender
+from bot.telegram.sender import Sender, Unreachable
 from bot.telegram.servicesview import case_type_of, services_text
 
 ENGINE_COMMANDS = {"back": "back", "cancel": "cancel", "urgent": "urgent",
@@ -65,10 +67,12 @@ class ReferrerChat:
         if turn.refused and turn.session is not None:
             await self._ask_start_over(inc, turn.session)
             return
-        if turn.previous is not None:
-            await self.sender.delete(inc.chat_id, _messages(turn.previous.host))
         lang = turn.session.referrer_lang if turn.session else staff.language
-        await self._send(inc.chat_id, self._renderer(lang, host).render(turn.events), host)
+        async with _kept(lang):
+            if turn.previous is not None:
+                await self.sender.delete(inc.chat_id, _messages(turn.previous.host))
+            await self._send(inc.chat_id, self._renderer(lang, host).render(turn.events),
+                             host)
 
     async def _ask_start_over(self, inc: Incoming, session: Session) -> None:
         """/new typed during an intake: ask before its answers are thrown away. The buttons
@@ -253,6 +257,13 @@ class ReferrerChat:
             else:
                 await self.sender.send(chat, self._ui(staff.language, _no_intake(staff)))
             return
+        async with _kept(plan.lang):
+            await self._replies(inc, turn, plan)
+
+    async def _replies(self, inc: Incoming, turn: Turn, plan: _Plan) -> None:
+        """What a saved step says: run after its transaction committed."""
+        assert inc.chat_id is not None
+        chat = inc.chat_id
         if inc.kind == "button":
             await self.sender.answer(inc.callback_id)
         await self.sender.delete(chat, plan.delete)
@@ -268,6 +279,28 @@ class ReferrerChat:
         if prompt_id:
             await self.sender.strip_buttons(chat, prompt_id)
         await self._send(chat, plan.outgoing, host)
+
+    async def resume(self, chat: int, kept: StepKept) -> None:
+        """After :class:`StepKept`: say the step was saved, and put the question the intake
+        now stands at to the referrer again (its buttons are the current ones), or say the
+        intake is over."""
+        session = await asyncio.to_thread(self.desk.current, chat)
+        if session is None:
+            await self.sender.send(chat, self._ui(kept.lang, N_(
+                "Your last step was saved and this intake is over, but its last message "
+                "could not be sent. There is nothing to send again; /new starts another "
+                "intake.")))
+            return
+        host, lang = dict(session.host), session.referrer_lang
+        if host.get("prompt"):
+            await self.sender.strip_buttons(chat, host["prompt"])
+        note = await self.sender.send(chat, self._ui(lang, N_(
+            "Your last step was saved, but the reply could not be sent. Continue from the "
+            "question below.")))
+        host["messages"] = [*host.get("messages", []), note]
+        host["prompt"] = None
+        await self._send(chat, self._renderer(lang, host).render(self.desk.show(session)),
+                         host)
 
     async def _show_again(self, inc: Incoming, session: Session) -> None:
         """A stale press on the current question's own message means the screen shows an
@@ -334,6 +367,28 @@ class ReferrerChat:
         await self.sender.send(inc.chat_id, services_text(
             self.texts, self.directory, hub, [wanted] if wanted else needs or CASE_TYPES,
             lang))
+
+
+class StepKept(Exception):
+    """The step's transaction committed, then its replies failed (``__cause__``): trying
+    again would not repeat it but answer the next question, so the channel says it was kept
+    (:meth:`ReferrerChat.resume`) instead of asking the person to try again."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__("the step was saved; its replies failed")
+        self.lang = lang
+
+
+@asynccontextmanager
+async def _kept(lang: str) -> AsyncIterator[None]:
+    """Replies after a committed step: a failure among them is raised as :class:`StepKept`
+    (a person who blocked the bot is left to the channel as before)."""
+    try:
+        yield
+    except Unreachable:
+        raise
+    except Exception as error:
+        raise StepKept(lang) from error
 
 
 @dataclass

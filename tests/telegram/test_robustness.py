@@ -194,3 +194,68 @@ async def test_a_fault_of_ours_is_told_to_the_person_and_still_reaches_the_error
         assert "update_failed" in caplog.text and "a bug" not in caplog.text
     finally:
         await product.stop()
+
+
+async def test_replies_lost_after_a_saved_step_say_it_was_kept_and_show_where_to_go_on(
+        tmp_path: Path) -> None:
+    """Telegram refuses the next question after the step's transaction committed: the
+    person is told the step was kept (not to try again, which would answer the question
+    after it), and the question it stands at is put to them again, once."""
+    product = await _product(tmp_path)
+    try:
+        await product.text(REFERRER, "/new")
+        product.api.fail_next("editMessageText", 400, "Bad Request: message to edit not found")
+        product.api.fail_next("sendMessage", 400, "Bad Request: something odd")
+        await product.choose(REFERRER, "pwsn")
+        texts = product.texts_to(REFERRER)
+        assert not any(t.startswith("Something went wrong") for t in texts)
+        assert texts[-2] == ("Your last step was saved, but the reply could not be sent. "
+                             "Continue from the question below.")
+        session = product.services.storage.sessions.load(REFERRER)
+        assert session is not None and session.answers.get("situation") == "pwsn"
+        assert session.state == "where/hub"
+        await product.choose(REFERRER, "gaziantep")  # the question put again works
+        session = product.services.storage.sessions.load(REFERRER)
+        assert session is not None and session.state != "where/hub"
+    finally:
+        await product.stop()
+
+
+async def test_replies_lost_after_the_last_step_say_the_intake_is_over(
+        tmp_path: Path) -> None:
+    """The step that ends the intake was saved but its summary could not be sent: the
+    person is told it is over, not to try again."""
+    product = await _product(tmp_path)
+    try:
+        await product.text(REFERRER, "/new")
+        product.api.fail_next("sendMessage", 400, "Bad Request: something odd")
+        await product.text(REFERRER, "/cancel")
+        assert product.services.storage.sessions.load(REFERRER) is None
+        assert product.texts_to(REFERRER)[-1] == (
+            "Your last step was saved and this intake is over, but its last message could not "
+            "be sent. There is nothing to send again; /new starts another intake.")
+    finally:
+        await product.stop()
+
+
+async def test_replies_and_the_intake_both_unreadable_after_a_saved_step_still_never_say_retry(
+        tmp_path: Path) -> None:
+    """The replies fail after the step committed and the intake cannot be read back either
+    (the database went too): the person is told the step was kept and how to see it again."""
+    product = await _product(tmp_path)
+    try:
+        await product.text(REFERRER, "/new")
+        desk = product.bot.channel.referrer.desk
+
+        def unreadable(*args: Any, **kwargs: Any) -> Any:
+            raise sqlite3.OperationalError("disk I/O error")
+
+        product.api.fail_next("editMessageText", 400, "Bad Request: message to edit not found")
+        product.api.fail_next("sendMessage", 400, "Bad Request: something odd")
+        desk.current = unreadable  # type: ignore[method-assign]
+        await product.choose(REFERRER, "pwsn")
+        assert product.texts_to(REFERRER)[-1] == (
+            "Your last step was saved, but the reply could not be sent, so do not send it "
+            "again. In a minute, send /back to go one step back and see that question again.")
+    finally:
+        await product.stop()
