@@ -24,6 +24,9 @@ from bot.service import outbox
 Unit = Callable[[], AbstractContextManager[object]]
 #: The open statuses in which the agency holding a referral has to answer it.
 AWAITING_AGENCY = tuple(s for s in lifecycle.OPEN if s != "declined")
+#: The statuses in which a referral is still the holding agency's to act on: its answer
+#: awaited, or accepted and not yet closed.
+IN_HAND = (*AWAITING_AGENCY, "accepted")
 
 
 class Refused(Exception):
@@ -195,12 +198,13 @@ class ReferralDesk:
             return record
 
     def inbox(self, staff: Staff) -> list[ReferralRecord]:
-        """The agency's open referrals, the most urgent deadline first. One it declined is
+        """The agency's referrals still in hand, the most urgent deadline first: awaiting its
+        answer, or accepted and not yet closed (closing is its last step). One it declined is
         left out: the agency has answered, and the referral waits on the next agency of the
         hub's chain or the coordinators, not on it (its card offers it nothing more)."""
         if staff.role not in ("focal_point", "coordinator") or not staff.agency:
             return []
         mine = [r for r in self.referrals.open()
-                if r.agency == staff.agency and r.status in AWAITING_AGENCY]
+                if r.agency == staff.agency and r.status in IN_HAND]
         far = datetime.max.replace(tzinfo=self.clock.now().tzinfo)
         return sorted(mine, key=lambda r: r.due_at or far)

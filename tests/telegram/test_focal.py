@@ -1,5 +1,6 @@
 """The focal point's side of the chat: /inbox lists only the referrals their agency still
-has to act on; one it declined is no longer its to answer, whether or not anyone took it."""
+has to act on; one it declined is no longer its to answer, whether or not anyone took it,
+and one it accepted stays until it is closed."""
 
 from __future__ import annotations
 
@@ -52,5 +53,21 @@ async def test_an_inbox_with_only_a_declined_referral_says_nothing_is_open(
     await p.choose(FOCAL, "decline")
     await p.choose(FOCAL, "decline:mandate")
     assert p.services.storage.referrals.get(code).status == "declined"
+    await p.text(FOCAL, "/inbox")
+    assert p.texts_to(FOCAL)[-1] == "No open referrals for your agency."
+
+
+async def test_a_referral_the_agency_accepted_stays_in_its_inbox_until_closed(
+        product: Harness) -> None:
+    p = product
+    code = await complete_intake(p)
+    await p.tick()
+    await p.choose(FOCAL, "accept")
+    assert p.services.storage.referrals.get(code).status == "accepted"
+    await p.text(FOCAL, "/inbox")  # still the agency's to close
+    assert [label.split(" · ")[:2] for label in listed(p)] == [[code, "accepted"]]
+    await p.choose(FOCAL, "show")
+    await p.choose(FOCAL, "close")
+    await p.choose(FOCAL, "close:served")
     await p.text(FOCAL, "/inbox")
     assert p.texts_to(FOCAL)[-1] == "No open referrals for your agency."
