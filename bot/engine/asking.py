@@ -168,16 +168,13 @@ def keep_told(ctx: Ctx, session: Session) -> Session:
     """A session stored before its questions kept what adds up (``adds_up_as``): what its
     question recorded is all that was told so far, so it is kept as that, and a later answer
     adds to it instead of the rating and the records missing it."""
-    missing = {node.adds_up_as: node.id for node in ctx.flow.graph.nodes.values()
-               if isinstance(node, AskNode) and node.adds_up_as is not None
-               and node.adds_up_as not in session.answers and node.id in session.answers}
+    missing = [node for node in ctx.flow.adds_up
+               if node.adds_up_as not in session.answers and node.id in session.answers]
     if not missing:
         return session
-    nodes = {node.id: node for node in ctx.flow.graph.nodes.values()
-             if isinstance(node, AskNode) and node.adds_up_as in missing}
     answers = dict(session.answers)
-    for kept, asked in missing.items():
-        answers[kept] = told(nodes[asked], None, answers[asked])
+    for node in missing:
+        answers[str(node.adds_up_as)] = told(node, None, answers[node.id])
     return session.with_(answers=answers)
 
 

@@ -10,11 +10,12 @@ raises, rather than silently jumping.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from transitions import Machine, MachineError
 
 from bot.flows.graph import EXIT, Graph
-from bot.flows.model import AnyNode, Flow
+from bot.flows.model import AnyNode, AskNode, Flow
 
 URGENT = "urgent"
 
@@ -47,6 +48,12 @@ class CompiledFlow:
 
     def node(self, qid: str) -> AnyNode:
         return self.graph.nodes[qid]
+
+    @cached_property
+    def adds_up(self) -> tuple[AskNode, ...]:
+        """The questions whose answers add up (``adds_up_as``), found once per revision."""
+        return tuple(node for node in self.graph.nodes.values()
+                     if isinstance(node, AskNode) and node.adds_up_as is not None)
 
     def move(self, state: str, label: str) -> str:
         """Follow the edge ``label`` out of ``state``; returns the new state (or EXIT)."""

@@ -160,7 +160,7 @@ def question_of(graph: Graph, refer: str, answer: str) -> AskNode | None:
     if isinstance(own, AskNode):
         return own
     for node in graph.nodes.values():
-        if isinstance(node, AskNode) and answer in (node.id, node.adds_up_as):
+        if isinstance(node, AskNode) and node.records(answer):
             return node
     return None
 

@@ -25,7 +25,7 @@ def _question(flow: CompiledFlow, answer: str, value: object) -> AskNode | None:
     """The question that recorded ``answer``; with several (sub-flows may reuse an id), the
     first whose options hold the value."""
     found = [node for node in flow.graph.nodes.values()
-             if isinstance(node, AskNode) and answer in (node.id, node.adds_up_as)]
+             if isinstance(node, AskNode) and node.records(answer)]
     values = set(value) if isinstance(value, list) else {value}
     for node in found:
         if values <= {option.id for option in node.options}:
@@ -58,7 +58,7 @@ def _position(flow: CompiledFlow | None, answer: str) -> int:
     """Where the question comes in the flow, so a card reads in the order it was asked."""
     if flow is not None:
         for index, node in enumerate(flow.graph.nodes.values()):
-            if isinstance(node, AskNode) and answer in (node.id, node.adds_up_as):
+            if isinstance(node, AskNode) and node.records(answer):
                 return index
     return len(flow.graph.nodes) if flow is not None else 0
 

@@ -182,6 +182,10 @@ class AskNode(Node):
     #: answer stays what was ticked this time. None: nothing adds up.
     adds_up_as: str | None = None
 
+    def records(self, answer: str) -> bool:
+        """Whether this question records the answer ``answer`` (its own, or what adds up)."""
+        return answer in (self.id, self.adds_up_as)
+
     def edges(self) -> list[tuple[str, str]]:
         result = _branch_edges(self.next)
         if self.invalid:

@@ -165,8 +165,7 @@ class Sender:
 
     async def _delete_alone(self, chat_id: int, message_id: int) -> None:
         try:
-            await self._call("delete", lambda: self._post("deleteMessage", {
-                "chat_id": chat_id, "message_id": message_id}))
+            await self.delete_one(chat_id, message_id)  # a refusal is logged there
         except TelegramError as error:
             log.info("delete_failed", extra={"count": 1, "reason": type(error).__name__})
 
